@@ -1,0 +1,77 @@
+// wpbench: parse options, then hand over to harness/app.cpp (set up, run, report, export).
+#include <CLI/CLI.hpp>
+#include <build_info.hpp>
+#include <iostream>
+
+#include "app.hpp"
+
+int main(int argc, char** argv) {
+  wpbench::Options opt;
+  CLI::App app{
+      "wpbench: latency of one durable insert (insert a trading decision and commit) through "
+      "libpq, libpqxx, SOCI and SQLite, over a Unix socket and TCP.\n"
+      "Without --dsn it starts a throwaway PostgreSQL server and removes it at exit.",
+      "wpbench"};
+  app.set_version_flag("--version", std::string("wpbench ") + wpbench::build::version + " (" +
+                                        wpbench::build::git_commit + ")");
+  app.add_option("--samples", opt.run.samples, "measured inserts per case")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100000000}));
+  app.add_option("--warmup", opt.run.warmup, "inserts per case before measuring (discarded)")
+      ->capture_default_str();
+  app.add_option("--seed", opt.run.seed, "seed of the decision generator")->capture_default_str();
+  app.add_option("--drivers", opt.drivers,
+                 "drivers or driver/variant to run, comma-separated (default: all; see --list)")
+      ->delimiter(',');
+  app.add_option("--transports", opt.transports, "unix, tcp, file (comma-separated; default: all)")
+      ->delimiter(',');
+  app.add_flag("--list", opt.list, "list the cases and exit");
+  app.add_option("--out", opt.out, "JSON result file (default: results/runs/<run-id>.json)");
+  app.add_option("--dsn", opt.dsn,
+                 "use an existing server (libpq conninfo or URI) instead of a throwaway one");
+  app.add_option("--socket-dir", opt.socket_dir,
+                 "with --dsn: socket directory for the unix cases (default: the DSN's host if it "
+                 "is a path, else /var/run/postgresql)");
+  app.add_option("--tcp-host", opt.tcp_host,
+                 "with --dsn: host for the tcp cases (default: the DSN's host if it is a name, "
+                 "else 127.0.0.1)");
+  app.add_option("--table", opt.table, "table to create and fill")->capture_default_str();
+  app.add_option("--tmp-dir", opt.tmp_dir,
+                 "parent dir of the throwaway server and SQLite files (default: $TMPDIR or /tmp); "
+                 "put it on the disk you want measured, not tmpfs");
+  app.add_option("--sqlite-dir", opt.sqlite_dir, "dir for the SQLite database file");
+  app.add_option("--sqlite-journal", opt.sqlite.journal_mode, "SQLite journal_mode")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"WAL", "DELETE", "TRUNCATE", "PERSIST"}, CLI::ignore_case));
+  app.add_option("--sqlite-sync", opt.sqlite.synchronous, "SQLite synchronous")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"FULL", "NORMAL", "EXTRA", "OFF"}, CLI::ignore_case));
+  app.add_option("--server-user", opt.server_user,
+                 "OS user that runs the throwaway server when wpbench runs as root "
+                 "(default: postgres)");
+  app.add_option("--pg-bindir", opt.pg_bindir,
+                 "dir with initdb and postgres (default: /usr/lib/postgresql/15/bin)");
+  app.add_flag("-q,--quiet", opt.quiet, "no progress or status lines on stderr");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return 0;
+  } catch (const CLI::CallForVersion&) {
+    std::cout << app.version() << "\n";
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "wpbench: error: " << e.what() << " (see --help)\n";
+    return 2;
+  }
+  try {
+    return wpbench::run_wpbench(opt);
+  } catch (const wpbench::UsageError& e) {
+    std::cerr << "wpbench: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "wpbench: error: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,311 @@
+#include "app.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include "context.hpp"
+#include "dsn.hpp"
+#include "export/console_table.hpp"
+#include "export/json_writer.hpp"
+#include "pg.hpp"
+#include "result.hpp"
+#include "schema.hpp"
+#include "server.hpp"
+#include "sqlite.hpp"
+
+namespace fs = std::filesystem;
+
+namespace wpbench {
+
+std::atomic<bool>& stop_flag() {
+  static std::atomic<bool> flag{false};
+  return flag;
+}
+
+const char* run_status_name(RunStatus s) {
+  switch (s) {
+    case RunStatus::complete:
+      return "complete";
+    case RunStatus::partial:
+      return "partial";
+    case RunStatus::interrupted:
+      return "interrupted";
+  }
+  return "?";
+}
+
+namespace {
+void on_signal(int) {
+  // A second Ctrl-C means "now": the server child gets SIGQUIT through its parent-death signal.
+  if (stop_flag().exchange(true)) _exit(130);
+}
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+// A temp dir removed with everything in it when the run ends.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& parent) {
+    std::string tmpl = (fs::path(parent) / "wpbench-XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr) {
+      throw std::runtime_error("cannot create a temp dir under " + parent);
+    }
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+std::string default_tmp(const Options& opt) {
+  if (!opt.tmp_dir.empty()) return opt.tmp_dir;
+  const char* t = std::getenv("TMPDIR");
+  return t ? t : "/tmp";
+}
+
+bool any_backend(const std::vector<Case>& cases, Backend b) {
+  return std::any_of(cases.begin(), cases.end(),
+                     [b](const Case& c) { return c.path->backend == b; });
+}
+bool any_transport(const std::vector<Case>& cases, Transport t) {
+  return std::any_of(cases.begin(), cases.end(),
+                     [t](const Case& c) { return c.transport == t; });
+}
+
+// Where each transport points, and what owns the resources behind them.
+struct Targets {
+  std::unique_ptr<ThrowawayServer> server;
+  std::unique_ptr<TempDir> sqlite_tmp;
+  std::string unix_conninfo, tcp_conninfo, sqlite_path;
+};
+
+void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets& t,
+                    RunContext& ctx) {
+  auto& info = ctx.server;
+  if (opt.dsn.empty()) {
+    ServerOptions so{opt.pg_bindir, opt.tmp_dir, opt.server_user};
+    if (!opt.quiet) std::cerr << "wpbench: starting a throwaway PostgreSQL server...\n";
+    t.server = std::make_unique<ThrowawayServer>(so);
+    t.unix_conninfo = t.server->unix_conninfo();
+    t.tcp_conninfo = t.server->tcp_conninfo();
+    info.mode = "throwaway";
+    info.unix_auth = "peer";
+    info.tcp_auth = "scram-sha-256";
+    info.data_filesystem = filesystem_type(t.server->data_dir());
+  } else {
+    std::map<std::string, std::string> kv;
+    try {
+      kv = parse_conninfo(opt.dsn);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--dsn: ") + e.what());
+    }
+    const std::string host = kv.count("host") ? kv["host"] : "";
+    const bool host_is_socket = !host.empty() && host[0] == '/';
+    const std::string sock = !opt.socket_dir.empty() ? opt.socket_dir
+                             : host_is_socket         ? host
+                                                      : "/var/run/postgresql";
+    const std::string tcp = !opt.tcp_host.empty()          ? opt.tcp_host
+                            : (!host.empty() && !host_is_socket) ? host
+                                                                 : "127.0.0.1";
+    t.unix_conninfo = with_host(opt.dsn, sock);
+    t.tcp_conninfo = with_host(opt.dsn, tcp);
+    info.mode = "existing";
+    info.unix_auth = info.tcp_auth = "as configured by the server";
+  }
+  // Connect over every transport the run uses before measuring anything, so a wrong password
+  // or a down server is one line now, not a failed case later.
+  std::string first;
+  for (const auto tr : {Transport::unix_socket, Transport::tcp}) {
+    if (!any_transport(cases, tr)) continue;
+    const auto& ci = tr == Transport::unix_socket ? t.unix_conninfo : t.tcp_conninfo;
+    (tr == Transport::unix_socket ? info.unix_target : info.tcp_target) = redact_conninfo(ci);
+    try {
+      pg_connect(ci);
+    } catch (const DriverError& e) {
+      throw std::runtime_error(std::string("over ") + transport_name(tr) + " (" +
+                               redact_conninfo(ci) + "): " + e.what());
+    }
+    if (first.empty()) first = ci;
+  }
+  read_server_info(first, info);
+  ensure_table(Backend::postgres, Endpoint{Transport::unix_socket, first, opt.table, opt.sqlite});
+}
+
+void setup_sqlite(const Options& opt, Targets& t, RunContext& ctx) {
+  std::string dir = opt.sqlite_dir;
+  if (dir.empty()) {
+    if (t.server) {
+      dir = t.server->dir() + "/sqlite";
+      fs::create_directories(dir);
+    } else {
+      t.sqlite_tmp = std::make_unique<TempDir>(default_tmp(opt));
+      dir = t.sqlite_tmp->path();
+    }
+  } else if (!fs::is_directory(dir)) {
+    throw UsageError("--sqlite-dir " + dir + " is not a directory");
+  }
+  t.sqlite_path = (fs::path(dir) / "wpbench.sqlite").string();
+  const Endpoint e{Transport::file, t.sqlite_path, opt.table, opt.sqlite};
+  ensure_table(Backend::sqlite, e);
+  // Report what SQLite actually runs with: journal_mode silently stays put where WAL is
+  // impossible (e.g. some network filesystems).
+  auto db = sqlite_open(t.sqlite_path, opt.sqlite);
+  auto stmt = sqlite_prepare(db.get(), "PRAGMA journal_mode");
+  sqlite_check(db.get(), sqlite3_step(stmt.get()), "PRAGMA journal_mode");
+  ctx.sqlite.journal_mode = reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), 0));
+  ctx.sqlite.synchronous = opt.sqlite.synchronous;
+  ctx.sqlite.dir = dir;
+  ctx.sqlite.filesystem = filesystem_type(dir);
+  ctx.sqlite.version = sqlite3_libversion();
+}
+
+void add_warnings(RunContext& ctx) {
+  auto& w = ctx.warnings;
+  if (ctx.build["build_type"] != "Release" && ctx.build["build_type"] != "RelWithDebInfo") {
+    w.push_back("built as '" + ctx.build["build_type"] + "', not Release: driver costs are inflated");
+  }
+  const auto& s = ctx.server.settings;
+  if (s.count("fsync") && s.at("fsync") != "on") {
+    w.push_back("the server runs with fsync=off: commits are not durable, latencies are not comparable");
+  }
+  if (s.count("synchronous_commit") && s.at("synchronous_commit") != "on" &&
+      s.at("synchronous_commit") != "remote_apply" && s.at("synchronous_commit") != "remote_write") {
+    w.push_back("synchronous_commit=" + s.at("synchronous_commit") +
+                ": commits return before the WAL flush");
+  }
+  if (ctx.server.data_filesystem == "tmpfs" || ctx.sqlite.filesystem == "tmpfs") {
+    w.push_back("data is on tmpfs: a flush costs nothing there, unlike on a disk (use --tmp-dir)");
+  }
+}
+
+Endpoint endpoint_for(const Case& c, const Targets& t, const Options& opt) {
+  switch (c.transport) {
+    case Transport::unix_socket:
+      return Endpoint{c.transport, t.unix_conninfo, opt.table, opt.sqlite};
+    case Transport::tcp:
+      return Endpoint{c.transport, t.tcp_conninfo, opt.table, opt.sqlite};
+    case Transport::file:
+      break;
+  }
+  return Endpoint{c.transport, t.sqlite_path, opt.table, opt.sqlite};
+}
+
+void export_json(const std::string& path, const RunResult& run) {
+  write_file_atomic(path, to_json(run).dump(1) + "\n");
+}
+}  // namespace
+
+std::vector<Case> select_cases(const Options& opt) {
+  const auto all = all_cases();
+  std::vector<std::string> drivers, transports;
+  for (const auto& c : all) {
+    drivers.push_back(c.path->driver);
+    drivers.push_back(std::string(c.path->driver) + "/" + c.path->variant);
+  }
+  for (const auto& d : opt.drivers) {
+    if (std::find(drivers.begin(), drivers.end(), d) == drivers.end()) {
+      throw UsageError("unknown driver '" + d + "' (see --list)");
+    }
+  }
+  for (const auto& t : opt.transports) {
+    if (t != "unix" && t != "tcp" && t != "file") {
+      throw UsageError("unknown transport '" + t + "' (unix, tcp, file)");
+    }
+  }
+  std::vector<Case> out;
+  for (const auto& c : all) {
+    const std::string dv = std::string(c.path->driver) + "/" + c.path->variant;
+    const bool driver_ok =
+        opt.drivers.empty() ||
+        std::any_of(opt.drivers.begin(), opt.drivers.end(),
+                    [&](const std::string& d) { return d == c.path->driver || d == dv; });
+    const bool transport_ok =
+        opt.transports.empty() || std::find(opt.transports.begin(), opt.transports.end(),
+                                            transport_name(c.transport)) != opt.transports.end();
+    if (driver_ok && transport_ok) out.push_back(c);
+  }
+  if (out.empty()) throw UsageError("no case matches the chosen drivers and transports");
+  return out;
+}
+
+int run_wpbench(const Options& opt) {
+  try {
+    validate_table_name(opt.table);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--table: ") + e.what());
+  }
+  const auto cases = select_cases(opt);
+  if (opt.list) {
+    std::size_t w = 0;
+    for (const auto& c : cases) w = std::max(w, c.name().size());
+    for (const auto& c : cases) {
+      std::printf("%-*s  %d rt  %s\n", static_cast<int>(w), c.name().c_str(),
+                  c.path->round_trips, c.path->how);
+    }
+    return 0;
+  }
+
+  RunResult run;
+  run.context = collect_context();
+  run.settings.run = opt.run;
+  run.settings.table = opt.table;
+  for (const auto& c : cases) run.settings.cases_selected.push_back(c.name());
+  const std::string out = opt.out.empty() ? "results/runs/" + run.context.run_id + ".json" : opt.out;
+  check_writable(out);
+  install_signal_handlers();
+
+  Targets targets;
+  if (any_backend(cases, Backend::postgres)) setup_postgres(opt, cases, targets, run.context);
+  if (any_backend(cases, Backend::sqlite)) setup_sqlite(opt, targets, run.context);
+  add_warnings(run.context);
+
+  const bool progress = !opt.quiet && isatty(STDERR_FILENO);
+  SteadyClock clock;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    if (stop_flag()) break;
+    if (progress) {
+      std::fprintf(stderr, "\r\033[K[%zu/%zu] %s", i + 1, cases.size(), cases[i].name().c_str());
+    }
+    run.cases.push_back(
+        run_case(cases[i], endpoint_for(cases[i], targets, opt), opt.run, clock, stop_flag()));
+    // Rewritten after every case: a crash or Ctrl-C keeps what was measured, marked partial.
+    export_json(out, run);
+  }
+  if (progress) std::fprintf(stderr, "\r\033[K");
+  run.status = stop_flag() ? RunStatus::interrupted : RunStatus::complete;
+  export_json(out, run);
+
+  std::cout << console_table(run) << "results: " << out << "\n";
+  if (run.status == RunStatus::interrupted) {
+    std::cerr << "wpbench: interrupted; " << run.cases.size() << " of " << cases.size()
+              << " cases written to " << out << " (status: interrupted)\n";
+    return 130;
+  }
+  const auto failed = std::count_if(run.cases.begin(), run.cases.end(),
+                                    [](const CaseResult& c) { return !c.ok(); });
+  if (failed > 0) {
+    std::cerr << "wpbench: " << failed << " case(s) failed; see the table above\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace wpbench

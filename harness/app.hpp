@@ -1,0 +1,44 @@
+#pragma once
+/// The wpbench program minus option parsing: choose cases, set up targets, run, report, export.
+
+#include <atomic>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "driver.hpp"
+#include "runner.hpp"
+
+namespace wpbench {
+
+/// A mistake in how wpbench was called; the program exits 2.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Options {
+  RunConfig run;
+  std::vector<std::string> drivers;     ///< driver or driver/variant; empty: all
+  std::vector<std::string> transports;  ///< unix, tcp, file; empty: all
+  bool list = false;
+  std::string out;  ///< empty: results/runs/<run-id>.json
+  std::string dsn;  ///< empty: start a throwaway server
+  std::string socket_dir, tcp_host;
+  std::string table = "wpbench_trade_decisions";
+  std::string tmp_dir, sqlite_dir, server_user, pg_bindir;
+  SqliteSettings sqlite;
+  bool quiet = false;
+};
+
+/// The cases `opt` asks for, in registry order; throws UsageError for an unknown name.
+std::vector<Case> select_cases(const Options& opt);
+
+/// Runs the program; returns the exit code (0 ok, 1 a case failed or the run could not start,
+/// 2 bad usage, 130 interrupted). Prints one line on stderr for any error.
+int run_wpbench(const Options& opt);
+
+/// Set by SIGINT/SIGTERM; polled between samples.
+std::atomic<bool>& stop_flag();
+
+}  // namespace wpbench

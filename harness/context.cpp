@@ -1,0 +1,131 @@
+#include "context.hpp"
+
+#include <sqlite3.h>
+#include <sys/statfs.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <build_info.hpp>
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <pqxx/version.hxx>
+#include <soci/version.h>
+#include <thread>
+
+#include "pg.hpp"
+
+namespace wpbench {
+
+namespace {
+std::string first_match(const std::string& file, const std::string& key) {
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(key, 0) != 0) continue;
+    auto v = line.substr(key.size());
+    const auto b = v.find_first_not_of(" \t:=\"");
+    v = b == std::string::npos ? "" : v.substr(b);
+    while (!v.empty() && (v.back() == '"' || v.back() == ' ')) v.pop_back();
+    return v;
+  }
+  return "";
+}
+
+std::string utc_now(const char* fmt) {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, fmt, &tm);
+  return buf;
+}
+
+std::string version_of_libpq() {
+  const int v = PQlibVersion();  // e.g. 150020 for 15.20
+  return std::to_string(v / 10000) + "." + std::to_string(v % 10000);
+}
+
+std::string version_of_soci() {
+  return std::to_string(SOCI_VERSION / 100000) + "." + std::to_string(SOCI_VERSION / 100 % 1000) +
+         "." + std::to_string(SOCI_VERSION % 100);
+}
+}  // namespace
+
+const std::vector<std::string>& reported_server_settings() {
+  static const std::vector<std::string> names = {
+      "synchronous_commit", "fsync",        "wal_sync_method", "full_page_writes",
+      "commit_delay",       "wal_level",    "shared_buffers",  "max_wal_size",
+      "checkpoint_timeout", "password_encryption"};
+  return names;
+}
+
+RunContext collect_context() {
+  RunContext c;
+  c.run_id = utc_now("%Y%m%dT%H%M%SZ");
+  c.timestamp_utc = utc_now("%Y-%m-%dT%H:%M:%SZ");
+
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  utsname u{};
+  uname(&u);
+  c.host["hostname"] = host;
+  c.host["os"] = first_match("/etc/os-release", "PRETTY_NAME");
+  c.host["kernel"] = std::string(u.sysname) + " " + u.release;
+  c.host["arch"] = u.machine;
+  c.host["cpu_model"] = first_match("/proc/cpuinfo", "model name");
+  c.host["logical_cpus"] = std::to_string(std::thread::hardware_concurrency());
+  c.host["memory_total"] = first_match("/proc/meminfo", "MemTotal");
+
+#if defined(__clang__)
+  c.build["compiler"] = std::string("clang ") + __clang_version__;
+#elif defined(__GNUC__)
+  c.build["compiler"] = std::string("g++ ") + __VERSION__;
+#endif
+  c.build["build_type"] = build::build_type;
+  c.build["git_commit"] = build::git_commit;
+  c.build["wpbench_version"] = build::version;
+
+  c.libraries["libpq"] = version_of_libpq();
+  c.libraries["libpqxx"] = PQXX_VERSION;
+  c.libraries["soci"] = version_of_soci();
+  c.libraries["sqlite3"] = sqlite3_libversion();
+  return c;
+}
+
+void read_server_info(const std::string& conninfo, ServerInfo& out) {
+  auto conn = pg_connect(conninfo);
+  out.version = pg_query_value(conn.get(), "SHOW server_version");
+  for (const auto& name : reported_server_settings()) {
+    out.settings[name] = pg_query_value(conn.get(), "SHOW " + name);
+  }
+}
+
+std::string filesystem_type(const std::string& path) {
+  struct statfs s {};
+  if (statfs(path.c_str(), &s) != 0) return "unknown";
+  switch (static_cast<unsigned long>(s.f_type)) {
+    case 0xEF53:
+      return "ext2/ext3/ext4";
+    case 0x01021994:
+      return "tmpfs";
+    case 0x58465342:
+      return "xfs";
+    case 0x9123683E:
+      return "btrfs";
+    case 0x794C7630:
+      return "overlayfs";
+    case 0x2FC12FC1:
+      return "zfs";
+    case 0x6969:
+      return "nfs";
+    case 0x65735546:
+      return "fuse";
+    default: {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "0x%lx", static_cast<unsigned long>(s.f_type));
+      return buf;
+    }
+  }
+}
+
+}  // namespace wpbench

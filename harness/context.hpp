@@ -1,0 +1,54 @@
+#pragma once
+/// The context a result was measured in: machine, build, library versions, server settings.
+/// Every published number carries it.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace wpbench {
+
+/// The PostgreSQL server as found: version and the settings that decide commit latency.
+struct ServerInfo {
+  std::string mode;     ///< "throwaway" (started by wpbench) or "existing" (--dsn)
+  std::string version;  ///< server_version, e.g. "15.20 (Debian 15.20-0+deb12u1)"
+  std::map<std::string, std::string> settings;  ///< synchronous_commit, fsync, ...
+  std::string data_filesystem;  ///< filesystem of the data dir when known (throwaway)
+  std::string unix_target;      ///< redacted conninfo, empty if the transport is not used
+  std::string tcp_target;       ///< redacted conninfo
+  std::string unix_auth;        ///< e.g. "peer"
+  std::string tcp_auth;         ///< e.g. "scram-sha-256"
+};
+
+struct SqliteInfo {
+  std::string dir;
+  std::string filesystem;
+  std::string journal_mode, synchronous;
+  std::string version;
+};
+
+struct RunContext {
+  std::string run_id;          ///< UTC timestamp, e.g. 20261124T101500Z
+  std::string timestamp_utc;   ///< ISO-8601, e.g. 2026-11-24T10:15:00Z
+  std::map<std::string, std::string> host;       ///< hostname, os, kernel, cpu_model, ...
+  std::map<std::string, std::string> build;      ///< compiler, build_type, git_commit, ...
+  std::map<std::string, std::string> libraries;  ///< libpq, libpqxx, soci, sqlite3
+  ServerInfo server;
+  SqliteInfo sqlite;
+  std::vector<std::string> warnings;  ///< conditions that make results less trustworthy
+};
+
+/// The settings read from a server, in the order they are reported.
+const std::vector<std::string>& reported_server_settings();
+
+/// Fills timestamp, host, build and library facts.
+RunContext collect_context();
+
+/// Reads server_version and reported_server_settings() over `conninfo`; throws DriverError.
+void read_server_info(const std::string& conninfo, ServerInfo& out);
+
+/// A readable filesystem name for the path ("ext4/ext3/ext2", "tmpfs", "xfs", ...).
+std::string filesystem_type(const std::string& path);
+
+}  // namespace wpbench

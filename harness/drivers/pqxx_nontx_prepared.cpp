@@ -1,0 +1,37 @@
+// libpqxx/nontx-prepared: libpqxx's fastest correct write. A nontransaction runs each statement
+// in autocommit (no BEGIN/COMMIT), and a prepared statement skips parse and plan.
+#include <pqxx/pqxx>
+
+#include "../workload.hpp"
+#include "paths.hpp"
+
+namespace wpbench {
+namespace {
+constexpr const char* kStmt = "wpbench_insert";
+
+class PqxxNontxPrepared final : public Session {
+ public:
+  explicit PqxxNontxPrepared(const Endpoint& e) try : conn_(e.target) {
+    conn_.prepare(kStmt, insert_sql_pg(e.table));
+  } catch (const pqxx::failure& ex) {
+    throw DriverError(std::string("cannot connect: ") + ex.what());
+  }
+  void insert(const Decision& d) override {
+    try {
+      pqxx::nontransaction n(conn_);
+      n.exec_prepared(kStmt, d.market_ticker, d.direction, d.edge, d.score, d.action,
+                      d.skip_reason ? d.skip_reason->c_str() : static_cast<const char*>(nullptr));
+    } catch (const pqxx::failure& ex) {
+      throw DriverError(ex.what());
+    }
+  }
+
+ private:
+  pqxx::connection conn_;
+};
+}  // namespace
+
+std::unique_ptr<Session> open_pqxx_nontx_prepared(const Endpoint& e) {
+  return std::make_unique<PqxxNontxPrepared>(e);
+}
+}  // namespace wpbench

@@ -1,0 +1,83 @@
+// The registry: one line per driver path. Adding a path = one file in harness/drivers/, its
+// open function declared in harness/drivers/paths.hpp, and one line here.
+#include <regex>
+
+#include "../driver.hpp"
+#include "paths.hpp"
+
+namespace wpbench {
+
+const std::vector<DriverPath>& driver_paths() {
+  using B = Backend;
+  static const std::vector<DriverPath> paths = {
+      {"libpq", "exec-params", B::postgres, 1,
+       "PQexecParams in autocommit: parse+bind+execute+sync in one round trip",
+       open_libpq_exec_params},
+      {"libpq", "prepared", B::postgres, 1,
+       "PQprepare once, then PQexecPrepared in autocommit", open_libpq_prepared},
+      {"libpq", "tx", B::postgres, 3,
+       "BEGIN; INSERT (PQexecParams); COMMIT: what psycopg2 does by default",
+       open_libpq_tx},
+      {"libpq", "pipeline", B::postgres, 1,
+       "BEGIN, INSERT, COMMIT queued in pipeline mode behind one sync", open_libpq_pipeline},
+      {"libpqxx", "work", B::postgres, 3,
+       "pqxx::work + exec_params + commit, the documented idiom", open_pqxx_work},
+      {"libpqxx", "nontx-prepared", B::postgres, 1,
+       "connection::prepare once, nontransaction::exec_prepared (autocommit)",
+       open_pqxx_nontx_prepared},
+      {"soci-postgresql", "transaction", B::postgres, 3,
+       "soci::transaction + one-shot `sql <<` with use() + commit", open_soci_pg_transaction},
+      {"soci-postgresql", "prepared", B::postgres, 1,
+       "soci::statement prepared once, re-executed in autocommit", open_soci_pg_prepared},
+      {"soci-sqlite3", "oneshot", B::sqlite, 0,
+       "one-shot `sql <<` with use() in autocommit (statement compiled each time)",
+       open_soci_sqlite_oneshot},
+      {"soci-sqlite3", "prepared", B::sqlite, 0,
+       "soci::statement prepared once, re-executed in autocommit", open_soci_sqlite_prepared},
+      {"sqlite3", "oneshot", B::sqlite, 0,
+       "sqlite3_prepare_v2 + bind + step + finalize per insert", open_sqlite3_oneshot},
+      {"sqlite3", "prepared", B::sqlite, 0,
+       "one sqlite3_stmt prepared once; reset + bind + step per insert",
+       open_sqlite3_prepared},
+  };
+  return paths;
+}
+
+const char* transport_name(Transport t) {
+  switch (t) {
+    case Transport::unix_socket:
+      return "unix";
+    case Transport::tcp:
+      return "tcp";
+    case Transport::file:
+      return "file";
+  }
+  return "?";
+}
+
+std::string Case::name() const {
+  return std::string(path->driver) + "/" + path->variant + "/" + transport_name(transport);
+}
+
+std::vector<Transport> transports_for(Backend b) {
+  if (b == Backend::sqlite) return {Transport::file};
+  return {Transport::unix_socket, Transport::tcp};
+}
+
+std::vector<Case> all_cases() {
+  std::vector<Case> cases;
+  for (const auto& p : driver_paths()) {
+    for (const auto t : transports_for(p.backend)) cases.push_back(Case{&p, t});
+  }
+  return cases;
+}
+
+void validate_table_name(const std::string& name) {
+  static const std::regex ok("[a-z_][a-z0-9_]{0,62}");
+  if (!std::regex_match(name, ok)) {
+    throw std::invalid_argument("table name '" + name +
+                                "' must match [a-z_][a-z0-9_]{0,62} (a plain SQL identifier)");
+  }
+}
+
+}  // namespace wpbench

@@ -1,0 +1,10 @@
+// soci-sqlite3/prepared: one SOCI statement prepared at open, re-executed in autocommit.
+#include "../workload.hpp"
+#include "paths.hpp"
+#include "soci_common.hpp"
+
+namespace wpbench {
+std::unique_ptr<Session> open_soci_sqlite_prepared(const Endpoint& e) {
+  return std::make_unique<SociPrepared>(e, insert_sql_soci_sqlite(e.table));
+}
+}  // namespace wpbench

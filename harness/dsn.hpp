@@ -1,0 +1,24 @@
+#pragma once
+/// Connection strings for an existing server: parsing, per-transport variants, and redaction
+/// (a password never reaches the console, a log or a result file).
+
+#include <map>
+#include <string>
+
+namespace wpbench {
+
+/// A libpq conninfo string or URI as keyword -> value; throws std::invalid_argument with
+/// libpq's reason if it does not parse.
+std::map<std::string, std::string> parse_conninfo(const std::string& dsn);
+
+/// Keyword/value pairs back to a conninfo string, values quoted as libpq expects.
+std::string build_conninfo(const std::map<std::string, std::string>& kv);
+
+/// The DSN pointed at one host: a socket directory (starts with '/') or a TCP host name.
+std::string with_host(const std::string& dsn, const std::string& host);
+
+/// A printable form: the password (and any password file path) replaced by "***".
+/// An unparsable string becomes "<unparsable conninfo>" rather than being echoed.
+std::string redact_conninfo(const std::string& dsn);
+
+}  // namespace wpbench

@@ -1,0 +1,16 @@
+#pragma once
+/// The table a person reads at the end of a run.
+
+#include <string>
+
+#include "../result.hpp"
+
+namespace wpbench {
+
+/// Context lines, then one row per case: round trips, p50/p99/max in ms, throughput, verified.
+std::string console_table(const RunResult& run);
+
+/// The one-line header of the table, also printed before the first case.
+std::string context_line(const RunContext& ctx);
+
+}  // namespace wpbench

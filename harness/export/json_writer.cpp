@@ -1,0 +1,146 @@
+#include "json_writer.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+
+namespace wpbench {
+
+namespace {
+using json = nlohmann::ordered_json;
+
+// Strict JSON has no NaN or infinity; a statistic that is not finite is written as null.
+json finite(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+std::string hex64(std::uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+json case_json(const CaseResult& c, const RunConfig& cfg) {
+  json j;
+  j["name"] = c.name;
+  j["driver"] = c.driver;
+  j["variant"] = c.variant;
+  j["transport"] = c.transport;
+  j["how"] = c.how;
+  j["round_trips"] = c.round_trips;
+  j["status"] = c.ok() ? "ok" : c.interrupted ? "interrupted" : "failed";
+  j["samples"] = c.samples_ns.size();
+  j["samples_requested"] = c.samples_requested;
+  j["warmup"] = cfg.warmup;
+  j["connect_ns"] = c.connect_ns;
+  j["latency_ns"] = {{"min", c.latency.min_ns},   {"mean", finite(c.latency.mean_ns)},
+                     {"stddev", finite(c.latency.stddev_ns)},
+                     {"p50", c.latency.p50_ns},   {"p90", c.latency.p90_ns},
+                     {"p99", c.latency.p99_ns},   {"p999", c.latency.p999_ns},
+                     {"max", c.latency.max_ns}};
+  j["throughput_per_s"] = finite(c.throughput_per_s);
+  j["elapsed_ns"] = c.elapsed_ns;
+  j["verified"] = c.verification && c.verification->ok;
+  if (c.verification) {
+    const auto& v = *c.verification;
+    j["verification"] = {{"rows_expected", v.rows_expected},
+                         {"rows_found", v.rows_found},
+                         {"checksum_expected", hex64(v.checksum_expected)},
+                         {"checksum_found", hex64(v.checksum_found)},
+                         {"message", v.message}};
+  } else {
+    j["verification"] = nullptr;
+  }
+  j["error"] = c.error ? json(*c.error) : json(nullptr);
+  j["samples_ns"] = c.samples_ns;
+  return j;
+}
+}  // namespace
+
+json to_json(const RunResult& run) {
+  const auto& ctx = run.context;
+  json j;
+  j["schema_version"] = kSchemaVersion;
+  j["tool"] = "wpbench";
+  j["run_id"] = ctx.run_id;
+  j["status"] = run_status_name(run.status);
+  j["context"] = {
+      {"timestamp_utc", ctx.timestamp_utc},
+      {"host", ctx.host},
+      {"build", ctx.build},
+      {"libraries", ctx.libraries},
+      {"server",
+       {{"mode", ctx.server.mode},
+        {"version", ctx.server.version},
+        {"settings", ctx.server.settings},
+        {"data_filesystem", ctx.server.data_filesystem},
+        {"unix", {{"target", ctx.server.unix_target}, {"auth", ctx.server.unix_auth}}},
+        {"tcp", {{"target", ctx.server.tcp_target}, {"auth", ctx.server.tcp_auth}}}}},
+      {"sqlite",
+       {{"dir", ctx.sqlite.dir},
+        {"filesystem", ctx.sqlite.filesystem},
+        {"journal_mode", ctx.sqlite.journal_mode},
+        {"synchronous", ctx.sqlite.synchronous}}},
+      {"warnings", ctx.warnings}};
+  j["config"] = {{"samples", run.settings.run.samples},
+                 {"warmup", run.settings.run.warmup},
+                 {"seed", run.settings.run.seed},
+                 {"table", run.settings.table},
+                 {"cases", run.settings.cases_selected},
+                 {"timer", "CLOCK_MONOTONIC (std::chrono::steady_clock), ns"},
+                 {"percentiles", "nearest-rank over all measured samples"}};
+  json cases = json::array();
+  for (const auto& c : run.cases) cases.push_back(case_json(c, run.settings.run));
+  j["cases"] = std::move(cases);
+  return j;
+}
+
+void check_writable(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path p(path);
+  if (p.filename().empty()) throw std::runtime_error("--out " + path + " names a directory");
+  std::error_code ec;
+  if (fs::is_directory(p, ec)) throw std::runtime_error("--out " + path + " is a directory");
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  fs::create_directories(dir, ec);
+  const std::string probe = (dir / (".wpbench-probe-" + std::to_string(getpid()))).string();
+  const int fd = open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+  if (fd < 0) {
+    throw std::runtime_error("cannot write --out " + path + ": " + std::strerror(errno));
+  }
+  close(fd);
+  unlink(probe.c_str());
+}
+
+void write_file_atomic(const std::string& path, const std::string& content) {
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
+  std::size_t off = 0;
+  while (off < content.size()) {
+    const ssize_t n = write(fd, content.data() + off, content.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const std::string err = std::strerror(errno);
+      close(fd);
+      unlink(tmp.c_str());
+      throw std::runtime_error("cannot write " + tmp + ": " + err);
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  if (fsync(fd) != 0 || close(fd) != 0) {
+    unlink(tmp.c_str());
+    throw std::runtime_error("cannot flush " + tmp + ": " + std::strerror(errno));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string err = std::strerror(errno);
+    unlink(tmp.c_str());
+    throw std::runtime_error("cannot rename " + tmp + " to " + path + ": " + err);
+  }
+}
+
+}  // namespace wpbench

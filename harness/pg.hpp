@@ -1,0 +1,54 @@
+#pragma once
+/// Small RAII and error helpers over libpq, shared by the libpq paths, the verifier, the schema
+/// set-up and the server fixture.
+
+#include <libpq-fe.h>
+
+#include <memory>
+#include <string>
+
+#include "decision.hpp"
+#include "driver.hpp"
+
+namespace wpbench {
+
+struct PgConnCloser {
+  void operator()(PGconn* c) const { PQfinish(c); }
+};
+struct PgResultCloser {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using PgConn = std::unique_ptr<PGconn, PgConnCloser>;
+using PgResult = std::unique_ptr<PGresult, PgResultCloser>;
+
+/// Connects or throws DriverError with libpq's message on one line.
+PgConn pg_connect(const std::string& conninfo);
+
+/// libpq's last error for `c` as one line (its messages end in newlines and may span several).
+std::string pg_error(const PGconn* c);
+
+/// Takes ownership of `r` and throws DriverError (naming `what`) unless its status is `want`.
+PgResult pg_expect(PGconn* c, PGresult* r, ExecStatusType want, const char* what);
+
+/// Runs a parameterless command (simple query protocol) and throws unless it succeeds.
+PgResult pg_exec(PGconn* c, const std::string& sql);
+
+/// Runs a query and returns its single value as text (throws unless exactly one row).
+std::string pg_query_value(PGconn* c, const std::string& sql);
+
+/// The shortest decimal that parses back to exactly `v` (what a careful driver sends as text).
+std::string format_double(double v);
+
+/// A decision as the six text-format parameters of insert_sql_pg().
+class PgTextParams {
+ public:
+  explicit PgTextParams(const Decision& d);
+  static constexpr int count = 6;
+  const char* const* values() const { return values_; }
+
+ private:
+  std::string edge_, score_;
+  const char* values_[count];
+};
+
+}  // namespace wpbench

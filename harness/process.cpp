@@ -1,0 +1,124 @@
+#include "process.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+namespace wpbench {
+
+namespace {
+OsUser from_passwd(const passwd* pw) {
+  return OsUser{pw->pw_name, pw->pw_uid, pw->pw_gid, pw->pw_dir ? pw->pw_dir : "/"};
+}
+}  // namespace
+
+std::optional<OsUser> find_os_user(const std::string& name) {
+  const passwd* pw = getpwnam(name.c_str());
+  if (pw == nullptr) return std::nullopt;
+  return from_passwd(pw);
+}
+
+OsUser current_os_user() {
+  const passwd* pw = getpwuid(geteuid());
+  if (pw == nullptr) {
+    throw std::runtime_error("the current user (uid " + std::to_string(geteuid()) +
+                             ") has no passwd entry");
+  }
+  return from_passwd(pw);
+}
+
+pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& opt) {
+  if (argv.empty()) throw std::invalid_argument("spawn: empty argv");
+  // Everything the child needs is prepared before fork(): after it, only async-signal-safe calls.
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const std::string log = opt.log_path.empty() ? "/dev/null" : opt.log_path;
+  const int out = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (out < 0) throw std::runtime_error("cannot open " + log + ": " + std::strerror(errno));
+  std::vector<std::string> env_strings;
+  if (opt.as) {
+    env_strings = {"HOME=" + opt.as->home, "USER=" + opt.as->name, "LOGNAME=" + opt.as->name,
+                   "PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C"};
+  }
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(out);
+    throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  }
+  if (pid == 0) {
+    dup2(out, STDOUT_FILENO);
+    dup2(out, STDERR_FILENO);
+    const int in = open("/dev/null", O_RDONLY);
+    if (in >= 0) dup2(in, STDIN_FILENO);
+    if (opt.own_session) setsid();
+    if (opt.as) {
+      const gid_t groups[] = {opt.as->gid};
+      if (setgroups(1, groups) != 0 || setgid(opt.as->gid) != 0 || setuid(opt.as->uid) != 0) {
+        _exit(126);
+      }
+    }
+    // Set after the uid change, which would otherwise clear it.
+    if (opt.die_with_parent) prctl(PR_SET_PDEATHSIG, SIGQUIT);
+    if (opt.as) {
+      execve(args[0], args.data(), envp.data());
+    } else {
+      execv(args[0], args.data());
+    }
+    _exit(127);
+  }
+  close(out);
+  return pid;
+}
+
+std::optional<int> wait_for(pid_t pid, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int status = 0;
+    const pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) return status;
+    if (r < 0 && errno != EINTR) return 0;  // not our child any more: nothing left to wait for
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+int run_command(const std::vector<std::string>& argv, const SpawnOptions& opt) {
+  const pid_t pid = spawn(argv, opt);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 1;
+}
+
+std::string tail_lines(const std::string& path, int max_lines) {
+  std::ifstream in(path);
+  std::deque<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    lines.push_back(line);
+    if (static_cast<int>(lines.size()) > max_lines) lines.pop_front();
+  }
+  std::string out;
+  for (const auto& l : lines) out += (out.empty() ? "" : " | ") + l;
+  return out;
+}
+
+}  // namespace wpbench

@@ -1,0 +1,47 @@
+#pragma once
+/// Child processes for the server fixture: spawn (optionally as another OS user), wait, stop.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wpbench {
+
+/// An OS account to run a child as (PostgreSQL refuses to run as root).
+struct OsUser {
+  std::string name;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::string home;
+};
+
+/// Looks up an account by name; nullopt if there is none.
+std::optional<OsUser> find_os_user(const std::string& name);
+
+/// The account this process runs as.
+OsUser current_os_user();
+
+struct SpawnOptions {
+  std::optional<OsUser> as;  ///< drop to this user in the child
+  std::string log_path;      ///< stdout and stderr go here (appended); empty: /dev/null
+  bool own_session = false;  ///< setsid(): a terminal's Ctrl-C then reaches only us, not it
+  bool die_with_parent = false;  ///< PR_SET_PDEATHSIG, so a killed wpbench leaves no server
+};
+
+/// Starts argv[0] (a path) with argv; throws std::runtime_error if it cannot.
+pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& opt);
+
+/// Waits up to `timeout` for the child; its exit status (as from waitpid), or nullopt if it is
+/// still running.
+std::optional<int> wait_for(pid_t pid, std::chrono::milliseconds timeout);
+
+/// Runs a command to completion; returns its exit code (128+signal if killed).
+int run_command(const std::vector<std::string>& argv, const SpawnOptions& opt);
+
+/// The last `max_lines` lines of a text file, joined with " | ", for one-line error messages.
+std::string tail_lines(const std::string& path, int max_lines);
+
+}  // namespace wpbench

@@ -1,0 +1,50 @@
+#pragma once
+/// Runs one case: reset the table, connect, warm up, time each durable insert, verify.
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "clock.hpp"
+#include "driver.hpp"
+#include "stats.hpp"
+#include "verify.hpp"
+
+namespace wpbench {
+
+/// How much to measure; the same for every case of a run.
+struct RunConfig {
+  std::uint64_t samples = 2000;
+  std::uint64_t warmup = 200;
+  std::uint64_t seed = DecisionGenerator::default_seed;
+};
+
+/// Everything measured for one case. Samples stay in the result so nothing measured is lost
+/// even when the case ends early.
+struct CaseResult {
+  std::string name, driver, variant, transport, how;
+  int round_trips = 0;
+  std::vector<std::int64_t> samples_ns;  ///< measured inserts, in order
+  LatencySummary latency;
+  std::int64_t connect_ns = 0;   ///< opening the session, measured apart from the inserts
+  std::int64_t elapsed_ns = 0;   ///< wall time of the measured phase
+  double throughput_per_s = 0;   ///< measured inserts / elapsed_ns
+  std::uint64_t samples_requested = 0;
+  bool interrupted = false;  ///< stopped by a signal before all samples were taken
+  std::optional<Verification> verification;
+  std::optional<std::string> error;  ///< the driver or database error that ended the case
+
+  /// A case counts only when it ran to the end without error and its rows verified.
+  bool ok() const {
+    return !error && !interrupted && verification && verification->ok;
+  }
+};
+
+/// Runs `c` against `e`. Never throws for database trouble: errors land in the result.
+/// `stop` is polled between samples so a signal ends the case with what was measured.
+CaseResult run_case(const Case& c, const Endpoint& e, const RunConfig& cfg, Clock& clock,
+                    const std::atomic<bool>& stop);
+
+}  // namespace wpbench

@@ -1,0 +1,212 @@
+#include "server.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+#include "pg.hpp"
+
+namespace fs = std::filesystem;
+
+namespace wpbench {
+
+namespace {
+bool is_exec(const fs::path& p) { return access(p.c_str(), X_OK) == 0; }
+
+std::string random_password() {
+  std::random_device rd;  // /dev/urandom on Linux
+  static const char* hex = "0123456789abcdef";
+  std::string s;
+  for (int i = 0; i < 32; ++i) s += hex[rd() % 16];
+  return s;
+}
+
+// Hands a path (and, when recursive, everything below it) to the server's OS user.
+void chown_to(const fs::path& p, const OsUser& u) {
+  if (chown(p.c_str(), u.uid, u.gid) != 0) {
+    throw std::runtime_error("cannot chown " + p.string() + " to " + u.name);
+  }
+}
+
+std::string conninfo_quote(const std::string& v) {
+  std::string out = "'";
+  for (char ch : v) {
+    if (ch == '\'' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out + "'";
+}
+}  // namespace
+
+std::string find_pg_bindir(const std::string& preferred) {
+  std::vector<fs::path> candidates;
+  if (!preferred.empty()) {
+    candidates.emplace_back(preferred);
+  } else {
+    if (const char* env = std::getenv("WPBENCH_PG_BINDIR")) candidates.emplace_back(env);
+    candidates.emplace_back("/usr/lib/postgresql/15/bin");
+    // Any other Debian-packaged major version, newest first.
+    std::vector<fs::path> others;
+    std::error_code ec;
+    for (const auto& d : fs::directory_iterator("/usr/lib/postgresql", ec)) {
+      others.push_back(d.path() / "bin");
+    }
+    std::sort(others.rbegin(), others.rend());
+    candidates.insert(candidates.end(), others.begin(), others.end());
+    candidates.emplace_back("/usr/local/pgsql/bin");
+  }
+  for (const auto& c : candidates) {
+    if (is_exec(c / "initdb") && is_exec(c / "postgres")) return c.string();
+  }
+  throw std::runtime_error(
+      preferred.empty()
+          ? "no PostgreSQL server binaries found (install postgresql-15, run scripts/setup, or "
+            "pass --pg-bindir)"
+          : "no initdb/postgres in " + preferred);
+}
+
+int free_loopback_port() {
+  const int s = socket(AF_INET, SOCK_STREAM, 0);
+  if (s < 0) throw std::runtime_error("socket() failed");
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;  // the kernel picks a free one
+  socklen_t len = sizeof a;
+  if (bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    close(s);
+    throw std::runtime_error("cannot find a free loopback port");
+  }
+  close(s);
+  return ntohs(a.sin_port);
+}
+
+ThrowawayServer::ThrowawayServer(const ServerOptions& opt) {
+  const std::string bindir = find_pg_bindir(opt.bindir);
+  const OsUser me = current_os_user();
+  role_ = me.name;  // peer authentication maps our OS user to the role of the same name
+  if (geteuid() == 0) {
+    const std::string name = opt.os_user.empty() ? "postgres" : opt.os_user;
+    auto u = find_os_user(name);
+    if (!u) u = opt.os_user.empty() ? find_os_user("nobody") : std::nullopt;
+    if (!u) throw std::runtime_error("no OS user '" + name + "' to run PostgreSQL as (--server-user)");
+    if (u->uid == 0) throw std::runtime_error("--server-user must not be root");
+    server_user_ = *u;
+  } else {
+    server_user_ = me;
+  }
+
+  std::string parent = opt.parent_dir;
+  if (parent.empty()) parent = std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
+  std::string tmpl = (fs::path(parent) / "wpbench-pg-XXXXXX").string();
+  if (mkdtemp(tmpl.data()) == nullptr) {
+    throw std::runtime_error("cannot create a temp dir under " + parent);
+  }
+  dir_ = tmpl;
+  try {
+    // The server user must reach the dir; chown it and open the path to it for traversal.
+    chown_to(dir_, server_user_);
+    password_ = random_password();
+    const std::string pwfile = dir_ + "/pwfile";
+    {
+      std::ofstream(pwfile) << password_ << "\n";
+    }
+    fs::permissions(pwfile, fs::perms::owner_read | fs::perms::owner_write);
+    chown_to(pwfile, server_user_);
+
+    SpawnOptions so;
+    if (geteuid() == 0) so.as = server_user_;
+    so.log_path = dir_ + "/initdb.log";
+    const int rc = run_command(
+        {bindir + "/initdb", "-D", data_dir(), "-U", role_, "--pwfile=" + pwfile,
+         "--auth-local=peer", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C",
+         // The cluster is thrown away; syncing its initial files would only slow start-up.
+         "--no-sync"},
+        so);
+    fs::remove(pwfile);
+    if (rc != 0) {
+      throw std::runtime_error("initdb failed (exit " + std::to_string(rc) +
+                               "): " + tail_lines(dir_ + "/initdb.log", 3));
+    }
+    start_postgres(bindir);
+  } catch (...) {
+    stop();
+    throw;
+  }
+}
+
+void ThrowawayServer::start_postgres(const std::string& bindir) {
+  const std::string sock = dir_ + "/sock";
+  fs::create_directory(sock);
+  chown_to(sock, server_user_);
+  // A free port can be taken between our probe and the server's bind: try a few.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    port_ = free_loopback_port();
+    SpawnOptions so;
+    if (geteuid() == 0) so.as = server_user_;
+    so.log_path = dir_ + "/postgres.log";
+    so.own_session = true;
+    so.die_with_parent = true;
+    pid_ = spawn({bindir + "/postgres", "-D", data_dir(), "-k", sock, "-p", std::to_string(port_),
+                  "-c", "listen_addresses=127.0.0.1", "-c", "logging_collector=off"},
+                 so);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (PQping(unix_conninfo().c_str()) == PQPING_OK) return;
+      if (wait_for(pid_, std::chrono::milliseconds(50))) {
+        pid_ = -1;
+        break;  // exited: maybe the port was taken; try another
+      }
+    }
+    if (pid_ > 0) {
+      stop();
+      throw std::runtime_error("PostgreSQL did not become ready in 60 s: " +
+                               tail_lines(dir_ + "/postgres.log", 3));
+    }
+  }
+  throw std::runtime_error("PostgreSQL failed to start: " + tail_lines(dir_ + "/postgres.log", 3));
+}
+
+std::string ThrowawayServer::unix_conninfo() const {
+  return "host=" + conninfo_quote(dir_ + "/sock") + " port=" + std::to_string(port_) +
+         " dbname=postgres user=" + conninfo_quote(role_);
+}
+
+std::string ThrowawayServer::tcp_conninfo() const {
+  return "host=127.0.0.1 port=" + std::to_string(port_) + " dbname=postgres user=" +
+         conninfo_quote(role_) + " password=" + conninfo_quote(password_) + " sslmode=disable";
+}
+
+void ThrowawayServer::stop() {
+  if (pid_ > 0) {
+    kill(pid_, SIGINT);  // fast shutdown: abort sessions, checkpoint, exit
+    if (!wait_for(pid_, std::chrono::seconds(30))) {
+      kill(pid_, SIGQUIT);
+      if (!wait_for(pid_, std::chrono::seconds(5))) {
+        kill(pid_, SIGKILL);
+        wait_for(pid_, std::chrono::seconds(5));
+      }
+    }
+    pid_ = -1;
+  }
+  if (!dir_.empty()) {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+    dir_.clear();
+  }
+}
+
+ThrowawayServer::~ThrowawayServer() { stop(); }
+
+}  // namespace wpbench

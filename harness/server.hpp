@@ -1,0 +1,56 @@
+#pragma once
+/// The throwaway PostgreSQL cluster wpbench starts when no --dsn is given: initdb into a temp
+/// dir, peer auth on the socket, scram-sha-256 on loopback TCP, removed when the object dies.
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+
+#include "process.hpp"
+
+namespace wpbench {
+
+struct ServerOptions {
+  std::string bindir;      ///< where initdb and postgres live; empty: find PostgreSQL 15
+  std::string parent_dir;  ///< where the temp dir goes; empty: $TMPDIR or /tmp
+  std::string os_user;     ///< run the server as this user when we are root; empty: postgres
+};
+
+class ThrowawayServer {
+ public:
+  /// Creates, starts and waits for the cluster; throws std::runtime_error with one line.
+  explicit ThrowawayServer(const ServerOptions& opt);
+  ~ThrowawayServer();
+  ThrowawayServer(const ThrowawayServer&) = delete;
+  ThrowawayServer& operator=(const ThrowawayServer&) = delete;
+
+  /// Over the Unix socket, peer authentication (no password).
+  std::string unix_conninfo() const;
+  /// Over 127.0.0.1, scram-sha-256 with the generated password, no TLS.
+  std::string tcp_conninfo() const;
+  std::string data_dir() const { return dir_ + "/data"; }
+  /// The temp dir holding data/, the socket and the log; also a home for SQLite files.
+  std::string dir() const { return dir_; }
+  std::string role() const { return role_; }
+  std::string server_user() const { return server_user_.name; }
+  int port() const { return port_; }
+
+  /// Stops the server (fast shutdown) and removes the temp dir; safe to call twice.
+  void stop();
+
+ private:
+  void start_postgres(const std::string& bindir);
+  std::string dir_, role_, password_;
+  OsUser server_user_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+/// The bin directory of the newest installed PostgreSQL 15 (Debian's layout), or of PATH.
+std::string find_pg_bindir(const std::string& preferred);
+
+/// A TCP port on 127.0.0.1 that nothing listens on right now.
+int free_loopback_port();
+
+}  // namespace wpbench

@@ -1,0 +1,26 @@
+#pragma once
+/// After a case: does the table hold exactly the rows the case inserted, value for value?
+
+#include <cstdint>
+#include <string>
+
+#include "driver.hpp"
+
+namespace wpbench {
+
+/// The outcome of checking a table against the generator.
+struct Verification {
+  bool ok = false;
+  std::uint64_t rows_found = 0;
+  std::uint64_t rows_expected = 0;
+  std::uint64_t checksum_found = 0;
+  std::uint64_t checksum_expected = 0;
+  std::string message;  ///< why it failed, naming the first differing row; empty when ok
+};
+
+/// Reads the table in id order over its own connection (not the driver's under test) and
+/// compares it with the first `expected_rows` decisions of `seed`.
+Verification verify_table(Backend b, const Endpoint& e, std::uint64_t seed,
+                          std::uint64_t expected_rows);
+
+}  // namespace wpbench

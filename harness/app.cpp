@@ -86,8 +86,7 @@ bool any_backend(const std::vector<Case>& cases, Backend b) {
                      [b](const Case& c) { return c.path->backend == b; });
 }
 bool any_transport(const std::vector<Case>& cases, Transport t) {
-  return std::any_of(cases.begin(), cases.end(),
-                     [t](const Case& c) { return c.transport == t; });
+  return std::any_of(cases.begin(), cases.end(), [t](const Case& c) { return c.transport == t; });
 }
 
 // Where each transport points, and what owns the resources behind them.
@@ -120,9 +119,9 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
     const std::string host = kv.count("host") ? kv["host"] : "";
     const bool host_is_socket = !host.empty() && host[0] == '/';
     const std::string sock = !opt.socket_dir.empty() ? opt.socket_dir
-                             : host_is_socket         ? host
-                                                      : "/var/run/postgresql";
-    const std::string tcp = !opt.tcp_host.empty()          ? opt.tcp_host
+                             : host_is_socket        ? host
+                                                     : "/var/run/postgresql";
+    const std::string tcp = !opt.tcp_host.empty()                ? opt.tcp_host
                             : (!host.empty() && !host_is_socket) ? host
                                                                  : "127.0.0.1";
     t.unix_conninfo = with_host(opt.dsn, sock);
@@ -171,7 +170,11 @@ void setup_sqlite(const Options& opt, Targets& t, RunContext& ctx) {
   auto stmt = sqlite_prepare(db.get(), "PRAGMA journal_mode");
   sqlite_check(db.get(), sqlite3_step(stmt.get()), "PRAGMA journal_mode");
   ctx.sqlite.journal_mode = reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), 0));
-  ctx.sqlite.synchronous = opt.sqlite.synchronous;
+  auto sync = sqlite_prepare(db.get(), "PRAGMA synchronous");
+  sqlite_check(db.get(), sqlite3_step(sync.get()), "PRAGMA synchronous");
+  static const char* const kSyncNames[] = {"OFF", "NORMAL", "FULL", "EXTRA"};
+  const int level = sqlite3_column_int(sync.get(), 0);
+  ctx.sqlite.synchronous = level >= 0 && level <= 3 ? kSyncNames[level] : std::to_string(level);
   ctx.sqlite.dir = dir;
   ctx.sqlite.filesystem = filesystem_type(dir);
   ctx.sqlite.version = sqlite3_libversion();
@@ -180,14 +183,17 @@ void setup_sqlite(const Options& opt, Targets& t, RunContext& ctx) {
 void add_warnings(RunContext& ctx) {
   auto& w = ctx.warnings;
   if (ctx.build["build_type"] != "Release" && ctx.build["build_type"] != "RelWithDebInfo") {
-    w.push_back("built as '" + ctx.build["build_type"] + "', not Release: driver costs are inflated");
+    w.push_back("built as '" + ctx.build["build_type"] +
+                "', not Release: driver costs are inflated");
   }
   const auto& s = ctx.server.settings;
   if (s.count("fsync") && s.at("fsync") != "on") {
-    w.push_back("the server runs with fsync=off: commits are not durable, latencies are not comparable");
+    w.push_back(
+        "the server runs with fsync=off: commits are not durable, latencies are not comparable");
   }
   if (s.count("synchronous_commit") && s.at("synchronous_commit") != "on" &&
-      s.at("synchronous_commit") != "remote_apply" && s.at("synchronous_commit") != "remote_write") {
+      s.at("synchronous_commit") != "remote_apply" &&
+      s.at("synchronous_commit") != "remote_write") {
     w.push_back("synchronous_commit=" + s.at("synchronous_commit") +
                 ": commits return before the WAL flush");
   }
@@ -257,8 +263,8 @@ int run_wpbench(const Options& opt) {
     std::size_t w = 0;
     for (const auto& c : cases) w = std::max(w, c.name().size());
     for (const auto& c : cases) {
-      std::printf("%-*s  %d rt  %s\n", static_cast<int>(w), c.name().c_str(),
-                  c.path->round_trips, c.path->how);
+      std::printf("%-*s  %d rt  %s\n", static_cast<int>(w), c.name().c_str(), c.path->round_trips,
+                  c.path->how);
     }
     return 0;
   }
@@ -268,7 +274,8 @@ int run_wpbench(const Options& opt) {
   run.settings.run = opt.run;
   run.settings.table = opt.table;
   for (const auto& c : cases) run.settings.cases_selected.push_back(c.name());
-  const std::string out = opt.out.empty() ? "results/runs/" + run.context.run_id + ".json" : opt.out;
+  const std::string out =
+      opt.out.empty() ? "results/runs/" + run.context.run_id + ".json" : opt.out;
   check_writable(out);
   install_signal_handlers();
 

@@ -1,5 +1,6 @@
 #include "context.hpp"
 
+#include <soci/version.h>
 #include <sqlite3.h>
 #include <sys/statfs.h>
 #include <sys/utsname.h>
@@ -10,7 +11,6 @@
 #include <ctime>
 #include <fstream>
 #include <pqxx/version.hxx>
-#include <soci/version.h>
 #include <thread>
 
 #include "pg.hpp"
@@ -52,10 +52,11 @@ std::string version_of_soci() {
 }  // namespace
 
 const std::vector<std::string>& reported_server_settings() {
-  static const std::vector<std::string> names = {
-      "synchronous_commit", "fsync",        "wal_sync_method", "full_page_writes",
-      "commit_delay",       "wal_level",    "shared_buffers",  "max_wal_size",
-      "checkpoint_timeout", "password_encryption"};
+  static const std::vector<std::string> names = {"synchronous_commit", "fsync",
+                                                 "wal_sync_method",    "full_page_writes",
+                                                 "commit_delay",       "wal_level",
+                                                 "shared_buffers",     "max_wal_size",
+                                                 "checkpoint_timeout", "password_encryption"};
   return names;
 }
 

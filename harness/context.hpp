@@ -29,8 +29,8 @@ struct SqliteInfo {
 };
 
 struct RunContext {
-  std::string run_id;          ///< UTC timestamp, e.g. 20261124T101500Z
-  std::string timestamp_utc;   ///< ISO-8601, e.g. 2026-11-24T10:15:00Z
+  std::string run_id;                            ///< UTC timestamp, e.g. 20261124T101500Z
+  std::string timestamp_utc;                     ///< ISO-8601, e.g. 2026-11-24T10:15:00Z
   std::map<std::string, std::string> host;       ///< hostname, os, kernel, cpu_model, ...
   std::map<std::string, std::string> build;      ///< compiler, build_type, git_commit, ...
   std::map<std::string, std::string> libraries;  ///< libpq, libpqxx, soci, sqlite3
@@ -48,7 +48,7 @@ RunContext collect_context();
 /// Reads server_version and reported_server_settings() over `conninfo`; throws DriverError.
 void read_server_info(const std::string& conninfo, ServerInfo& out);
 
-/// A readable filesystem name for the path ("ext4/ext3/ext2", "tmpfs", "xfs", ...).
+/// A readable filesystem name for the path ("ext2/ext3/ext4", "tmpfs", "xfs", ...).
 std::string filesystem_type(const std::string& path);
 
 }  // namespace wpbench

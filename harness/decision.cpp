@@ -23,8 +23,8 @@ std::uint64_t SplitMix64::next() {
 
 namespace {
 constexpr std::array<const char*, 10> kSeries = {
-    "KXHIGHNY",  "KXHIGHCHI", "KXHIGHMIA", "KXHIGHAUS", "KXHIGHDEN",
-    "KXHIGHLAX", "KXHIGHPHIL", "KXCPI",    "KXFED",     "KXPAYROLLS"};
+    "KXHIGHNY",  "KXHIGHCHI",  "KXHIGHMIA", "KXHIGHAUS", "KXHIGHDEN",
+    "KXHIGHLAX", "KXHIGHPHIL", "KXCPI",     "KXFED",     "KXPAYROLLS"};
 constexpr std::array<const char*, 12> kMonths = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
                                                  "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
 constexpr std::array<const char*, 4> kSkipReasons = {

@@ -14,7 +14,19 @@ std::map<std::string, std::string> parse_conninfo(const std::string& dsn) {
     std::string msg = err ? err : "out of memory";
     PQfreemem(err);
     while (!msg.empty() && msg.back() == '\n') msg.pop_back();
-    throw std::invalid_argument("invalid connection string: " + msg);
+    // libpq quotes the offending part of the input, which may hold the password: drop every
+    // quoted fragment rather than risk echoing a secret.
+    std::string safe;
+    bool quoted = false;
+    for (char ch : msg) {
+      if (ch == '"') {
+        if (!quoted) safe += "\"...\"";
+        quoted = !quoted;
+      } else if (!quoted) {
+        safe += ch;
+      }
+    }
+    throw std::invalid_argument("invalid connection string: " + safe);
   }
   std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> guard(opts, PQconninfoFree);
   std::map<std::string, std::string> kv;

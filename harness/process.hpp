@@ -25,9 +25,9 @@ std::optional<OsUser> find_os_user(const std::string& name);
 OsUser current_os_user();
 
 struct SpawnOptions {
-  std::optional<OsUser> as;  ///< drop to this user in the child
-  std::string log_path;      ///< stdout and stderr go here (appended); empty: /dev/null
-  bool own_session = false;  ///< setsid(): a terminal's Ctrl-C then reaches only us, not it
+  std::optional<OsUser> as;      ///< drop to this user in the child
+  std::string log_path;          ///< stdout and stderr go here (appended); empty: /dev/null
+  bool own_session = false;      ///< setsid(): a terminal's Ctrl-C then reaches only us, not it
   bool die_with_parent = false;  ///< PR_SET_PDEATHSIG, so a killed wpbench leaves no server
 };
 

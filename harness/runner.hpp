@@ -16,8 +16,8 @@ namespace wpbench {
 
 /// How much to measure; the same for every case of a run.
 struct RunConfig {
-  std::uint64_t samples = 2000;
-  std::uint64_t warmup = 200;
+  std::uint64_t samples = 10000;
+  std::uint64_t warmup = 500;
   std::uint64_t seed = DecisionGenerator::default_seed;
 };
 
@@ -28,18 +28,16 @@ struct CaseResult {
   int round_trips = 0;
   std::vector<std::int64_t> samples_ns;  ///< measured inserts, in order
   LatencySummary latency;
-  std::int64_t connect_ns = 0;   ///< opening the session, measured apart from the inserts
-  std::int64_t elapsed_ns = 0;   ///< wall time of the measured phase
-  double throughput_per_s = 0;   ///< measured inserts / elapsed_ns
+  std::int64_t connect_ns = 0;  ///< opening the session, measured apart from the inserts
+  std::int64_t elapsed_ns = 0;  ///< wall time of the measured phase
+  double throughput_per_s = 0;  ///< measured inserts / elapsed_ns
   std::uint64_t samples_requested = 0;
   bool interrupted = false;  ///< stopped by a signal before all samples were taken
   std::optional<Verification> verification;
   std::optional<std::string> error;  ///< the driver or database error that ended the case
 
   /// A case counts only when it ran to the end without error and its rows verified.
-  bool ok() const {
-    return !error && !interrupted && verification && verification->ok;
-  }
+  bool ok() const { return !error && !interrupted && verification && verification->ok; }
 };
 
 /// Runs `c` against `e`. Never throws for database trouble: errors land in the result.

@@ -21,10 +21,9 @@ const Columns kPgColumns = {{"id", "bigint"},
                             {"action", "text"},
                             {"skip_reason", "text"},
                             {"created_at", "timestamp with time zone"}};
-const Columns kSqliteColumns = {{"id", "INTEGER"},     {"market_ticker", "TEXT"},
-                                {"direction", "TEXT"}, {"edge", "REAL"},
-                                {"score", "REAL"},     {"action", "TEXT"},
-                                {"skip_reason", "TEXT"}, {"created_at", "TEXT"}};
+const Columns kSqliteColumns = {
+    {"id", "INTEGER"}, {"market_ticker", "TEXT"}, {"direction", "TEXT"},   {"edge", "REAL"},
+    {"score", "REAL"}, {"action", "TEXT"},        {"skip_reason", "TEXT"}, {"created_at", "TEXT"}};
 
 std::string describe(const Columns& cols) {
   std::string s;
@@ -42,7 +41,9 @@ void check_shape(const std::string& table, const Columns& found, const Columns& 
 Columns pg_columns(PGconn* c, const std::string& table) {
   const std::string q =
       "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
-      "WHERE a.attrelid = to_regclass('" + table + "') AND a.attnum > 0 AND NOT a.attisdropped "
+      "WHERE a.attrelid = to_regclass('" +
+      table +
+      "') AND a.attnum > 0 AND NOT a.attisdropped "
       "ORDER BY a.attnum";
   auto r = pg_exec(c, q);
   Columns cols;

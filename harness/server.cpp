@@ -100,7 +100,8 @@ ThrowawayServer::ThrowawayServer(const ServerOptions& opt) {
     const std::string name = opt.os_user.empty() ? "postgres" : opt.os_user;
     auto u = find_os_user(name);
     if (!u) u = opt.os_user.empty() ? find_os_user("nobody") : std::nullopt;
-    if (!u) throw std::runtime_error("no OS user '" + name + "' to run PostgreSQL as (--server-user)");
+    if (!u)
+      throw std::runtime_error("no OS user '" + name + "' to run PostgreSQL as (--server-user)");
     if (u->uid == 0) throw std::runtime_error("--server-user must not be root");
     server_user_ = *u;
   } else {
@@ -117,11 +118,19 @@ ThrowawayServer::ThrowawayServer(const ServerOptions& opt) {
   try {
     // The server user must reach the dir; chown it and open the path to it for traversal.
     chown_to(dir_, server_user_);
+    if (geteuid() == 0) {
+      // initdb would fail later with a bare "Permission denied"; say what to change instead.
+      SpawnOptions probe;
+      probe.as = server_user_;
+      if (run_command({"/usr/bin/test", "-x", dir_}, probe) != 0) {
+        throw std::runtime_error("OS user " + server_user_.name + " cannot reach " + parent +
+                                 ": every directory on the way must be searchable by it "
+                                 "(choose another --tmp-dir, e.g. /var/tmp)");
+      }
+    }
     password_ = random_password();
     const std::string pwfile = dir_ + "/pwfile";
-    {
-      std::ofstream(pwfile) << password_ << "\n";
-    }
+    { std::ofstream(pwfile) << password_ << "\n"; }
     fs::permissions(pwfile, fs::perms::owner_read | fs::perms::owner_write);
     chown_to(pwfile, server_user_);
 
@@ -184,8 +193,9 @@ std::string ThrowawayServer::unix_conninfo() const {
 }
 
 std::string ThrowawayServer::tcp_conninfo() const {
-  return "host=127.0.0.1 port=" + std::to_string(port_) + " dbname=postgres user=" +
-         conninfo_quote(role_) + " password=" + conninfo_quote(password_) + " sslmode=disable";
+  return "host=127.0.0.1 port=" + std::to_string(port_) +
+         " dbname=postgres user=" + conninfo_quote(role_) +
+         " password=" + conninfo_quote(password_) + " sslmode=disable";
 }
 
 void ThrowawayServer::stop() {

@@ -24,8 +24,8 @@ void sqlite_exec(sqlite3* db, const std::string& sql) {
 
 SqliteDb sqlite_open(const std::string& path, const SqliteSettings& s) {
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   SqliteDb db(raw);
   if (rc != SQLITE_OK) {
     throw DriverError("cannot open " + path + ": " +
@@ -49,8 +49,7 @@ void sqlite_bind_decision(sqlite3* db, sqlite3_stmt* stmt, const Decision& d) {
   sqlite_check(db, sqlite3_bind_double(stmt, 4, d.score), "bind");
   sqlite_check(db, sqlite3_bind_text(stmt, 5, d.action.c_str(), -1, SQLITE_STATIC), "bind");
   if (d.skip_reason) {
-    sqlite_check(db, sqlite3_bind_text(stmt, 6, d.skip_reason->c_str(), -1, SQLITE_STATIC),
-                 "bind");
+    sqlite_check(db, sqlite3_bind_text(stmt, 6, d.skip_reason->c_str(), -1, SQLITE_STATIC), "bind");
   } else {
     sqlite_check(db, sqlite3_bind_null(stmt, 6), "bind");
   }

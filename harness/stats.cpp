@@ -9,9 +9,11 @@ namespace wpbench {
 std::int64_t percentile_sorted(const std::vector<std::int64_t>& sorted, double p) {
   if (sorted.empty()) throw std::invalid_argument("percentile of no samples");
   if (!(p >= 0.0 && p <= 100.0)) throw std::invalid_argument("percentile outside [0, 100]");
-  const double n = static_cast<double>(sorted.size());
-  // ceil(p/100 * n), computed so that e.g. p99 of 1000 samples is rank 990 despite binary floats.
-  auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * n - 1e-9));
+  // rank = ceil(p/100 * n) in integers: p as parts per million (p99.9 = 999000 exactly), so no
+  // binary rounding of 99.9 can move the rank by one, whatever n is.
+  const auto ppm = static_cast<unsigned __int128>(std::llround(p * 10000.0));
+  const auto n = static_cast<unsigned __int128>(sorted.size());
+  auto rank = static_cast<std::size_t>((ppm * n + 999999) / 1000000);
   rank = std::clamp<std::size_t>(rank, 1, sorted.size());
   return sorted[rank - 1];
 }

@@ -21,7 +21,7 @@ struct LatencySummary {
 
 /// Nearest-rank percentile (the smallest sample with at least p % of samples at or below it), the
 /// definition HdrHistogram uses, so exact and histogram percentiles are comparable.
-/// `sorted` must be ascending and non-empty; p is in [0, 100].
+/// `sorted` must be ascending and non-empty; p is in [0, 100], resolved to 0.0001.
 std::int64_t percentile_sorted(const std::vector<std::int64_t>& sorted, double p);
 
 /// Summarises samples (any order). An empty input gives an all-zero summary with count 0.

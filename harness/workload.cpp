@@ -20,8 +20,7 @@ std::string insert_sql_soci_pg(const std::string& table) {
 
 std::string insert_sql_soci_sqlite(const std::string& table) {
   return "INSERT INTO " + table + kColumns +
-         "(:market_ticker, :direction, :edge, :score, :action, :skip_reason, " + kSqliteNow +
-         ")";
+         "(:market_ticker, :direction, :edge, :score, :action, :skip_reason, " + kSqliteNow + ")";
 }
 
 std::string insert_sql_sqlite(const std::string& table) {

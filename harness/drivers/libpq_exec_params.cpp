@@ -12,10 +12,10 @@ class LibpqExecParams final : public Session {
       : conn_(pg_connect(e.target)), sql_(insert_sql_pg(e.table)) {}
   void insert(const Decision& d) override {
     const PgTextParams p(d);
-    pg_expect(conn_.get(),
-              PQexecParams(conn_.get(), sql_.c_str(), p.count, nullptr, p.values(), nullptr,
-                           nullptr, 0),
-              PGRES_COMMAND_OK, "insert");
+    pg_expect(
+        conn_.get(),
+        PQexecParams(conn_.get(), sql_.c_str(), p.count, nullptr, p.values(), nullptr, nullptr, 0),
+        PGRES_COMMAND_OK, "insert");
   }
 
  private:

@@ -10,10 +10,10 @@ constexpr const char* kStmt = "wpbench_insert";
 class LibpqPrepared final : public Session {
  public:
   explicit LibpqPrepared(const Endpoint& e) : conn_(pg_connect(e.target)) {
-    pg_expect(conn_.get(),
-              PQprepare(conn_.get(), kStmt, insert_sql_pg(e.table).c_str(), PgTextParams::count,
-                        nullptr),
-              PGRES_COMMAND_OK, "prepare");
+    pg_expect(
+        conn_.get(),
+        PQprepare(conn_.get(), kStmt, insert_sql_pg(e.table).c_str(), PgTextParams::count, nullptr),
+        PGRES_COMMAND_OK, "prepare");
   }
   void insert(const Decision& d) override {
     const PgTextParams p(d);

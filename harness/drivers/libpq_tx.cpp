@@ -8,8 +8,7 @@ namespace wpbench {
 namespace {
 class LibpqTx final : public Session {
  public:
-  explicit LibpqTx(const Endpoint& e)
-      : conn_(pg_connect(e.target)), sql_(insert_sql_pg(e.table)) {}
+  explicit LibpqTx(const Endpoint& e) : conn_(pg_connect(e.target)), sql_(insert_sql_pg(e.table)) {}
   void insert(const Decision& d) override {
     const PgTextParams p(d);
     pg_exec(conn_.get(), "BEGIN");

@@ -16,9 +16,9 @@ std::string setting(const RunContext& ctx, const char* name) {
 }  // namespace
 
 std::string context_line(const RunContext& ctx) {
-  std::string s = fmt::format("{} | {} | {} cpus | {}", ctx.host.at("hostname"),
-                              ctx.host.at("cpu_model"), ctx.host.at("logical_cpus"),
-                              ctx.host.at("kernel"));
+  std::string s =
+      fmt::format("{} | {} | {} cpus | {}", ctx.host.at("hostname"), ctx.host.at("cpu_model"),
+                  ctx.host.at("logical_cpus"), ctx.host.at("kernel"));
   if (!ctx.server.version.empty()) {
     s += fmt::format("\nPostgreSQL {} ({}) synchronous_commit={} fsync={} wal_sync_method={}",
                      ctx.server.version, ctx.server.mode, setting(ctx, "synchronous_commit"),

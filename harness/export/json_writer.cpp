@@ -37,10 +37,13 @@ json case_json(const CaseResult& c, const RunConfig& cfg) {
   j["samples_requested"] = c.samples_requested;
   j["warmup"] = cfg.warmup;
   j["connect_ns"] = c.connect_ns;
-  j["latency_ns"] = {{"min", c.latency.min_ns},   {"mean", finite(c.latency.mean_ns)},
+  j["latency_ns"] = {{"min", c.latency.min_ns},
+                     {"mean", finite(c.latency.mean_ns)},
                      {"stddev", finite(c.latency.stddev_ns)},
-                     {"p50", c.latency.p50_ns},   {"p90", c.latency.p90_ns},
-                     {"p99", c.latency.p99_ns},   {"p999", c.latency.p999_ns},
+                     {"p50", c.latency.p50_ns},
+                     {"p90", c.latency.p90_ns},
+                     {"p99", c.latency.p99_ns},
+                     {"p999", c.latency.p999_ns},
                      {"max", c.latency.max_ns}};
   j["throughput_per_s"] = finite(c.throughput_per_s);
   j["elapsed_ns"] = c.elapsed_ns;
@@ -68,24 +71,24 @@ json to_json(const RunResult& run) {
   j["tool"] = "wpbench";
   j["run_id"] = ctx.run_id;
   j["status"] = run_status_name(run.status);
-  j["context"] = {
-      {"timestamp_utc", ctx.timestamp_utc},
-      {"host", ctx.host},
-      {"build", ctx.build},
-      {"libraries", ctx.libraries},
-      {"server",
-       {{"mode", ctx.server.mode},
-        {"version", ctx.server.version},
-        {"settings", ctx.server.settings},
-        {"data_filesystem", ctx.server.data_filesystem},
-        {"unix", {{"target", ctx.server.unix_target}, {"auth", ctx.server.unix_auth}}},
-        {"tcp", {{"target", ctx.server.tcp_target}, {"auth", ctx.server.tcp_auth}}}}},
-      {"sqlite",
-       {{"dir", ctx.sqlite.dir},
-        {"filesystem", ctx.sqlite.filesystem},
-        {"journal_mode", ctx.sqlite.journal_mode},
-        {"synchronous", ctx.sqlite.synchronous}}},
-      {"warnings", ctx.warnings}};
+  j["context"] = {{"timestamp_utc", ctx.timestamp_utc},
+                  {"host", ctx.host},
+                  {"build", ctx.build},
+                  {"libraries", ctx.libraries},
+                  {"server",
+                   {{"mode", ctx.server.mode},
+                    {"version", ctx.server.version},
+                    {"settings", ctx.server.settings},
+                    {"data_filesystem", ctx.server.data_filesystem},
+                    {"unix", {{"target", ctx.server.unix_target}, {"auth", ctx.server.unix_auth}}},
+                    {"tcp", {{"target", ctx.server.tcp_target}, {"auth", ctx.server.tcp_auth}}}}},
+                  {"sqlite",
+                   {{"version", ctx.sqlite.version},
+                    {"dir", ctx.sqlite.dir},
+                    {"filesystem", ctx.sqlite.filesystem},
+                    {"journal_mode", ctx.sqlite.journal_mode},
+                    {"synchronous", ctx.sqlite.synchronous}}},
+                  {"warnings", ctx.warnings}};
   j["config"] = {{"samples", run.settings.run.samples},
                  {"warmup", run.settings.run.warmup},
                  {"seed", run.settings.run.seed},
@@ -140,6 +143,13 @@ void write_file_atomic(const std::string& path, const std::string& content) {
     const std::string err = std::strerror(errno);
     unlink(tmp.c_str());
     throw std::runtime_error("cannot rename " + tmp + " to " + path + ": " + err);
+  }
+  // The rename itself is durable only once the directory is synced.
+  const auto dir = std::filesystem::path(path).parent_path();
+  const int dfd = open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dfd >= 0) {
+    fsync(dfd);
+    close(dfd);
   }
 }
 

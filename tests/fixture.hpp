@@ -1,0 +1,39 @@
+#pragma once
+// The one throwaway PostgreSQL server the integration tests share (started in test_integration's
+// main), and small helpers for the CLI tests.
+#include <string>
+
+#include "server.hpp"
+
+namespace wpbench::test {
+
+/// The running server; valid for the whole test program.
+ThrowawayServer& server();
+
+/// A fresh temp dir for one test, removed by the caller's TempPath destructor.
+class TempPath {
+ public:
+  TempPath();
+  ~TempPath();
+  const std::string& str() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+/// The outcome of running the wpbench binary.
+struct Cli {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+/// Runs WPBENCH_BINARY with `args` (already shell-quoted) and captures both streams.
+Cli run_cli(const std::string& args);
+
+/// Single-quotes a string for /bin/sh.
+std::string shq(const std::string& s);
+
+/// The whole file as a string ("" if missing).
+std::string slurp(const std::string& path);
+
+}  // namespace wpbench::test

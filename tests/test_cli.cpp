@@ -1,0 +1,179 @@
+// The wpbench binary as users run it: bad input gets one clear line and the right exit code,
+// an existing server (--dsn) works over both transports, secrets stay out of outputs, and an
+// interrupted run keeps what it measured.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "dsn.hpp"
+#include "fixture.hpp"
+#include "pg.hpp"
+#include "process.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace wpbench::test {
+namespace {
+
+int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+
+// Bad input: exactly one line on stderr, naming the problem, and no result file.
+void expect_one_line_error(const Cli& r, int code, const std::string& needle) {
+  EXPECT_EQ(r.exit_code, code) << r.err;
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+}
+
+std::string password() { return parse_conninfo(server().tcp_conninfo()).at("password"); }
+
+// The fixture's server as a user would name it: a DSN without host, plus where to reach it.
+std::string existing_dsn() {
+  return "port=" + std::to_string(server().port()) + " dbname=postgres user=" + server().role() +
+         " password=" + password() + " sslmode=disable";
+}
+
+int validate(const std::string& file) {
+  const std::string cmd = "/usr/bin/python3 " +
+                          shq(std::string(WPBENCH_SOURCE_DIR) + "/scripts/validate-result") + " " +
+                          shq(file) + " >/dev/null";
+  return std::system(cmd.c_str());
+}
+
+TEST(Cli, UnknownOptionIsAUsageError) { expect_one_line_error(run_cli("--bogus"), 2, "--bogus"); }
+
+TEST(Cli, UnknownDriverIsAUsageError) {
+  expect_one_line_error(run_cli("--drivers nosuch"), 2, "unknown driver 'nosuch'");
+}
+
+TEST(Cli, UnknownTransportIsAUsageError) {
+  expect_one_line_error(run_cli("--transports pigeon"), 2, "unknown transport 'pigeon'");
+}
+
+TEST(Cli, BadTableNameIsAUsageError) {
+  expect_one_line_error(run_cli("--table 'x; DROP TABLE y'"), 2, "--table");
+}
+
+TEST(Cli, ZeroSamplesIsAUsageError) { expect_one_line_error(run_cli("--samples 0"), 2, "samples"); }
+
+TEST(Cli, InvalidDsnIsAUsageError) {
+  expect_one_line_error(run_cli("--dsn \"host='unterminated\""), 2, "--dsn");
+}
+
+TEST(Cli, ListNamesEveryCase) {
+  const Cli r = run_cli("--list");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(lines(r.out), static_cast<int>(all_cases().size()));
+  EXPECT_NE(r.out.find("libpq/pipeline/tcp"), std::string::npos);
+}
+
+TEST(Cli, UnwritableOutFailsBeforeMeasuring) {
+  const Cli r = run_cli("--drivers sqlite3 --out /proc/wpbench-nope/x.json");
+  expect_one_line_error(r, 1, "cannot write --out");
+}
+
+TEST(Cli, WrongPasswordIsOneLineAndLeaksNothing) {
+  TempPath tmp;
+  const std::string out = tmp.str() + "/r.json";
+  const std::string dsn = "host=127.0.0.1 port=" + std::to_string(server().port()) +
+                          " dbname=postgres sslmode=disable user=" + server().role() +
+                          " password=NotTheRightOne42";
+  const Cli r = run_cli("--dsn " + shq(dsn) + " --transports tcp --out " + shq(out));
+  expect_one_line_error(r, 1, "password authentication failed");
+  EXPECT_EQ(r.err.find("NotTheRightOne42"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST(Cli, ServerDownIsOneLine) {
+  TempPath tmp;
+  const std::string out = tmp.str() + "/r.json";
+  const std::string dsn = "host=127.0.0.1 port=" + std::to_string(free_loopback_port()) +
+                          " dbname=postgres connect_timeout=5";
+  const Cli r = run_cli("--dsn " + shq(dsn) + " --transports tcp --out " + shq(out));
+  expect_one_line_error(r, 1, "Connection refused");
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST(Cli, TableOfAnotherShapeIsOneLine) {
+  auto c = pg_connect(server().unix_conninfo());
+  pg_exec(c.get(), "DROP TABLE IF EXISTS cli_odd_shape");
+  pg_exec(c.get(), "CREATE TABLE cli_odd_shape (id int)");
+  TempPath tmp;
+  const Cli r =
+      run_cli("--dsn " + shq(existing_dsn()) + " --socket-dir " + shq(server().dir() + "/sock") +
+              " --table cli_odd_shape --drivers libpq --out " + shq(tmp.str() + "/r.json"));
+  expect_one_line_error(r, 1, "different shape");
+}
+
+TEST(Cli, ExistingServerOverBothTransportsKeepsThePasswordOut) {
+  TempPath tmp;
+  const std::string out = tmp.str() + "/r.json";
+  const Cli r =
+      run_cli("--dsn " + shq(existing_dsn()) + " --socket-dir " + shq(server().dir() + "/sock") +
+              " --drivers libpq/prepared,libpqxx --samples 30 --warmup 3 --table "
+              "cli_existing --out " +
+              shq(out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string text = slurp(out);
+  EXPECT_EQ(text.find(password()), std::string::npos);
+  EXPECT_EQ(r.out.find(password()), std::string::npos);
+  EXPECT_EQ(r.err.find(password()), std::string::npos);
+  const json j = json::parse(text);
+  EXPECT_EQ(j["status"], "complete");
+  EXPECT_EQ(j["context"]["server"]["mode"], "existing");
+  EXPECT_EQ(j["config"]["table"], "cli_existing");
+  ASSERT_EQ(j["cases"].size(), 6u);
+  for (const auto& c : j["cases"]) EXPECT_TRUE(c["verified"].get<bool>()) << c["name"];
+  EXPECT_EQ(validate(out), 0);
+}
+
+TEST(Cli, ThrowawayRunCoversEveryCaseAndValidates) {
+  TempPath tmp;
+  fs::permissions(tmp.str(), fs::perms::others_exec | fs::perms::group_exec, fs::perm_options::add);
+  const std::string out = tmp.str() + "/r.json";
+  const Cli r =
+      run_cli("--samples 30 --warmup 3 --tmp-dir " + shq(tmp.str()) + " --out " + shq(out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(slurp(out));
+  ASSERT_EQ(j["cases"].size(), all_cases().size());
+  for (const auto& c : j["cases"]) {
+    EXPECT_EQ(c["status"], "ok") << c["name"];
+    EXPECT_NE(r.out.find(c["name"].get<std::string>()), std::string::npos);
+  }
+  EXPECT_EQ(j["context"]["server"]["mode"], "throwaway");
+  EXPECT_EQ(j["context"]["server"]["settings"]["synchronous_commit"], "on");
+  EXPECT_EQ(validate(out), 0);
+  // The throwaway cluster and its SQLite files are gone: only the result file is left.
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(tmp.str())) left.push_back(e.path().filename());
+  EXPECT_EQ(left, std::vector<std::string>{"r.json"});
+}
+
+TEST(Cli, InterruptKeepsWhatWasMeasuredMarkedInterrupted) {
+  TempPath tmp;
+  const std::string out = tmp.str() + "/r.json";
+  SpawnOptions so;
+  so.log_path = tmp.str() + "/log";
+  const pid_t pid = spawn({WPBENCH_BINARY, "--samples", "100000000", "--warmup", "0", "--drivers",
+                           "sqlite3", "--tmp-dir", tmp.str(), "--out", out},
+                          so);
+  // Long enough for set-up and the first case to be under way.
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  kill(pid, SIGINT);
+  const auto status = wait_for(pid, std::chrono::seconds(60));
+  ASSERT_TRUE(status) << "wpbench did not stop on SIGINT";
+  EXPECT_EQ(WEXITSTATUS(*status), 130);
+  const json j = json::parse(slurp(out));
+  EXPECT_EQ(j["status"], "interrupted");
+  ASSERT_GE(j["cases"].size(), 1u);
+  EXPECT_EQ(j["cases"][0]["status"], "interrupted");
+  EXPECT_GT(j["cases"][0]["samples"].get<int>(), 0);
+  EXPECT_EQ(validate(out), 0);
+}
+
+}  // namespace
+}  // namespace wpbench::test

@@ -1,0 +1,246 @@
+// Every driver path over every transport against a real throwaway PostgreSQL server and a real
+// SQLite file, plus the authentication, schema and verification guarantees around them.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "fixture.hpp"
+#include "pg.hpp"
+#include "runner.hpp"
+#include "schema.hpp"
+#include "sqlite.hpp"
+#include "verify.hpp"
+
+namespace fs = std::filesystem;
+
+namespace wpbench::test {
+
+namespace {
+ThrowawayServer* g_server = nullptr;
+const std::string kTable = "wpbench_trade_decisions";
+}  // namespace
+
+ThrowawayServer& server() { return *g_server; }
+
+TempPath::TempPath() {
+  std::string tmpl = (fs::temp_directory_path() / "wpbench-test-XXXXXX").string();
+  if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp");
+  path_ = tmpl;
+}
+TempPath::~TempPath() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+std::string shq(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Cli run_cli(const std::string& args) {
+  TempPath tmp;
+  const std::string out = tmp.str() + "/out", err = tmp.str() + "/err";
+  const std::string cmd = shq(WPBENCH_BINARY) + " " + args + " >" + out + " 2>" + err;
+  const int status = std::system(cmd.c_str());
+  Cli r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+namespace {
+Endpoint endpoint(const Case& c, const std::string& sqlite_path) {
+  switch (c.transport) {
+    case Transport::unix_socket:
+      return Endpoint{c.transport, server().unix_conninfo(), kTable, {}};
+    case Transport::tcp:
+      return Endpoint{c.transport, server().tcp_conninfo(), kTable, {}};
+    case Transport::file:
+      break;
+  }
+  return Endpoint{c.transport, sqlite_path, kTable, {}};
+}
+
+class EveryCase : public ::testing::TestWithParam<Case> {};
+
+TEST_P(EveryCase, InsertsDurablyAndVerifies) {
+  const Case c = GetParam();
+  TempPath tmp;
+  const Endpoint e = endpoint(c, tmp.str() + "/t.sqlite");
+  ensure_table(c.path->backend, e);
+  const RunConfig cfg{200, 20, 42};
+  SteadyClock clock;
+  std::atomic<bool> stop{false};
+  const CaseResult r = run_case(c, e, cfg, clock, stop);
+
+  ASSERT_FALSE(r.error) << *r.error;
+  ASSERT_TRUE(r.verification);
+  EXPECT_TRUE(r.verification->ok) << r.verification->message;
+  EXPECT_EQ(r.verification->rows_expected, 220u);
+  EXPECT_EQ(r.verification->rows_found, 220u);
+  EXPECT_EQ(r.verification->checksum_found, checksum(make_decisions(42, 220)));
+  ASSERT_EQ(r.samples_ns.size(), 200u);
+  EXPECT_GT(r.latency.min_ns, 0);
+  EXPECT_LE(r.latency.min_ns, r.latency.p50_ns);
+  EXPECT_LE(r.latency.p50_ns, r.latency.p99_ns);
+  EXPECT_LE(r.latency.p99_ns, r.latency.max_ns);
+  EXPECT_GT(r.throughput_per_s, 0);
+  EXPECT_TRUE(r.ok());
+}
+
+std::string case_test_name(const ::testing::TestParamInfo<Case>& info) {
+  std::string n = info.param.name();
+  for (auto& ch : n) {
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  }
+  return n;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllCases, EveryCase, ::testing::ValuesIn(all_cases()), case_test_name);
+
+TEST(Cases, EveryPostgresPathRunsOverBothTransports) {
+  int unix_cases = 0, tcp_cases = 0;
+  for (const auto& c : all_cases()) {
+    unix_cases += c.transport == Transport::unix_socket;
+    tcp_cases += c.transport == Transport::tcp;
+  }
+  EXPECT_EQ(unix_cases, tcp_cases);
+  EXPECT_EQ(unix_cases, 8);
+}
+
+TEST(Auth, UnixSocketUsesPeerAuthenticationWithoutPassword) {
+  EXPECT_EQ(server().unix_conninfo().find("password"), std::string::npos);
+  auto c = pg_connect(server().unix_conninfo());
+  EXPECT_EQ(pg_query_value(c.get(), "SELECT current_user"), server().role());
+  // Peer maps the OS user to the role of the same name, so any other role is refused.
+  pg_exec(c.get(), "DROP ROLE IF EXISTS wpbench_other");
+  pg_exec(c.get(), "CREATE ROLE wpbench_other LOGIN PASSWORD 'x'");
+  try {
+    pg_connect(server().unix_conninfo() + " user=wpbench_other");
+    FAIL() << "peer authentication let another role in";
+  } catch (const DriverError& e) {
+    EXPECT_NE(std::string(e.what()).find("Peer authentication failed"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(Auth, TcpRequiresScramPassword) {
+  auto c = pg_connect(server().tcp_conninfo());
+  EXPECT_EQ(pg_query_value(c.get(),
+                           "SELECT rolpassword LIKE 'SCRAM-SHA-256$%' FROM pg_authid "
+                           "WHERE rolname = current_user"),
+            "t");
+  EXPECT_EQ(pg_query_value(c.get(), "SELECT inet_client_addr()"), "127.0.0.1");
+  const std::string base = "host=127.0.0.1 port=" + std::to_string(server().port()) +
+                           " dbname=postgres sslmode=disable user=" + server().role();
+  EXPECT_THROW(pg_connect(base + " password=wrong"), DriverError);
+  try {
+    pg_connect(base + " password=wrong");
+  } catch (const DriverError& e) {
+    EXPECT_NE(std::string(e.what()).find("password authentication failed"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(Schema, RefusesTableOfAnotherShape) {
+  auto c = pg_connect(server().unix_conninfo());
+  pg_exec(c.get(), "DROP TABLE IF EXISTS odd_shape");
+  pg_exec(c.get(), "CREATE TABLE odd_shape (id int, x text)");
+  const Endpoint e{Transport::unix_socket, server().unix_conninfo(), "odd_shape", {}};
+  EXPECT_THROW(ensure_table(Backend::postgres, e), SchemaError);
+}
+
+TEST(Schema, RefusesSqliteTableOfAnotherShape) {
+  TempPath tmp;
+  const Endpoint e{Transport::file, tmp.str() + "/t.sqlite", "odd_shape", {}};
+  {
+    auto db = sqlite_open(e.target, e.sqlite);
+    sqlite_exec(db.get(), "CREATE TABLE odd_shape (id INTEGER, x TEXT)");
+  }
+  EXPECT_THROW(ensure_table(Backend::sqlite, e), SchemaError);
+}
+
+// Verification must fail when the table differs from what the case inserted in any way.
+class Tampered : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    e_ = Endpoint{Transport::unix_socket, server().unix_conninfo(), "wpbench_tamper", {}};
+    ensure_table(Backend::postgres, e_);
+    const Case c{&driver_paths().front(), Transport::unix_socket};
+    SteadyClock clock;
+    std::atomic<bool> stop{false};
+    const auto r = run_case(c, e_, RunConfig{30, 0, 7}, clock, stop);
+    ASSERT_TRUE(r.ok());
+    conn_ = pg_connect(e_.target);
+  }
+  Verification verify() { return verify_table(Backend::postgres, e_, 7, 30); }
+  Endpoint e_;
+  PgConn conn_;
+};
+
+TEST_F(Tampered, ExtraRowFails) {
+  pg_exec(conn_.get(),
+          "INSERT INTO wpbench_tamper (market_ticker, direction, edge, score, action) "
+          "VALUES ('X', 'yes', 0, 0, 'buy')");
+  const auto v = verify();
+  EXPECT_FALSE(v.ok);
+  EXPECT_EQ(v.rows_found, 31u);
+}
+
+TEST_F(Tampered, MissingRowFails) {
+  pg_exec(conn_.get(), "DELETE FROM wpbench_tamper WHERE id = 30");
+  EXPECT_FALSE(verify().ok);
+}
+
+TEST_F(Tampered, OneUlpOfDriftFails) {
+  // A driver that printed doubles with too few digits would change values by about this much.
+  pg_exec(conn_.get(), "UPDATE wpbench_tamper SET score = score + 1e-15 WHERE id = 5");
+  const auto v = verify();
+  EXPECT_FALSE(v.ok);
+  EXPECT_NE(v.message.find("row 5"), std::string::npos) << v.message;
+}
+
+TEST_F(Tampered, NullTurnedIntoEmptyStringFails) {
+  pg_exec(conn_.get(),
+          "UPDATE wpbench_tamper SET skip_reason = '' WHERE id = "
+          "(SELECT min(id) FROM wpbench_tamper WHERE skip_reason IS NULL)");
+  EXPECT_FALSE(verify().ok);
+}
+
+}  // namespace
+}  // namespace wpbench::test
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  try {
+    wpbench::ThrowawayServer srv(wpbench::ServerOptions{});
+    wpbench::test::g_server = &srv;
+    const int rc = RUN_ALL_TESTS();
+    wpbench::test::g_server = nullptr;
+    return rc;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cannot start the test server: %s\n", e.what());
+    return 1;
+  }
+}

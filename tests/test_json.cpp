@@ -1,0 +1,339 @@
+// The result file: what to_json writes, that it is strict JSON matching the published schema,
+// that no password gets into it, and that it reaches the disk whole or not at all.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "dsn.hpp"
+#include "export/json_writer.hpp"
+#include "result.hpp"
+#include "stats.hpp"
+
+namespace fs = std::filesystem;
+
+namespace wpbench {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+// A fresh directory per test, removed with its contents.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "wpbench-json-XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+constexpr const char* kUnixDsn = "host=/tmp user=bob password=s3cret dbname=x";
+constexpr const char* kTcpDsn = "postgresql://bob:s3cret@127.0.0.1:5432/db";
+
+CaseResult ok_case() {
+  CaseResult c;
+  c.name = "sqlite3/prepared/file";
+  c.driver = "sqlite3";
+  c.variant = "prepared";
+  c.transport = "file";
+  c.how = "one sqlite3_stmt prepared once; reset + bind + step per insert";
+  c.round_trips = 0;
+  c.samples_ns = {1500, 1200, 900};
+  c.latency = summarize(c.samples_ns);
+  c.connect_ns = 250000;
+  c.elapsed_ns = 4000;
+  c.throughput_per_s = throughput_per_s(c.samples_ns.size(), c.elapsed_ns);
+  c.samples_requested = 3;
+  Verification v;
+  v.ok = true;
+  v.rows_expected = v.rows_found = 4;
+  v.checksum_expected = v.checksum_found = 0x00ab;
+  c.verification = v;
+  return c;
+}
+
+// A case that failed mid-run, with statistics that are not finite: they must become null.
+CaseResult failed_case() {
+  CaseResult c;
+  c.name = "libpq/prepared/tcp";
+  c.driver = "libpq";
+  c.variant = "prepared";
+  c.transport = "tcp";
+  c.how = "PQprepare once, then PQexecPrepared in autocommit";
+  c.round_trips = 1;
+  c.samples_ns = {70000};
+  c.latency = summarize(c.samples_ns);
+  c.latency.mean_ns = std::numeric_limits<double>::quiet_NaN();
+  c.latency.stddev_ns = std::numeric_limits<double>::infinity();
+  c.throughput_per_s = -std::numeric_limits<double>::infinity();
+  c.samples_requested = 3;
+  c.error = "server closed the connection unexpectedly";
+  return c;  // no verification
+}
+
+RunResult sample_run() {
+  RunResult run;
+  run.context = collect_context();
+  auto& server = run.context.server;
+  server.mode = "existing";
+  server.version = "15.20 (Debian 15.20-0+deb12u1)";
+  server.settings = {{"synchronous_commit", "on"}, {"fsync", "on"}};
+  server.unix_target = redact_conninfo(kUnixDsn);
+  server.tcp_target = redact_conninfo(kTcpDsn);
+  server.unix_auth = server.tcp_auth = "as configured by the server";
+  run.context.sqlite = {"/var/tmp/x", "ext2/ext3/ext4", "wal", "FULL", "3.40.1"};
+  run.context.warnings = {"data is on tmpfs"};
+  run.settings.run.samples = 3;
+  run.settings.run.warmup = 1;
+  run.settings.table = "wpbench_trade_decisions";
+  run.settings.cases_selected = {"sqlite3/prepared/file", "libpq/prepared/tcp"};
+  run.cases = {ok_case(), failed_case()};
+  run.status = RunStatus::complete;
+  return run;
+}
+
+TEST(Json, TopLevelFieldsInFixedOrder) {
+  const auto j = to_json(sample_run());
+  EXPECT_EQ(j.at("schema_version"), kSchemaVersion);
+  EXPECT_EQ(j.at("tool"), "wpbench");
+  EXPECT_EQ(j.at("status"), "complete");
+  EXPECT_FALSE(j.at("run_id").get<std::string>().empty());
+  // Key order is part of the format (diffs between runs stay readable).
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : j.items()) keys.push_back(k);
+  EXPECT_EQ(keys, (std::vector<std::string>{"schema_version", "tool", "run_id", "status", "context",
+                                            "config", "cases"}));
+  for (const char* k :
+       {"timestamp_utc", "host", "build", "libraries", "server", "sqlite", "warnings"}) {
+    EXPECT_TRUE(j.at("context").contains(k)) << k;
+  }
+  EXPECT_EQ(j.at("context").at("libraries").size(), 4u);
+  EXPECT_EQ(j.at("config").at("samples"), 3);
+  EXPECT_EQ(j.at("config").at("warmup"), 1);
+  EXPECT_EQ(j.at("config").at("seed"), DecisionGenerator::default_seed);
+  EXPECT_EQ(j.at("config").at("cases").size(), 2u);
+}
+
+TEST(Json, CaseFields) {
+  const auto j = to_json(sample_run());
+  ASSERT_EQ(j.at("cases").size(), 2u);
+  const auto& ok = j.at("cases").at(0);
+  EXPECT_EQ(ok.at("name"), "sqlite3/prepared/file");
+  EXPECT_EQ(ok.at("status"), "ok");
+  EXPECT_EQ(ok.at("samples"), 3);
+  EXPECT_EQ(ok.at("warmup"), 1);  // from the run's config, not the case
+  EXPECT_EQ(ok.at("samples_ns"), json::array({1500, 1200, 900}));  // in order taken, unsorted
+  EXPECT_EQ(ok.at("latency_ns").at("min"), 900);
+  EXPECT_EQ(ok.at("latency_ns").at("p50"), 1200);
+  EXPECT_EQ(ok.at("latency_ns").at("max"), 1500);
+  EXPECT_DOUBLE_EQ(ok.at("latency_ns").at("mean").get<double>(), 1200.0);
+  EXPECT_DOUBLE_EQ(ok.at("throughput_per_s").get<double>(), 750000.0);
+  EXPECT_EQ(ok.at("verified"), true);
+  EXPECT_EQ(ok.at("verification").at("checksum_expected"), "00000000000000ab");
+  EXPECT_EQ(ok.at("verification").at("rows_found"), 4);
+  EXPECT_TRUE(ok.at("error").is_null());
+
+  const auto& bad = j.at("cases").at(1);
+  EXPECT_EQ(bad.at("status"), "failed");
+  EXPECT_EQ(bad.at("verified"), false);
+  EXPECT_TRUE(bad.at("verification").is_null());
+  EXPECT_EQ(bad.at("error"), "server closed the connection unexpectedly");
+}
+
+TEST(Json, NonFiniteStatisticsAreNull) {
+  const auto j = to_json(sample_run());
+  const auto& bad = j.at("cases").at(1);
+  EXPECT_TRUE(bad.at("latency_ns").at("mean").is_null());
+  EXPECT_TRUE(bad.at("latency_ns").at("stddev").is_null());
+  EXPECT_TRUE(bad.at("throughput_per_s").is_null());
+  // The case part is all ours (no machine strings that might contain "inf" by chance).
+  const std::string cases = j.at("cases").dump();
+  EXPECT_FALSE(contains(cases, "nan")) << cases;
+  EXPECT_FALSE(contains(cases, "inf")) << cases;
+  // The whole document goes through a strict parser, which has no NaN or Infinity.
+  EXPECT_TRUE(json::accept(j.dump()));
+}
+
+TEST(Json, PasswordNeverWritten) {
+  const std::string text = to_json(sample_run()).dump(1);
+  EXPECT_FALSE(contains(text, "s3cret"));
+  EXPECT_TRUE(contains(text, "password=***"));
+}
+
+TEST(Json, InterruptedCaseStatus) {
+  RunResult run = sample_run();
+  run.status = RunStatus::interrupted;
+  run.cases[0].interrupted = true;
+  const auto j = to_json(run);
+  EXPECT_EQ(j.at("status"), "interrupted");
+  EXPECT_EQ(j.at("cases").at(0).at("status"), "interrupted");
+}
+
+TEST(WriteFileAtomic, WritesAndLeavesNoTempFile) {
+  TempDir dir;
+  const std::string path = dir.file("run.json");
+  const std::string first = to_json(sample_run()).dump(1) + "\n";
+  write_file_atomic(path, first);
+  EXPECT_EQ(slurp(path), first);
+  // Rewritten after every case: the second write replaces the first completely.
+  write_file_atomic(path, "{}\n");
+  EXPECT_EQ(slurp(path), "{}\n");
+
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir.path()))
+    names.push_back(e.path().filename().string());
+  EXPECT_EQ(names, std::vector<std::string>{"run.json"});
+}
+
+TEST(WriteFileAtomic, MissingDirectoryThrows) {
+  TempDir dir;
+  EXPECT_THROW(write_file_atomic(dir.file("no/such/dir/run.json"), "{}"), std::runtime_error);
+  EXPECT_TRUE(fs::is_empty(dir.path()));
+}
+
+TEST(CheckWritable, AcceptsWritableAndCreatesMissingDirs) {
+  TempDir dir;
+  EXPECT_NO_THROW(check_writable(dir.file("run.json")));
+  EXPECT_NO_THROW(check_writable(dir.file("runs/nested/run.json")));
+  EXPECT_TRUE(fs::is_directory(dir.path() / "runs" / "nested"));
+  EXPECT_FALSE(fs::exists(dir.path() / "run.json"));          // only probed, not created
+  EXPECT_TRUE(fs::is_empty(dir.path() / "runs" / "nested"));  // the probe file is gone
+}
+
+TEST(CheckWritable, RejectsUncreatableDirAndDirectories) {
+  TempDir dir;
+  EXPECT_THROW(check_writable("/proc/wpbench-nope/x.json"), std::runtime_error);
+  EXPECT_THROW(check_writable(dir.path().string()), std::runtime_error);
+  EXPECT_THROW(check_writable(dir.path().string() + "/"), std::runtime_error);
+}
+
+// scripts/validate-result against results/wpbench-result.schema.json: the schema must accept
+// what the writer emits and refuse what it never would.
+class Validate : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(std::system("/usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1"), 0)
+        << "the schema tests need Debian's python3-jsonschema";
+  }
+
+  // The validator's exit code for `doc`; its output goes to `output_`.
+  int validate(const std::string& text) {
+    const std::string path = dir_.file("result.json");
+    write_file_atomic(path, text);
+    const std::string log = dir_.file("validate.log");
+    const std::string cmd = "/usr/bin/python3 '" WPBENCH_SOURCE_DIR "/scripts/validate-result' '" +
+                            path + "' >'" + log + "' 2>&1";
+    const int status = std::system(cmd.c_str());
+    output_ = slurp(log);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  int validate(const json& doc) { return validate(doc.dump(1)); }
+
+  TempDir dir_;
+  std::string output_;
+};
+
+TEST_F(Validate, AcceptsWriterOutput) {
+  EXPECT_EQ(validate(to_json(sample_run())), 0) << output_;
+  EXPECT_TRUE(contains(output_, "OK ")) << output_;
+}
+
+TEST_F(Validate, AcceptsEmptyPartialRun) {
+  // Written before the first case finishes: no cases, no server, no SQLite.
+  RunResult run;
+  run.context = collect_context();
+  run.settings.table = "t";
+  EXPECT_EQ(validate(to_json(run)), 0) << output_;
+}
+
+TEST_F(Validate, AcceptsCaseWithoutSamples) {
+  RunResult run = sample_run();
+  CaseResult c = failed_case();
+  c.samples_ns.clear();
+  c.latency = summarize(c.samples_ns);
+  c.throughput_per_s = 0;
+  run.cases = {c};
+  EXPECT_EQ(validate(to_json(run)), 0) << output_;
+}
+
+TEST_F(Validate, RejectsOtherSchemaVersion) {
+  auto j = to_json(sample_run());
+  j["schema_version"] = 999;
+  EXPECT_EQ(validate(j), 2) << output_;
+  EXPECT_TRUE(contains(output_, "schema_version")) << output_;
+}
+
+TEST_F(Validate, RejectsMissingCases) {
+  auto j = to_json(sample_run());
+  j.erase("cases");
+  EXPECT_EQ(validate(j), 2) << output_;
+  EXPECT_TRUE(contains(output_, "cases")) << output_;
+}
+
+TEST_F(Validate, RejectsBadCaseFields) {
+  auto j = to_json(sample_run());
+  j["cases"][0]["status"] = "fine";
+  EXPECT_EQ(validate(j), 2) << output_;
+
+  j = to_json(sample_run());
+  j["cases"][0]["samples_ns"][1] = 1.5;  // samples are whole nanoseconds
+  EXPECT_EQ(validate(j), 2) << output_;
+
+  j = to_json(sample_run());
+  j["cases"][0]["latency_ns"].erase("p999");
+  EXPECT_EQ(validate(j), 2) << output_;
+
+  j = to_json(sample_run());
+  j["cases"][0]["surprise"] = 1;  // unknown fields mean the schema is out of date
+  EXPECT_EQ(validate(j), 2) << output_;
+}
+
+TEST_F(Validate, RejectsNonStrictJson) {
+  std::string text = to_json(sample_run()).dump(1);
+  const auto pos = text.find("\"throughput_per_s\": ");
+  ASSERT_NE(pos, std::string::npos);
+  const auto start = pos + std::string("\"throughput_per_s\": ").size();
+  text.replace(start, text.find(',', start) - start, "NaN");
+  EXPECT_EQ(validate(text), 2) << output_;
+  EXPECT_EQ(validate(std::string("{\"schema_version\": 1,")), 2) << output_;
+}
+
+TEST_F(Validate, ErrorIsOneLine) {
+  auto j = to_json(sample_run());
+  j["status"] = "done";
+  EXPECT_EQ(validate(j), 2);
+  ASSERT_FALSE(output_.empty());
+  EXPECT_EQ(output_.find('\n'), output_.size() - 1) << output_;
+  EXPECT_EQ(output_.rfind("validate-result: ", 0), 0u) << output_;
+}
+
+}  // namespace
+}  // namespace wpbench

@@ -1,0 +1,176 @@
+// The runner with a fake clock against a real SQLite file: what it times, how often it reads the
+// clock, and how it ends a case early, all checkable exactly because time is under our control.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "driver.hpp"
+#include "runner.hpp"
+#include "schema.hpp"
+
+namespace fs = std::filesystem;
+
+namespace wpbench {
+namespace {
+
+constexpr std::chrono::nanoseconds kStep{1000};
+
+// Every read advances time by one step, so any interval between two consecutive reads is one
+// step, however long the insert between them really took.
+class FakeClock final : public Clock {
+ public:
+  std::chrono::nanoseconds now() override {
+    ++reads_;
+    t_ += kStep;
+    if (on_read_) on_read_(reads_);
+    return t_;
+  }
+  int reads() const { return reads_; }
+  /// Called after every read with the number of reads so far.
+  void on_read(std::function<void(int)> f) { on_read_ = std::move(f); }
+
+ private:
+  std::chrono::nanoseconds t_{1000000};
+  int reads_ = 0;
+  std::function<void(int)> on_read_;
+};
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "wpbench-runner-XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  fs::path path_;
+};
+
+Case sqlite3_prepared_case() {
+  for (const auto& c : all_cases()) {
+    if (c.name() == "sqlite3/prepared/file") return c;
+  }
+  throw std::logic_error("no case sqlite3/prepared/file in the registry");
+}
+
+class RunnerFakeClock : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    endpoint_ = Endpoint{Transport::file, dir_.file("wpbench.sqlite"), "wpbench_trade_decisions",
+                         SqliteSettings{}};
+    ensure_table(Backend::sqlite, endpoint_);
+    cfg_.samples = 50;
+    cfg_.warmup = 5;
+  }
+
+  TempDir dir_;
+  Endpoint endpoint_;
+  RunConfig cfg_;
+  FakeClock clock_;
+  std::atomic<bool> stop_{false};
+};
+
+TEST_F(RunnerFakeClock, EverySampleIsOneStep) {
+  const CaseResult r = run_case(sqlite3_prepared_case(), endpoint_, cfg_, clock_, stop_);
+  ASSERT_FALSE(r.error) << *r.error;
+  EXPECT_EQ(r.name, "sqlite3/prepared/file");
+  EXPECT_EQ(r.driver, "sqlite3");
+  EXPECT_EQ(r.variant, "prepared");
+  EXPECT_EQ(r.transport, "file");
+  EXPECT_EQ(r.round_trips, 0);
+  EXPECT_EQ(r.samples_requested, 50u);
+
+  // runner.cpp reads the clock twice around the connect, once at the start of the measured
+  // phase, twice around each measured insert and once at its end; warm-up is not timed.
+  EXPECT_EQ(clock_.reads(), 2 + 1 + 2 * 50 + 1);
+  ASSERT_EQ(r.samples_ns.size(), 50u);
+  for (const auto s : r.samples_ns) EXPECT_EQ(s, kStep.count());
+  EXPECT_EQ(r.connect_ns, kStep.count());
+  EXPECT_EQ(r.elapsed_ns, (2 * 50 + 1) * kStep.count());
+
+  EXPECT_EQ(r.latency.count, 50u);
+  EXPECT_EQ(r.latency.p50_ns, kStep.count());
+  EXPECT_EQ(r.latency.p999_ns, kStep.count());
+  EXPECT_EQ(r.latency.min_ns, kStep.count());
+  EXPECT_EQ(r.latency.max_ns, kStep.count());
+  EXPECT_DOUBLE_EQ(r.latency.mean_ns, static_cast<double>(kStep.count()));
+  EXPECT_EQ(r.latency.stddev_ns, 0.0);
+  EXPECT_DOUBLE_EQ(r.throughput_per_s, 50 * 1e9 / static_cast<double>(r.elapsed_ns));
+
+  ASSERT_TRUE(r.verification);
+  EXPECT_TRUE(r.verification->ok) << r.verification->message;
+  EXPECT_EQ(r.verification->rows_expected, 55u);  // warm-up rows are real rows too
+  EXPECT_EQ(r.verification->rows_found, 55u);
+  EXPECT_FALSE(r.interrupted);
+  EXPECT_TRUE(r.ok());
+}
+
+TEST_F(RunnerFakeClock, SecondRunStartsFromEmptyTable) {
+  // Each case resets the table, so verification accounts for exactly its own rows.
+  run_case(sqlite3_prepared_case(), endpoint_, cfg_, clock_, stop_);
+  const CaseResult r = run_case(sqlite3_prepared_case(), endpoint_, cfg_, clock_, stop_);
+  ASSERT_TRUE(r.verification);
+  EXPECT_TRUE(r.verification->ok) << r.verification->message;
+  EXPECT_EQ(r.verification->rows_found, 55u);
+}
+
+TEST_F(RunnerFakeClock, StopAlreadySetTakesNoSamples) {
+  stop_ = true;
+  const CaseResult r = run_case(sqlite3_prepared_case(), endpoint_, cfg_, clock_, stop_);
+  EXPECT_FALSE(r.error);
+  EXPECT_TRUE(r.interrupted);
+  EXPECT_TRUE(r.samples_ns.empty());
+  EXPECT_EQ(r.latency.count, 0u);
+  EXPECT_EQ(r.throughput_per_s, 0.0);
+  ASSERT_TRUE(r.verification);
+  EXPECT_EQ(r.verification->rows_expected, 0u);  // not even warm-up ran
+  EXPECT_EQ(r.verification->rows_found, 0u);
+  EXPECT_FALSE(r.ok());
+}
+
+TEST_F(RunnerFakeClock, StopMidRunKeepsWhatWasMeasured) {
+  // Raise the flag right after the 10th sample's second read (2 connect + 1 start + 2 * 10).
+  clock_.on_read([this](int reads) {
+    if (reads == 2 + 1 + 2 * 10) stop_ = true;
+  });
+  const CaseResult r = run_case(sqlite3_prepared_case(), endpoint_, cfg_, clock_, stop_);
+  EXPECT_FALSE(r.error);
+  EXPECT_TRUE(r.interrupted);
+  EXPECT_EQ(r.samples_ns.size(), 10u);
+  EXPECT_EQ(r.latency.p50_ns, kStep.count());
+  ASSERT_TRUE(r.verification);
+  EXPECT_TRUE(r.verification->ok) << r.verification->message;
+  EXPECT_EQ(r.verification->rows_expected, 15u);
+  EXPECT_FALSE(r.ok());
+}
+
+TEST_F(RunnerFakeClock, DatabaseErrorLandsInResult) {
+  // A table that does not exist: run_case must report, not throw.
+  Endpoint missing = endpoint_;
+  missing.table = "wpbench_no_such_table";
+  CaseResult r;
+  ASSERT_NO_THROW(r = run_case(sqlite3_prepared_case(), missing, cfg_, clock_, stop_));
+  ASSERT_TRUE(r.error);
+  EXPECT_NE(r.error->find("no such table"), std::string::npos) << *r.error;
+  EXPECT_FALSE(r.interrupted);  // an error is not an interruption
+  EXPECT_TRUE(r.samples_ns.empty());
+  ASSERT_TRUE(r.verification);
+  EXPECT_FALSE(r.verification->ok);
+  EXPECT_FALSE(r.ok());
+}
+
+}  // namespace
+}  // namespace wpbench

@@ -197,6 +197,12 @@ void add_warnings(RunContext& ctx) {
     w.push_back("synchronous_commit=" + s.at("synchronous_commit") +
                 ": commits return before the WAL flush");
   }
+  const auto& sq = ctx.sqlite;
+  if (!sq.dir.empty() &&
+      (sq.synchronous == "OFF" || (sq.synchronous == "NORMAL" && sq.journal_mode == "wal"))) {
+    w.push_back("SQLite synchronous=" + sq.synchronous + " with journal_mode=" + sq.journal_mode +
+                ": a commit can be lost on power failure, so SQLite is not durable here");
+  }
   if (ctx.server.data_filesystem == "tmpfs" || ctx.sqlite.filesystem == "tmpfs") {
     w.push_back("data is on tmpfs: a flush costs nothing there, unlike on a disk (use --tmp-dir)");
   }

@@ -221,7 +221,8 @@ Endpoint endpoint_for(const Case& c, const Targets& t, const Options& opt) {
 }
 
 void export_json(const std::string& path, const RunResult& run) {
-  write_file_atomic(path, to_json(run).dump(1) + "\n");
+  // Compact: a run holds every sample, and indentation would double the file.
+  write_file_atomic(path, to_json(run).dump() + "\n");
 }
 }  // namespace
 

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "app.hpp"
+#include "server.hpp"
 
 int main(int argc, char** argv) {
   wpbench::Options opt;
@@ -18,8 +19,11 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100000000}));
   app.add_option("--warmup", opt.run.warmup, "inserts per case before measuring (discarded)")
-      ->capture_default_str();
-  app.add_option("--seed", opt.run.seed, "seed of the decision generator")->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{100000000}));
+  app.add_option("--seed", opt.run.seed, "seed of the decision generator")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--drivers", opt.drivers,
                  "drivers or driver/variant to run, comma-separated (default: all; see --list)")
       ->delimiter(',');
@@ -70,6 +74,9 @@ int main(int argc, char** argv) {
   } catch (const wpbench::UsageError& e) {
     std::cerr << "wpbench: error: " << e.what() << "\n";
     return 2;
+  } catch (const wpbench::Interrupted& e) {
+    std::cerr << "wpbench: " << e.what() << "; nothing was measured\n";
+    return 130;
   } catch (const std::exception& e) {
     std::cerr << "wpbench: error: " << e.what() << "\n";
     return 1;

@@ -19,6 +19,7 @@
 #include "schema.hpp"
 #include "server.hpp"
 #include "sqlite.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 
@@ -51,34 +52,7 @@ void install_signal_handlers() {
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-}
-
-// A temp dir removed with everything in it when the run ends.
-class TempDir {
- public:
-  explicit TempDir(const std::string& parent) {
-    std::string tmpl = (fs::path(parent) / "wpbench-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) {
-      throw std::runtime_error("cannot create a temp dir under " + parent);
-    }
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-std::string default_tmp(const Options& opt) {
-  if (!opt.tmp_dir.empty()) return opt.tmp_dir;
-  const char* t = std::getenv("TMPDIR");
-  return t ? t : "/tmp";
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
 }
 
 bool any_backend(const std::vector<Case>& cases, Backend b) {
@@ -100,8 +74,7 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
                     RunContext& ctx) {
   auto& info = ctx.server;
   if (opt.dsn.empty()) {
-    ServerOptions so{opt.pg_bindir, opt.tmp_dir, opt.server_user};
-    if (!opt.quiet) std::cerr << "wpbench: starting a throwaway PostgreSQL server...\n";
+    ServerOptions so{opt.pg_bindir, opt.tmp_dir, opt.server_user, &stop_flag()};
     t.server = std::make_unique<ThrowawayServer>(so);
     t.unix_conninfo = t.server->unix_conninfo();
     t.tcp_conninfo = t.server->tcp_conninfo();
@@ -155,11 +128,9 @@ void setup_sqlite(const Options& opt, Targets& t, RunContext& ctx) {
       dir = t.server->dir() + "/sqlite";
       fs::create_directories(dir);
     } else {
-      t.sqlite_tmp = std::make_unique<TempDir>(default_tmp(opt));
+      t.sqlite_tmp = std::make_unique<TempDir>("wpbench-", opt.tmp_dir);
       dir = t.sqlite_tmp->path();
     }
-  } else if (!fs::is_directory(dir)) {
-    throw UsageError("--sqlite-dir " + dir + " is not a directory");
   }
   t.sqlite_path = (fs::path(dir) / "wpbench.sqlite").string();
   const Endpoint e{Transport::file, t.sqlite_path, opt.table, opt.sqlite};
@@ -187,24 +158,16 @@ void add_warnings(RunContext& ctx) {
                 "', not Release: driver costs are inflated");
   }
   const auto& s = ctx.server.settings;
-  if (s.count("fsync") && s.at("fsync") != "on") {
-    w.push_back(
-        "the server runs with fsync=off: commits are not durable, latencies are not comparable");
-  }
-  if (s.count("synchronous_commit") && s.at("synchronous_commit") != "on" &&
-      s.at("synchronous_commit") != "remote_apply" &&
-      s.at("synchronous_commit") != "remote_write") {
-    w.push_back("synchronous_commit=" + s.at("synchronous_commit") +
-                ": commits return before the WAL flush");
+  if (!ctx.server.mode.empty() && !postgres_durable(ctx.server)) {
+    w.push_back("PostgreSQL runs with fsync=" + s.at("fsync") + ", synchronous_commit=" +
+                s.at("synchronous_commit") + " on " + ctx.server.data_filesystem +
+                ": commits are not durable, so its cases are marked not durable");
   }
   const auto& sq = ctx.sqlite;
-  if (!sq.dir.empty() &&
-      (sq.synchronous == "OFF" || (sq.synchronous == "NORMAL" && sq.journal_mode == "wal"))) {
-    w.push_back("SQLite synchronous=" + sq.synchronous + " with journal_mode=" + sq.journal_mode +
-                ": a commit can be lost on power failure, so SQLite is not durable here");
-  }
-  if (ctx.server.data_filesystem == "tmpfs" || ctx.sqlite.filesystem == "tmpfs") {
-    w.push_back("data is on tmpfs: a flush costs nothing there, unlike on a disk (use --tmp-dir)");
+  if (!sq.dir.empty() && !sqlite_durable(sq)) {
+    w.push_back("SQLite runs with synchronous=" + sq.synchronous +
+                ", journal_mode=" + sq.journal_mode + " on " + sq.filesystem +
+                ": a commit can be lost on power failure, so its cases are marked not durable");
   }
 }
 
@@ -283,15 +246,24 @@ int run_wpbench(const Options& opt) {
   for (const auto& c : cases) run.settings.cases_selected.push_back(c.name());
   const std::string out =
       opt.out.empty() ? "results/runs/" + run.context.run_id + ".json" : opt.out;
+  // Cheap checks first: a bad --out or --sqlite-dir must not cost a server start.
   check_writable(out);
+  if (!opt.sqlite_dir.empty() && any_backend(cases, Backend::sqlite) &&
+      !fs::is_directory(opt.sqlite_dir)) {
+    throw UsageError("--sqlite-dir " + opt.sqlite_dir + " is not a directory");
+  }
   install_signal_handlers();
 
+  // Status lines only on a terminal: in a pipe or CI, stderr carries errors alone, one line each.
+  const bool progress = !opt.quiet && isatty(STDERR_FILENO);
+  if (progress && any_backend(cases, Backend::postgres) && opt.dsn.empty()) {
+    std::fprintf(stderr, "starting a throwaway PostgreSQL server...\n");
+  }
   Targets targets;
   if (any_backend(cases, Backend::postgres)) setup_postgres(opt, cases, targets, run.context);
   if (any_backend(cases, Backend::sqlite)) setup_sqlite(opt, targets, run.context);
   add_warnings(run.context);
 
-  const bool progress = !opt.quiet && isatty(STDERR_FILENO);
   SteadyClock clock;
   for (std::size_t i = 0; i < cases.size(); ++i) {
     if (stop_flag()) break;
@@ -300,6 +272,9 @@ int run_wpbench(const Options& opt) {
     }
     run.cases.push_back(
         run_case(cases[i], endpoint_for(cases[i], targets, opt), opt.run, clock, stop_flag()));
+    run.cases.back().durable = cases[i].path->backend == Backend::postgres
+                                   ? postgres_durable(run.context.server)
+                                   : sqlite_durable(run.context.sqlite);
     // Rewritten after every case: a crash or Ctrl-C keeps what was measured, marked partial.
     export_json(out, run);
   }

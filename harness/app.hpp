@@ -35,7 +35,8 @@ struct Options {
 std::vector<Case> select_cases(const Options& opt);
 
 /// Runs the program; returns the exit code (0 ok, 1 a case failed or the run could not start,
-/// 2 bad usage, 130 interrupted). Prints one line on stderr for any error.
+/// 2 bad usage, 130 interrupted). Throws UsageError, Interrupted (server.hpp) or another
+/// std::exception with a one-line message when the run cannot start.
 int run_wpbench(const Options& opt);
 
 /// Set by SIGINT/SIGTERM; polled between samples.

@@ -101,6 +101,18 @@ void read_server_info(const std::string& conninfo, ServerInfo& out) {
   }
 }
 
+bool postgres_durable(const ServerInfo& s) {
+  const auto get = [&](const char* k) {
+    const auto it = s.settings.find(k);
+    return it == s.settings.end() ? std::string() : it->second;
+  };
+  return get("fsync") == "on" && get("synchronous_commit") != "off" && s.data_filesystem != "tmpfs";
+}
+
+bool sqlite_durable(const SqliteInfo& s) {
+  return (s.synchronous == "FULL" || s.synchronous == "EXTRA") && s.filesystem != "tmpfs";
+}
+
 std::string filesystem_type(const std::string& path) {
   struct statfs s {};
   if (statfs(path.c_str(), &s) != 0) return "unknown";

@@ -48,6 +48,14 @@ RunContext collect_context();
 /// Reads server_version and reported_server_settings() over `conninfo`; throws DriverError.
 void read_server_info(const std::string& conninfo, ServerInfo& out);
 
+/// Whether a commit PostgreSQL acknowledges under these settings survives a power failure:
+/// fsync on, synchronous_commit not off, data not on tmpfs.
+bool postgres_durable(const ServerInfo& s);
+
+/// The same for SQLite: synchronous FULL or EXTRA (NORMAL may lose the last commits in WAL
+/// mode), not on tmpfs.
+bool sqlite_durable(const SqliteInfo& s);
+
 /// A readable filesystem name for the path ("ext2/ext3/ext4", "tmpfs", "xfs", ...).
 std::string filesystem_type(const std::string& path);
 

@@ -32,8 +32,9 @@ constexpr std::array<const char*, 4> kSkipReasons = {
     "market closes too soon"};
 }  // namespace
 
-// Every field takes exactly one draw, in this order, and only integer arithmetic plus one exact
-// division turns draws into values, so any IEEE-754 language reproduces the row bit for bit.
+// Every field takes exactly one draw, in this order, and only integer arithmetic plus one
+// correctly rounded division (which IEEE-754 mandates) turn draws into values, so any IEEE-754
+// language reproduces the row bit for bit.
 Decision DecisionGenerator::next() {
   const std::uint64_t r_series = rng_.next();
   const std::uint64_t r_date = rng_.next();

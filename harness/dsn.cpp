@@ -5,15 +5,16 @@
 #include <memory>
 #include <stdexcept>
 
+#include "text.hpp"
+
 namespace wpbench {
 
 std::map<std::string, std::string> parse_conninfo(const std::string& dsn) {
   char* err = nullptr;
   PQconninfoOption* opts = PQconninfoParse(dsn.c_str(), &err);
   if (opts == nullptr) {
-    std::string msg = err ? err : "out of memory";
+    const std::string msg = one_line(err ? err : "out of memory");
     PQfreemem(err);
-    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
     // libpq quotes the offending part of the input, which may hold the password: drop every
     // quoted fragment rather than risk echoing a secret.
     std::string safe;

@@ -2,17 +2,9 @@
 
 #include <charconv>
 
-namespace wpbench {
+#include "text.hpp"
 
-namespace {
-std::string one_line(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  for (auto& ch : s) {
-    if (ch == '\n') ch = ' ';
-  }
-  return s;
-}
-}  // namespace
+namespace wpbench {
 
 std::string pg_error(const PGconn* c) {
   if (c == nullptr) return "out of memory allocating a connection";

@@ -56,6 +56,7 @@ pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& opt) {
   for (auto& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
 
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) {
     close(out);
@@ -74,7 +75,10 @@ pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& opt) {
       }
     }
     // Set after the uid change, which would otherwise clear it.
-    if (opt.die_with_parent) prctl(PR_SET_PDEATHSIG, SIGQUIT);
+    if (opt.die_with_parent) {
+      prctl(PR_SET_PDEATHSIG, SIGQUIT);
+      if (getppid() != parent) _exit(1);  // the parent died before the signal was armed
+    }
     if (opt.as) {
       execve(args[0], args.data(), envp.data());
     } else {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "schema.hpp"
+#include "text.hpp"
 
 namespace wpbench {
 
@@ -23,6 +24,7 @@ CaseResult run_case(const Case& c, const Endpoint& e, const RunConfig& cfg, Cloc
   r.samples_ns.reserve(std::min<std::uint64_t>(cfg.samples, 1u << 20));
   const std::uint64_t total = cfg.warmup + cfg.samples;
   std::uint64_t inserted = 0;
+  std::chrono::nanoseconds t_start{0}, t_end{0};
   try {
     reset_table(c.path->backend, e);
     const auto t_connect = clock.now();
@@ -32,20 +34,23 @@ CaseResult run_case(const Case& c, const Endpoint& e, const RunConfig& cfg, Cloc
     for (; inserted < cfg.warmup && !stop.load(std::memory_order_relaxed); ++inserted) {
       session->insert(gen.next());
     }
-    const auto t_start = clock.now();
+    t_start = clock.now();
+    t_end = t_start;
     while (inserted < total && !stop.load(std::memory_order_relaxed)) {
       // The decision is made before the clock starts: generating it is not the driver's cost.
       const Decision d = gen.next();
       const auto t0 = clock.now();
       session->insert(d);
-      const auto t1 = clock.now();
+      t_end = clock.now();
       ++inserted;
-      r.samples_ns.push_back((t1 - t0).count());
+      r.samples_ns.push_back((t_end - t0).count());
     }
-    r.elapsed_ns = (clock.now() - t_start).count();
   } catch (const std::exception& ex) {
-    r.error = ex.what();
+    r.error = one_line(ex.what());
   }
+  // From the first measured insert's start to the last one's end, so a case that failed midway
+  // still reports the throughput of what it did measure.
+  r.elapsed_ns = (t_end - t_start).count();
   r.interrupted = !r.error && r.samples_ns.size() < cfg.samples;
   r.latency = summarize(r.samples_ns);
   r.throughput_per_s = throughput_per_s(r.samples_ns.size(), r.elapsed_ns);

@@ -33,6 +33,7 @@ struct CaseResult {
   double throughput_per_s = 0;  ///< measured inserts / elapsed_ns
   std::uint64_t samples_requested = 0;
   bool interrupted = false;  ///< stopped by a signal before all samples were taken
+  bool durable = true;  ///< the database settings make an acknowledged commit survive power loss
   std::optional<Verification> verification;
   std::optional<std::string> error;  ///< the driver or database error that ended the case
 

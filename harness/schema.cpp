@@ -86,6 +86,18 @@ void ensure_table(Backend b, const Endpoint& e) {
         found = pg_columns(c.get(), e.table);
       }
       check_shape(e.table, found, kPgColumns);
+      // An UNLOGGED table has the right columns but commits without a WAL flush: it would
+      // measure a write that is not durable.
+      const auto kind =
+          pg_query_value(c.get(),
+                         "SELECT relkind::text || relpersistence::text FROM pg_class WHERE oid = "
+                         "to_regclass('" +
+                             e.table + "')");
+      if (kind != "rp") {
+        throw SchemaError("table " + e.table + " is " +
+                          (kind == "ru" ? "UNLOGGED" : "not a plain table") +
+                          ": it cannot measure a durable write; choose another name with --table");
+      }
     } else {
       auto db = sqlite_open(e.target, e.sqlite);
       auto found = sqlite_columns(db.get(), e.table);

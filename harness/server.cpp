@@ -1,6 +1,7 @@
 #include "server.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -14,6 +15,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "dsn.hpp"
 #include "pg.hpp"
 
 namespace fs = std::filesystem;
@@ -38,14 +40,6 @@ void chown_to(const fs::path& p, const OsUser& u) {
   }
 }
 
-std::string conninfo_quote(const std::string& v) {
-  std::string out = "'";
-  for (char ch : v) {
-    if (ch == '\'' || ch == '\\') out += '\\';
-    out += ch;
-  }
-  return out + "'";
-}
 }  // namespace
 
 std::string find_pg_bindir(const std::string& preferred) {
@@ -92,7 +86,7 @@ int free_loopback_port() {
   return ntohs(a.sin_port);
 }
 
-ThrowawayServer::ThrowawayServer(const ServerOptions& opt) {
+ThrowawayServer::ThrowawayServer(const ServerOptions& opt) : dir_("wpbench-pg-", opt.parent_dir) {
   const std::string bindir = find_pg_bindir(opt.bindir);
   const OsUser me = current_os_user();
   role_ = me.name;  // peer authentication maps our OS user to the role of the same name
@@ -108,35 +102,37 @@ ThrowawayServer::ThrowawayServer(const ServerOptions& opt) {
     server_user_ = me;
   }
 
-  std::string parent = opt.parent_dir;
-  if (parent.empty()) parent = std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
-  std::string tmpl = (fs::path(parent) / "wpbench-pg-XXXXXX").string();
-  if (mkdtemp(tmpl.data()) == nullptr) {
-    throw std::runtime_error("cannot create a temp dir under " + parent);
-  }
-  dir_ = tmpl;
   try {
-    // The server user must reach the dir; chown it and open the path to it for traversal.
-    chown_to(dir_, server_user_);
+    chown_to(dir_.path(), server_user_);
     if (geteuid() == 0) {
       // initdb would fail later with a bare "Permission denied"; say what to change instead.
       SpawnOptions probe;
       probe.as = server_user_;
-      if (run_command({"/usr/bin/test", "-x", dir_}, probe) != 0) {
-        throw std::runtime_error("OS user " + server_user_.name + " cannot reach " + parent +
+      if (run_command({"/usr/bin/test", "-x", dir_.path()}, probe) != 0) {
+        throw std::runtime_error("OS user " + server_user_.name + " cannot reach " +
+                                 temp_parent(opt.parent_dir) +
                                  ": every directory on the way must be searchable by it "
                                  "(choose another --tmp-dir, e.g. /var/tmp)");
       }
     }
     password_ = random_password();
-    const std::string pwfile = dir_ + "/pwfile";
-    { std::ofstream(pwfile) << password_ << "\n"; }
-    fs::permissions(pwfile, fs::perms::owner_read | fs::perms::owner_write);
+    const std::string pwfile = dir_.file("pwfile");
+    {
+      // 0600 from the start: the password never sits in a readable file, even briefly.
+      const int fd = open(pwfile.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+      const std::string line = password_ + "\n";
+      if (fd < 0 || write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+        if (fd >= 0) close(fd);
+        throw std::runtime_error("cannot write " + pwfile);
+      }
+      close(fd);
+    }
     chown_to(pwfile, server_user_);
 
     SpawnOptions so;
     if (geteuid() == 0) so.as = server_user_;
-    so.log_path = dir_ + "/initdb.log";
+    so.log_path = dir_.file("initdb.log");
+    so.own_session = true;  // a terminal's Ctrl-C reaches wpbench, which decides what stops
     const int rc = run_command(
         {bindir + "/initdb", "-D", data_dir(), "-U", role_, "--pwfile=" + pwfile,
          "--auth-local=peer", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C",
@@ -146,17 +142,18 @@ ThrowawayServer::ThrowawayServer(const ServerOptions& opt) {
     fs::remove(pwfile);
     if (rc != 0) {
       throw std::runtime_error("initdb failed (exit " + std::to_string(rc) +
-                               "): " + tail_lines(dir_ + "/initdb.log", 3));
+                               "): " + tail_lines(dir_.file("initdb.log"), 3));
     }
-    start_postgres(bindir);
+    if (opt.stop && opt.stop->load()) throw Interrupted("interrupted while creating the server");
+    start_postgres(bindir, opt.stop);
   } catch (...) {
     stop();
     throw;
   }
 }
 
-void ThrowawayServer::start_postgres(const std::string& bindir) {
-  const std::string sock = dir_ + "/sock";
+void ThrowawayServer::start_postgres(const std::string& bindir, const std::atomic<bool>* stop_flag) {
+  const std::string sock = dir_.file("sock");
   fs::create_directory(sock);
   chown_to(sock, server_user_);
   // A free port can be taken between our probe and the server's bind: try a few.
@@ -164,7 +161,7 @@ void ThrowawayServer::start_postgres(const std::string& bindir) {
     port_ = free_loopback_port();
     SpawnOptions so;
     if (geteuid() == 0) so.as = server_user_;
-    so.log_path = dir_ + "/postgres.log";
+    so.log_path = dir_.file("postgres.log");
     so.own_session = true;
     so.die_with_parent = true;
     pid_ = spawn({bindir + "/postgres", "-D", data_dir(), "-k", sock, "-p", std::to_string(port_),
@@ -173,29 +170,38 @@ void ThrowawayServer::start_postgres(const std::string& bindir) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (std::chrono::steady_clock::now() < deadline) {
       if (PQping(unix_conninfo().c_str()) == PQPING_OK) return;
+      if (stop_flag != nullptr && stop_flag->load())
+        throw Interrupted("interrupted while starting the server");
       if (wait_for(pid_, std::chrono::milliseconds(50))) {
         pid_ = -1;
         break;  // exited: maybe the port was taken; try another
       }
     }
     if (pid_ > 0) {
+      // Read the log before stop() removes it.
+      const std::string log = tail_lines(dir_.file("postgres.log"), 3);
       stop();
-      throw std::runtime_error("PostgreSQL did not become ready in 60 s: " +
-                               tail_lines(dir_ + "/postgres.log", 3));
+      throw std::runtime_error("PostgreSQL did not become ready in 60 s: " + log);
     }
   }
-  throw std::runtime_error("PostgreSQL failed to start: " + tail_lines(dir_ + "/postgres.log", 3));
+  throw std::runtime_error("PostgreSQL failed to start: " +
+                           tail_lines(dir_.file("postgres.log"), 3));
 }
 
 std::string ThrowawayServer::unix_conninfo() const {
-  return "host=" + conninfo_quote(dir_ + "/sock") + " port=" + std::to_string(port_) +
-         " dbname=postgres user=" + conninfo_quote(role_);
+  return build_conninfo({{"host", dir_.file("sock")},
+                         {"port", std::to_string(port_)},
+                         {"dbname", "postgres"},
+                         {"user", role_}});
 }
 
 std::string ThrowawayServer::tcp_conninfo() const {
-  return "host=127.0.0.1 port=" + std::to_string(port_) +
-         " dbname=postgres user=" + conninfo_quote(role_) +
-         " password=" + conninfo_quote(password_) + " sslmode=disable";
+  return build_conninfo({{"host", "127.0.0.1"},
+                         {"port", std::to_string(port_)},
+                         {"dbname", "postgres"},
+                         {"user", role_},
+                         {"password", password_},
+                         {"sslmode", "disable"}});
 }
 
 void ThrowawayServer::stop() {
@@ -210,11 +216,7 @@ void ThrowawayServer::stop() {
     }
     pid_ = -1;
   }
-  if (!dir_.empty()) {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-    dir_.clear();
-  }
+  dir_.remove();
 }
 
 ThrowawayServer::~ThrowawayServer() { stop(); }

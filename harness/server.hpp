@@ -4,10 +4,13 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "process.hpp"
+#include "temp_dir.hpp"
 
 namespace wpbench {
 
@@ -15,6 +18,13 @@ struct ServerOptions {
   std::string bindir;      ///< where initdb and postgres live; empty: find PostgreSQL 15
   std::string parent_dir;  ///< where the temp dir goes; empty: $TMPDIR or /tmp
   std::string os_user;     ///< run the server as this user when we are root; empty: postgres
+  const std::atomic<bool>* stop = nullptr;  ///< when set, waiting for start-up gives up
+};
+
+/// A stop (signal) was asked for while wpbench was waiting on something.
+class Interrupted : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 class ThrowawayServer {
@@ -29,9 +39,9 @@ class ThrowawayServer {
   std::string unix_conninfo() const;
   /// Over 127.0.0.1, scram-sha-256 with the generated password, no TLS.
   std::string tcp_conninfo() const;
-  std::string data_dir() const { return dir_ + "/data"; }
+  std::string data_dir() const { return dir_.file("data"); }
   /// The temp dir holding data/, the socket and the log; also a home for SQLite files.
-  std::string dir() const { return dir_; }
+  std::string dir() const { return dir_.path(); }
   std::string role() const { return role_; }
   std::string server_user() const { return server_user_.name; }
   int port() const { return port_; }
@@ -40,8 +50,9 @@ class ThrowawayServer {
   void stop();
 
  private:
-  void start_postgres(const std::string& bindir);
-  std::string dir_, role_, password_;
+  void start_postgres(const std::string& bindir, const std::atomic<bool>* stop);
+  TempDir dir_;
+  std::string role_, password_;
   OsUser server_user_;
   int port_ = 0;
   pid_t pid_ = -1;

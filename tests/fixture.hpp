@@ -4,22 +4,15 @@
 #include <string>
 
 #include "server.hpp"
+#include "temp_dir.hpp"
 
 namespace wpbench::test {
 
 /// The running server; valid for the whole test program.
 ThrowawayServer& server();
 
-/// A fresh temp dir for one test, removed by the caller's TempPath destructor.
-class TempPath {
- public:
-  TempPath();
-  ~TempPath();
-  const std::string& str() const { return path_; }
-
- private:
-  std::string path_;
-};
+/// A fresh temp dir for one test.
+using TempPath = TempDir;
 
 /// The outcome of running the wpbench binary.
 struct Cli {

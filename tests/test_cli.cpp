@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -76,9 +77,36 @@ TEST(Cli, UnwritableOutFailsBeforeMeasuring) {
   expect_one_line_error(r, 1, "cannot write --out");
 }
 
+TEST(Cli, SqliteDirThatIsNotADirectoryFailsBeforeAnyServer) {
+  TempPath tmp;
+  const std::string file = tmp.file("plain-file");
+  std::ofstream(file) << "x";
+  const Cli r = run_cli("--sqlite-dir " + shq(file) + " --out " + shq(tmp.file("r.json")));
+  expect_one_line_error(r, 2, "is not a directory");
+  EXPECT_FALSE(fs::exists(tmp.file("r.json")));
+}
+
+TEST(Cli, NegativeWarmupIsAUsageError) {
+  expect_one_line_error(run_cli("--warmup -1"), 2, "warmup");
+}
+
+TEST(Cli, NonDurableSettingsAreLabelled) {
+  TempPath tmp;
+  const std::string out = tmp.file("r.json");
+  const Cli r = run_cli(
+      "--drivers sqlite3/prepared --sqlite-sync OFF --samples 20 --warmup 2 "
+      "--out " +
+      shq(out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("not durable"), std::string::npos) << r.out;
+  const json j = json::parse(slurp(out));
+  EXPECT_FALSE(j["cases"][0]["durable"].get<bool>());
+  EXPECT_EQ(j["context"]["sqlite"]["synchronous"], "OFF");
+}
+
 TEST(Cli, WrongPasswordIsOneLineAndLeaksNothing) {
   TempPath tmp;
-  const std::string out = tmp.str() + "/r.json";
+  const std::string out = tmp.path() + "/r.json";
   const std::string dsn = "host=127.0.0.1 port=" + std::to_string(server().port()) +
                           " dbname=postgres sslmode=disable user=" + server().role() +
                           " password=NotTheRightOne42";
@@ -90,7 +118,7 @@ TEST(Cli, WrongPasswordIsOneLineAndLeaksNothing) {
 
 TEST(Cli, ServerDownIsOneLine) {
   TempPath tmp;
-  const std::string out = tmp.str() + "/r.json";
+  const std::string out = tmp.path() + "/r.json";
   const std::string dsn = "host=127.0.0.1 port=" + std::to_string(free_loopback_port()) +
                           " dbname=postgres connect_timeout=5";
   const Cli r = run_cli("--dsn " + shq(dsn) + " --transports tcp --out " + shq(out));
@@ -105,13 +133,13 @@ TEST(Cli, TableOfAnotherShapeIsOneLine) {
   TempPath tmp;
   const Cli r =
       run_cli("--dsn " + shq(existing_dsn()) + " --socket-dir " + shq(server().dir() + "/sock") +
-              " --table cli_odd_shape --drivers libpq --out " + shq(tmp.str() + "/r.json"));
+              " --table cli_odd_shape --drivers libpq --out " + shq(tmp.path() + "/r.json"));
   expect_one_line_error(r, 1, "different shape");
 }
 
 TEST(Cli, ExistingServerOverBothTransportsKeepsThePasswordOut) {
   TempPath tmp;
-  const std::string out = tmp.str() + "/r.json";
+  const std::string out = tmp.path() + "/r.json";
   const Cli r =
       run_cli("--dsn " + shq(existing_dsn()) + " --socket-dir " + shq(server().dir() + "/sock") +
               " --drivers libpq/prepared,libpqxx --samples 30 --warmup 3 --table "
@@ -133,15 +161,17 @@ TEST(Cli, ExistingServerOverBothTransportsKeepsThePasswordOut) {
 
 TEST(Cli, ThrowawayRunCoversEveryCaseAndValidates) {
   TempPath tmp;
-  fs::permissions(tmp.str(), fs::perms::others_exec | fs::perms::group_exec, fs::perm_options::add);
-  const std::string out = tmp.str() + "/r.json";
+  fs::permissions(tmp.path(), fs::perms::others_exec | fs::perms::group_exec,
+                  fs::perm_options::add);
+  const std::string out = tmp.path() + "/r.json";
   const Cli r =
-      run_cli("--samples 30 --warmup 3 --tmp-dir " + shq(tmp.str()) + " --out " + shq(out));
+      run_cli("--samples 30 --warmup 3 --tmp-dir " + shq(tmp.path()) + " --out " + shq(out));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json j = json::parse(slurp(out));
   ASSERT_EQ(j["cases"].size(), all_cases().size());
   for (const auto& c : j["cases"]) {
     EXPECT_EQ(c["status"], "ok") << c["name"];
+    EXPECT_TRUE(c["durable"].get<bool>()) << c["name"];
     EXPECT_NE(r.out.find(c["name"].get<std::string>()), std::string::npos);
   }
   EXPECT_EQ(j["context"]["server"]["mode"], "throwaway");
@@ -149,17 +179,17 @@ TEST(Cli, ThrowawayRunCoversEveryCaseAndValidates) {
   EXPECT_EQ(validate(out), 0);
   // The throwaway cluster and its SQLite files are gone: only the result file is left.
   std::vector<std::string> left;
-  for (const auto& e : fs::directory_iterator(tmp.str())) left.push_back(e.path().filename());
+  for (const auto& e : fs::directory_iterator(tmp.path())) left.push_back(e.path().filename());
   EXPECT_EQ(left, std::vector<std::string>{"r.json"});
 }
 
 TEST(Cli, InterruptKeepsWhatWasMeasuredMarkedInterrupted) {
   TempPath tmp;
-  const std::string out = tmp.str() + "/r.json";
+  const std::string out = tmp.path() + "/r.json";
   SpawnOptions so;
-  so.log_path = tmp.str() + "/log";
+  so.log_path = tmp.path() + "/log";
   const pid_t pid = spawn({WPBENCH_BINARY, "--samples", "100000000", "--warmup", "0", "--drivers",
-                           "sqlite3", "--tmp-dir", tmp.str(), "--out", out},
+                           "sqlite3", "--tmp-dir", tmp.path(), "--out", out},
                           so);
   // Long enough for set-up and the first case to be under way.
   std::this_thread::sleep_for(std::chrono::seconds(2));

@@ -28,16 +28,6 @@ const std::string kTable = "wpbench_trade_decisions";
 
 ThrowawayServer& server() { return *g_server; }
 
-TempPath::TempPath() {
-  std::string tmpl = (fs::temp_directory_path() / "wpbench-test-XXXXXX").string();
-  if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp");
-  path_ = tmpl;
-}
-TempPath::~TempPath() {
-  std::error_code ec;
-  fs::remove_all(path_, ec);
-}
-
 std::string shq(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
@@ -59,7 +49,7 @@ std::string slurp(const std::string& path) {
 
 Cli run_cli(const std::string& args) {
   TempPath tmp;
-  const std::string out = tmp.str() + "/out", err = tmp.str() + "/err";
+  const std::string out = tmp.path() + "/out", err = tmp.path() + "/err";
   const std::string cmd = shq(WPBENCH_BINARY) + " " + args + " >" + out + " 2>" + err;
   const int status = std::system(cmd.c_str());
   Cli r;
@@ -87,7 +77,7 @@ class EveryCase : public ::testing::TestWithParam<Case> {};
 TEST_P(EveryCase, InsertsDurablyAndVerifies) {
   const Case c = GetParam();
   TempPath tmp;
-  const Endpoint e = endpoint(c, tmp.str() + "/t.sqlite");
+  const Endpoint e = endpoint(c, tmp.path() + "/t.sqlite");
   ensure_table(c.path->backend, e);
   const RunConfig cfg{200, 20, 42};
   SteadyClock clock;
@@ -171,9 +161,40 @@ TEST(Schema, RefusesTableOfAnotherShape) {
   EXPECT_THROW(ensure_table(Backend::postgres, e), SchemaError);
 }
 
+TEST(Schema, RefusesUnloggedTable) {
+  // Right columns, but commits skip the WAL flush: it would pass off a non-durable write.
+  auto c = pg_connect(server().unix_conninfo());
+  pg_exec(c.get(), "DROP TABLE IF EXISTS unlogged_decisions");
+  pg_exec(c.get(), schema_sql(Backend::postgres, "unlogged_decisions"));
+  pg_exec(c.get(), "ALTER TABLE unlogged_decisions SET UNLOGGED");
+  const Endpoint e{Transport::unix_socket, server().unix_conninfo(), "unlogged_decisions", {}};
+  try {
+    ensure_table(Backend::postgres, e);
+    FAIL() << "an UNLOGGED table was accepted";
+  } catch (const SchemaError& ex) {
+    EXPECT_NE(std::string(ex.what()).find("UNLOGGED"), std::string::npos) << ex.what();
+  }
+}
+
+TEST(Drivers, LostConnectionIsAnErrorNotAHang) {
+  // Every PostgreSQL path must report a killed backend as an error and return.
+  for (const auto& c : all_cases()) {
+    if (c.transport != Transport::unix_socket) continue;
+    const Endpoint e{c.transport, server().unix_conninfo(), kTable, {}};
+    ensure_table(Backend::postgres, e);
+    auto session = c.path->open(e);
+    session->insert(make_decisions(1, 1).front());
+    auto admin = pg_connect(server().unix_conninfo());
+    pg_exec(admin.get(),
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()");
+    EXPECT_THROW(session->insert(make_decisions(1, 2).back()), DriverError) << c.name();
+  }
+}
+
 TEST(Schema, RefusesSqliteTableOfAnotherShape) {
   TempPath tmp;
-  const Endpoint e{Transport::file, tmp.str() + "/t.sqlite", "odd_shape", {}};
+  const Endpoint e{Transport::file, tmp.path() + "/t.sqlite", "odd_shape", {}};
   {
     auto db = sqlite_open(e.target, e.sqlite);
     sqlite_exec(db.get(), "CREATE TABLE odd_shape (id INTEGER, x TEXT)");

@@ -17,6 +17,7 @@
 #include "export/json_writer.hpp"
 #include "result.hpp"
 #include "stats.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 
@@ -24,25 +25,6 @@ namespace wpbench {
 namespace {
 
 using json = nlohmann::ordered_json;
-
-// A fresh directory per test, removed with its contents.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "wpbench-json-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -223,16 +205,16 @@ TEST(CheckWritable, AcceptsWritableAndCreatesMissingDirs) {
   TempDir dir;
   EXPECT_NO_THROW(check_writable(dir.file("run.json")));
   EXPECT_NO_THROW(check_writable(dir.file("runs/nested/run.json")));
-  EXPECT_TRUE(fs::is_directory(dir.path() / "runs" / "nested"));
-  EXPECT_FALSE(fs::exists(dir.path() / "run.json"));          // only probed, not created
-  EXPECT_TRUE(fs::is_empty(dir.path() / "runs" / "nested"));  // the probe file is gone
+  EXPECT_TRUE(fs::is_directory(fs::path(dir.path()) / "runs" / "nested"));
+  EXPECT_FALSE(fs::exists(fs::path(dir.path()) / "run.json"));          // only probed, not created
+  EXPECT_TRUE(fs::is_empty(fs::path(dir.path()) / "runs" / "nested"));  // the probe file is gone
 }
 
 TEST(CheckWritable, RejectsUncreatableDirAndDirectories) {
   TempDir dir;
   EXPECT_THROW(check_writable("/proc/wpbench-nope/x.json"), std::runtime_error);
-  EXPECT_THROW(check_writable(dir.path().string()), std::runtime_error);
-  EXPECT_THROW(check_writable(dir.path().string() + "/"), std::runtime_error);
+  EXPECT_THROW(check_writable(dir.path()), std::runtime_error);
+  EXPECT_THROW(check_writable(dir.path() + "/"), std::runtime_error);
 }
 
 // scripts/validate-result against results/wpbench-result.schema.json: the schema must accept

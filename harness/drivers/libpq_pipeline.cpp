@@ -1,6 +1,7 @@
 // libpq/pipeline: the same BEGIN/INSERT/COMMIT as libpq/tx, but queued in pipeline mode
 // (libpq >= 14) behind a single sync, so the three statements cost one round trip.
 #include "../pg.hpp"
+#include "../text.hpp"
 #include "../workload.hpp"
 #include "paths.hpp"
 
@@ -28,7 +29,11 @@ class LibpqPipeline final : public Session {
     std::string first_error;
     for (;;) {
       PgResult r(PQgetResult(c));
-      if (!r) continue;  // the end of one statement's results
+      if (!r) {
+        // NULL ends one statement's results; on a dead connection it is all libpq will say.
+        if (PQstatus(c) == CONNECTION_BAD) throw DriverError("pipeline: " + pg_error(c));
+        continue;
+      }
       const auto st = PQresultStatus(r.get());
       if (st == PGRES_PIPELINE_SYNC) break;
       if (st != PGRES_COMMAND_OK && first_error.empty()) {
@@ -36,10 +41,7 @@ class LibpqPipeline final : public Session {
         first_error = (msg && *msg) ? msg : PQresStatus(st);
       }
     }
-    if (!first_error.empty()) {
-      while (!first_error.empty() && first_error.back() == '\n') first_error.pop_back();
-      throw DriverError("pipeline insert: " + first_error);
-    }
+    if (!first_error.empty()) throw DriverError("pipeline insert: " + one_line(first_error));
   }
 
  private:

@@ -13,6 +13,9 @@ class PqxxNontxPrepared final : public Session {
  public:
   explicit PqxxNontxPrepared(const Endpoint& e) try : conn_(e.target) {
     conn_.prepare(kStmt, insert_sql_pg(e.table));
+    // libpqxx 6.4 defers PREPARE to the first exec; do it now, as the other prepared paths do,
+    // so it is part of the connect cost and never of a sample.
+    conn_.prepare_now(kStmt);
   } catch (const pqxx::failure& ex) {
     throw DriverError(std::string("cannot connect: ") + ex.what());
   }

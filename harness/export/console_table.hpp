@@ -10,7 +10,7 @@ namespace wpbench {
 /// Context lines, then one row per case: round trips, p50/p99/max in ms, throughput, verified.
 std::string console_table(const RunResult& run);
 
-/// The one-line header of the table, also printed before the first case.
+/// The context lines above the table: machine, then server and SQLite settings when used.
 std::string context_line(const RunContext& ctx);
 
 }  // namespace wpbench

@@ -48,6 +48,7 @@ json case_json(const CaseResult& c, const RunConfig& cfg) {
   j["throughput_per_s"] = finite(c.throughput_per_s);
   j["elapsed_ns"] = c.elapsed_ns;
   j["verified"] = c.verification && c.verification->ok;
+  j["durable"] = c.durable;
   if (c.verification) {
     const auto& v = *c.verification;
     j["verification"] = {{"rows_expected", v.rows_expected},

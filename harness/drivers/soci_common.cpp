@@ -28,6 +28,24 @@ std::unique_ptr<soci::session> soci_open(const Endpoint& e) {
   }
 }
 
+SociOneShot::SociOneShot(const Endpoint& e, std::string query, bool in_transaction)
+    : sql_(soci_open(e)), query_(std::move(query)), in_transaction_(in_transaction) {}
+
+void SociOneShot::insert(const Decision& d) {
+  row_.assign(d);
+  try {
+    if (in_transaction_) {
+      soci::transaction tr(*sql_);
+      bind_row(*sql_ << query_, row_);
+      tr.commit();
+    } else {
+      bind_row(*sql_ << query_, row_);
+    }
+  } catch (const soci::soci_error& ex) {
+    throw DriverError(ex.get_error_message());
+  }
+}
+
 SociPrepared::SociPrepared(const Endpoint& e, const std::string& sql) : sql_(soci_open(e)) {
   try {
     stmt_ = std::make_unique<soci::statement>(bind_row(sql_->prepare << sql, row_));

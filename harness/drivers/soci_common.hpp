@@ -30,6 +30,20 @@ auto bind_row(Stmt&& stmt, SociRow& row) {
 /// Opens a SOCI session on the endpoint's backend; SQLite gets the durability PRAGMAs.
 std::unique_ptr<soci::session> soci_open(const Endpoint& e);
 
+/// A SOCI session that sends a one-shot `sql << query, use(...)` per insert, either in
+/// autocommit or wrapped in a soci::transaction (BEGIN ... COMMIT).
+class SociOneShot final : public Session {
+ public:
+  SociOneShot(const Endpoint& e, std::string query, bool in_transaction);
+  void insert(const Decision& d) override;
+
+ private:
+  std::unique_ptr<soci::session> sql_;
+  std::string query_;
+  bool in_transaction_;
+  SociRow row_;
+};
+
 /// A SOCI session that re-executes one statement prepared at open (autocommit).
 class SociPrepared final : public Session {
  public:

@@ -31,6 +31,9 @@ int main(int argc, char** argv) {
       ->delimiter(',');
   app.add_flag("--list", opt.list, "list the cases and exit");
   app.add_option("--out", opt.out, "JSON result file (default: results/runs/<run-id>.json)");
+  app.add_option("--export-gbench", opt.export_gbench,
+                 "also write the run as Google Benchmark JSON (for compare.py and CI trackers)");
+  app.add_option("--export-csv", opt.export_csv, "also write the run as CSV, one row per case");
   app.add_option("--dsn", opt.dsn,
                  "use an existing server (libpq conninfo or URI) instead of a throwaway one");
   app.add_option("--socket-dir", opt.socket_dir,

@@ -13,6 +13,9 @@
 #include "context.hpp"
 #include "dsn.hpp"
 #include "export/console_table.hpp"
+#include "export/csv_writer.hpp"
+#include "export/export.hpp"
+#include "export/gbench_writer.hpp"
 #include "export/json_writer.hpp"
 #include "pg.hpp"
 #include "result.hpp"
@@ -182,11 +185,6 @@ Endpoint endpoint_for(const Case& c, const Targets& t, const Options& opt) {
   }
   return Endpoint{c.transport, t.sqlite_path, opt.table, opt.sqlite};
 }
-
-void export_json(const std::string& path, const RunResult& run) {
-  // Compact: a run holds every sample, and indentation would double the file.
-  write_file_atomic(path, to_json(run).dump() + "\n");
-}
 }  // namespace
 
 std::vector<Case> select_cases(const Options& opt) {
@@ -246,8 +244,18 @@ int run_wpbench(const Options& opt) {
   for (const auto& c : cases) run.settings.cases_selected.push_back(c.name());
   const std::string out =
       opt.out.empty() ? "results/runs/" + run.context.run_id + ".json" : opt.out;
-  // Cheap checks first: a bad --out or --sqlite-dir must not cost a server start.
-  check_writable(out);
+  // The JSON result first: it is the primary one, the others are derived from the same run.
+  std::vector<Export> exports{{"--out", out, serialize_json}};
+  if (!opt.export_gbench.empty()) {
+    exports.push_back({"--export-gbench", opt.export_gbench, serialize_gbench});
+  }
+  if (!opt.export_csv.empty()) exports.push_back({"--export-csv", opt.export_csv, serialize_csv});
+  // Cheap checks first: a bad output path or --sqlite-dir must not cost a server start.
+  try {
+    check_exports(exports);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
   if (!opt.sqlite_dir.empty() && any_backend(cases, Backend::sqlite) &&
       !fs::is_directory(opt.sqlite_dir)) {
     throw UsageError("--sqlite-dir " + opt.sqlite_dir + " is not a directory");
@@ -276,11 +284,11 @@ int run_wpbench(const Options& opt) {
                                    ? postgres_durable(run.context.server)
                                    : sqlite_durable(run.context.sqlite);
     // Rewritten after every case: a crash or Ctrl-C keeps what was measured, marked partial.
-    export_json(out, run);
+    write_exports(exports, run);
   }
   if (progress) std::fprintf(stderr, "\r\033[K");
   run.status = stop_flag() ? RunStatus::interrupted : RunStatus::complete;
-  export_json(out, run);
+  write_exports(exports, run);
 
   std::cout << console_table(run) << "results: " << out << "\n";
   if (run.status == RunStatus::interrupted) {

@@ -22,8 +22,10 @@ struct Options {
   std::vector<std::string> drivers;     ///< driver or driver/variant; empty: all
   std::vector<std::string> transports;  ///< unix, tcp, file; empty: all
   bool list = false;
-  std::string out;  ///< empty: results/runs/<run-id>.json
-  std::string dsn;  ///< empty: start a throwaway server
+  std::string out;            ///< empty: results/runs/<run-id>.json
+  std::string export_gbench;  ///< Google Benchmark JSON; empty: none
+  std::string export_csv;     ///< CSV, one row per case; empty: none
+  std::string dsn;            ///< empty: start a throwaway server
   std::string socket_dir, tcp_host;
   std::string table = "wpbench_trade_decisions";
   std::string tmp_dir, sqlite_dir, server_user, pg_bindir;

@@ -76,6 +76,12 @@ RunContext collect_context() {
   c.host["cpu_model"] = first_match("/proc/cpuinfo", "model name");
   c.host["logical_cpus"] = std::to_string(std::thread::hardware_concurrency());
   c.host["memory_total"] = first_match("/proc/meminfo", "MemTotal");
+  try {
+    const auto mhz = first_match("/proc/cpuinfo", "cpu MHz");
+    c.cpu_mhz = mhz.empty() ? 0 : std::stod(mhz);
+  } catch (const std::exception&) {
+    c.cpu_mhz = 0;
+  }
 
 #if defined(__clang__)
   c.build["compiler"] = std::string("clang ") + __clang_version__;

@@ -34,6 +34,9 @@ struct RunContext {
   std::map<std::string, std::string> host;       ///< hostname, os, kernel, cpu_model, ...
   std::map<std::string, std::string> build;      ///< compiler, build_type, git_commit, ...
   std::map<std::string, std::string> libraries;  ///< libpq, libpqxx, soci, sqlite3
+  /// First "cpu MHz" of /proc/cpuinfo, 0 where there is none (e.g. arm64); only the gbench
+  /// export reports it (mhz_per_cpu), since on a VM or with frequency scaling it says little.
+  double cpu_mhz = 0;
   ServerInfo server;
   SqliteInfo sqlite;
   std::vector<std::string> warnings;  ///< conditions that make results less trustworthy

@@ -30,6 +30,9 @@ struct CaseResult {
   LatencySummary latency;
   std::int64_t connect_ns = 0;  ///< opening the session, measured apart from the inserts
   std::int64_t elapsed_ns = 0;  ///< wall time of the measured phase
+  /// Process CPU time (user + system) of wpbench over the measured phase; divided by the
+  /// samples, the client-side CPU cost of one insert, the driver's own work included.
+  std::int64_t cpu_ns = 0;
   double throughput_per_s = 0;  ///< measured inserts / elapsed_ns
   std::uint64_t samples_requested = 0;
   bool interrupted = false;  ///< stopped by a signal before all samples were taken
@@ -39,6 +42,8 @@ struct CaseResult {
 
   /// A case counts only when it ran to the end without error and its rows verified.
   bool ok() const { return !error && !interrupted && verification && verification->ok; }
+  /// "ok", "interrupted" (stopped by a signal) or "failed" (anything else), as the exports write.
+  const char* status_name() const { return ok() ? "ok" : interrupted ? "interrupted" : "failed"; }
 };
 
 /// Runs `c` against `e`. Never throws for database trouble: errors land in the result.

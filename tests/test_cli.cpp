@@ -8,7 +8,9 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
+#include <vector>
 
 #include "dsn.hpp"
 #include "fixture.hpp"
@@ -77,6 +79,22 @@ TEST(Cli, UnwritableOutFailsBeforeMeasuring) {
   expect_one_line_error(r, 1, "cannot write --out");
 }
 
+TEST(Cli, UnwritableExportFailsBeforeMeasuring) {
+  TempPath tmp;
+  const std::string out = tmp.file("r.json");
+  const Cli r = run_cli("--drivers sqlite3 --out " + shq(out) + " --export-csv /proc/nope/x.csv");
+  expect_one_line_error(r, 1, "cannot write --export-csv /proc/nope/x.csv");
+  EXPECT_FALSE(fs::exists(out));  // nothing measured, nothing written
+}
+
+TEST(Cli, TwoOutputsToOneFileIsAUsageError) {
+  TempPath tmp;
+  const std::string out = tmp.file("r.json");
+  const Cli r = run_cli("--drivers sqlite3 --out " + shq(out) + " --export-gbench " + shq(out));
+  expect_one_line_error(r, 2, "name the same file");
+  EXPECT_FALSE(fs::exists(out));
+}
+
 TEST(Cli, SqliteDirThatIsNotADirectoryFailsBeforeAnyServer) {
   TempPath tmp;
   const std::string file = tmp.file("plain-file");
@@ -102,6 +120,51 @@ TEST(Cli, NonDurableSettingsAreLabelled) {
   const json j = json::parse(slurp(out));
   EXPECT_FALSE(j["cases"][0]["durable"].get<bool>());
   EXPECT_EQ(j["context"]["sqlite"]["synchronous"], "OFF");
+}
+
+TEST(Cli, ExportsGbenchAndCsvBesideTheJson) {
+  TempPath tmp;
+  const std::string a = tmp.file("r.json"), b = tmp.file("r.gbench.json"), c = tmp.file("r.csv");
+  const Cli r = run_cli("--drivers sqlite3/prepared --samples 20 --warmup 2 --out " + shq(a) +
+                        " --export-gbench " + shq(b) + " --export-csv " + shq(c));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(fs::exists(a) && fs::exists(b) && fs::exists(c));
+
+  const json result = json::parse(slurp(a));
+  EXPECT_EQ(validate(a), 0);
+  ASSERT_EQ(result["cases"].size(), 1u);
+  const auto& rc = result["cases"][0];
+  EXPECT_GT(rc["cpu_ns"].get<std::int64_t>(), 0);
+
+  const json gbench = json::parse(slurp(b));
+  EXPECT_EQ(gbench["context"]["executable"], "wpbench");
+  EXPECT_EQ(gbench["context"]["library_build_type"], "release");  // scripts/build: Release
+  ASSERT_EQ(gbench["benchmarks"].size(), 1u);
+  const auto& g = gbench["benchmarks"][0];
+  EXPECT_EQ(g["name"], "sqlite3/prepared/file");
+  EXPECT_EQ(g["iterations"], 20);
+  EXPECT_EQ(g["time_unit"], "us");
+  EXPECT_FALSE(g.contains("error_occurred"));
+  EXPECT_DOUBLE_EQ(g["real_time"].get<double>(), rc["latency_ns"]["mean"].get<double>() / 1000);
+  EXPECT_DOUBLE_EQ(g["cpu_time"].get<double>(),
+                   static_cast<double>(rc["cpu_ns"].get<std::int64_t>()) / 20 / 1000);
+  EXPECT_DOUBLE_EQ(g["p99"].get<double>(),
+                   static_cast<double>(rc["latency_ns"]["p99"].get<std::int64_t>()) / 1000);
+
+  std::istringstream csv(slurp(c));
+  std::vector<std::string> rows;
+  for (std::string line; std::getline(csv, line);) rows.push_back(line);
+  ASSERT_EQ(rows.size(), 2u) << slurp(c);
+  EXPECT_EQ(rows[0].rfind("name,driver,variant,transport,round_trips,status,", 0), 0u) << rows[0];
+  EXPECT_EQ(std::count(rows[0].begin(), rows[0].end(), ','), 20);
+  EXPECT_EQ(std::count(rows[1].begin(), rows[1].end(), ','), 20);  // no field needs quotes here
+  EXPECT_EQ(rows[1].rfind("sqlite3/prepared/file,sqlite3,prepared,file,0,ok,true,true,20,", 0), 0u)
+      << rows[1];
+  // No temp file left beside the three.
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(tmp.path())) left.push_back(e.path().filename());
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left, (std::vector<std::string>{"r.csv", "r.gbench.json", "r.json"}));
 }
 
 TEST(Cli, WrongPasswordIsOneLineAndLeaksNothing) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "dsn.hpp"
+#include "export/export.hpp"
 #include "export/json_writer.hpp"
 #include "result.hpp"
 #include "stats.hpp"
@@ -52,6 +53,7 @@ CaseResult ok_case() {
   c.latency = summarize(c.samples_ns);
   c.connect_ns = 250000;
   c.elapsed_ns = 4000;
+  c.cpu_ns = 3000;
   c.throughput_per_s = throughput_per_s(c.samples_ns.size(), c.elapsed_ns);
   c.samples_requested = 3;
   Verification v;
@@ -138,6 +140,7 @@ TEST(Json, CaseFields) {
   EXPECT_EQ(ok.at("latency_ns").at("max"), 1500);
   EXPECT_DOUBLE_EQ(ok.at("latency_ns").at("mean").get<double>(), 1200.0);
   EXPECT_DOUBLE_EQ(ok.at("throughput_per_s").get<double>(), 750000.0);
+  EXPECT_EQ(ok.at("cpu_ns"), 3000);
   EXPECT_EQ(ok.at("verified"), true);
   EXPECT_EQ(ok.at("verification").at("checksum_expected"), "00000000000000ab");
   EXPECT_EQ(ok.at("verification").at("rows_found"), 4);
@@ -203,8 +206,8 @@ TEST(WriteFileAtomic, MissingDirectoryThrows) {
 
 TEST(CheckWritable, AcceptsWritableAndCreatesMissingDirs) {
   TempDir dir;
-  EXPECT_NO_THROW(check_writable(dir.file("run.json")));
-  EXPECT_NO_THROW(check_writable(dir.file("runs/nested/run.json")));
+  EXPECT_NO_THROW(check_writable(dir.file("run.json"), "--out"));
+  EXPECT_NO_THROW(check_writable(dir.file("runs/nested/run.json"), "--out"));
   EXPECT_TRUE(fs::is_directory(fs::path(dir.path()) / "runs" / "nested"));
   EXPECT_FALSE(fs::exists(fs::path(dir.path()) / "run.json"));          // only probed, not created
   EXPECT_TRUE(fs::is_empty(fs::path(dir.path()) / "runs" / "nested"));  // the probe file is gone
@@ -212,9 +215,9 @@ TEST(CheckWritable, AcceptsWritableAndCreatesMissingDirs) {
 
 TEST(CheckWritable, RejectsUncreatableDirAndDirectories) {
   TempDir dir;
-  EXPECT_THROW(check_writable("/proc/wpbench-nope/x.json"), std::runtime_error);
-  EXPECT_THROW(check_writable(dir.path()), std::runtime_error);
-  EXPECT_THROW(check_writable(dir.path() + "/"), std::runtime_error);
+  EXPECT_THROW(check_writable("/proc/wpbench-nope/x.json", "--out"), std::runtime_error);
+  EXPECT_THROW(check_writable(dir.path(), "--out"), std::runtime_error);
+  EXPECT_THROW(check_writable(dir.path() + "/", "--out"), std::runtime_error);
 }
 
 // scripts/validate-result against results/wpbench-result.schema.json: the schema must accept
@@ -291,6 +294,10 @@ TEST_F(Validate, RejectsBadCaseFields) {
 
   j = to_json(sample_run());
   j["cases"][0]["latency_ns"].erase("p999");
+  EXPECT_EQ(validate(j), 2) << output_;
+
+  j = to_json(sample_run());
+  j["cases"][0].erase("cpu_ns");
   EXPECT_EQ(validate(j), 2) << output_;
 
   j = to_json(sample_run());

@@ -1,14 +1,7 @@
 #include "json_writer.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
-#include <filesystem>
-#include <stdexcept>
 
 namespace wpbench {
 
@@ -32,7 +25,7 @@ json case_json(const CaseResult& c, const RunConfig& cfg) {
   j["transport"] = c.transport;
   j["how"] = c.how;
   j["round_trips"] = c.round_trips;
-  j["status"] = c.ok() ? "ok" : c.interrupted ? "interrupted" : "failed";
+  j["status"] = c.status_name();
   j["samples"] = c.samples_ns.size();
   j["samples_requested"] = c.samples_requested;
   j["warmup"] = cfg.warmup;
@@ -47,6 +40,7 @@ json case_json(const CaseResult& c, const RunConfig& cfg) {
                      {"max", c.latency.max_ns}};
   j["throughput_per_s"] = finite(c.throughput_per_s);
   j["elapsed_ns"] = c.elapsed_ns;
+  j["cpu_ns"] = c.cpu_ns;
   j["verified"] = c.verification && c.verification->ok;
   j["durable"] = c.durable;
   if (c.verification) {
@@ -103,55 +97,6 @@ json to_json(const RunResult& run) {
   return j;
 }
 
-void check_writable(const std::string& path) {
-  namespace fs = std::filesystem;
-  const fs::path p(path);
-  if (p.filename().empty()) throw std::runtime_error("--out " + path + " names a directory");
-  std::error_code ec;
-  if (fs::is_directory(p, ec)) throw std::runtime_error("--out " + path + " is a directory");
-  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
-  fs::create_directories(dir, ec);
-  const std::string probe = (dir / (".wpbench-probe-" + std::to_string(getpid()))).string();
-  const int fd = open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
-  if (fd < 0) {
-    throw std::runtime_error("cannot write --out " + path + ": " + std::strerror(errno));
-  }
-  close(fd);
-  unlink(probe.c_str());
-}
-
-void write_file_atomic(const std::string& path, const std::string& content) {
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
-  std::size_t off = 0;
-  while (off < content.size()) {
-    const ssize_t n = write(fd, content.data() + off, content.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const std::string err = std::strerror(errno);
-      close(fd);
-      unlink(tmp.c_str());
-      throw std::runtime_error("cannot write " + tmp + ": " + err);
-    }
-    off += static_cast<std::size_t>(n);
-  }
-  if (fsync(fd) != 0 || close(fd) != 0) {
-    unlink(tmp.c_str());
-    throw std::runtime_error("cannot flush " + tmp + ": " + std::strerror(errno));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string err = std::strerror(errno);
-    unlink(tmp.c_str());
-    throw std::runtime_error("cannot rename " + tmp + " to " + path + ": " + err);
-  }
-  // The rename itself is durable only once the directory is synced.
-  const auto dir = std::filesystem::path(path).parent_path();
-  const int dfd = open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (dfd >= 0) {
-    fsync(dfd);
-    close(dfd);
-  }
-}
+std::string serialize_json(const RunResult& run) { return to_json(run).dump() + "\n"; }
 
 }  // namespace wpbench

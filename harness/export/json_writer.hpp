@@ -11,12 +11,8 @@ namespace wpbench {
 /// The run as strict JSON: key order fixed for diffs, no NaN or infinity.
 nlohmann::ordered_json to_json(const RunResult& run);
 
-/// Writes `content` to `path` via a temp file in the same directory, fsync and rename, so a
-/// reader never sees a half-written file. Throws std::runtime_error with one line.
-void write_file_atomic(const std::string& path, const std::string& content);
-
-/// Throws std::runtime_error unless a file can be created in `path`'s directory; run before
-/// measuring so a bad --out fails in a second, not after the run.
-void check_writable(const std::string& path);
+/// The result file's content: to_json, compact (a run holds every sample, and indentation would
+/// double the file), one line.
+std::string serialize_json(const RunResult& run);
 
 }  // namespace wpbench

@@ -1,0 +1,65 @@
+#include "csv_writer.hpp"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+namespace wpbench {
+
+namespace {
+// Shortest text that reads back as the same double (as in the JSON result); empty if not finite.
+std::string number(double v) { return std::isfinite(v) ? nlohmann::json(v).dump() : ""; }
+
+void row(std::string& out, const std::vector<std::string>& fields) {
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i > 0) out += ',';
+    out += csv_field(fields[i]);
+  }
+  out += '\n';
+}
+}  // namespace
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (const char ch : s) {
+    if (ch == '"') q += '"';
+    q += ch;
+  }
+  return q + '"';
+}
+
+std::string serialize_csv(const RunResult& run) {
+  std::string out;
+  row(out,
+      {"name",    "driver",  "variant", "transport",        "round_trips", "status", "verified",
+       "durable", "samples", "min_ns",  "mean_ns",          "stddev_ns",   "p50_ns", "p90_ns",
+       "p99_ns",  "p999_ns", "max_ns",  "throughput_per_s", "connect_ns",  "cpu_ns", "error"});
+  for (const auto& c : run.cases) {
+    const auto& l = c.latency;
+    row(out, {c.name,
+              c.driver,
+              c.variant,
+              c.transport,
+              std::to_string(c.round_trips),
+              c.status_name(),
+              c.verification && c.verification->ok ? "true" : "false",
+              c.durable ? "true" : "false",
+              std::to_string(c.samples_ns.size()),
+              std::to_string(l.min_ns),
+              number(l.mean_ns),
+              number(l.stddev_ns),
+              std::to_string(l.p50_ns),
+              std::to_string(l.p90_ns),
+              std::to_string(l.p99_ns),
+              std::to_string(l.p999_ns),
+              std::to_string(l.max_ns),
+              number(c.throughput_per_s),
+              std::to_string(c.connect_ns),
+              std::to_string(c.cpu_ns),
+              c.error ? *c.error : ""});
+  }
+  return out;
+}
+
+}  // namespace wpbench

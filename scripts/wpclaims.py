@@ -1,0 +1,217 @@
+"""Verdict on the seed post's latency claims (scripts/claims.json) from wpbench results.
+
+Usage: claims [--claims FILE] [--format text|markdown|json] RESULT.json|DIR...
+
+Several files (or a directory of them) are pooled by case name. Each claim names the cases that
+stand for it; a row per case says what was measured (p50 and p99 with 95 % intervals), the
+verdict (holds / does not hold / inconclusive / not measured) and why, from the round trips and,
+when the run measured it, the decomposition of where the time goes. Exit 0, or 2 on bad input.
+"""
+import argparse
+import json
+import sys
+
+import wpbench_results as wr
+import wpstats as st
+
+DEFAULT_CLAIMS = wr.ROOT / "scripts" / "claims.json"
+
+
+def rt_text(n):
+    return "in-process (no round trip)" if n == 0 else f"{n} round trip{'s' if n != 1 else ''}"
+
+
+def breakdown(case):
+    """'3 round trips + commit flush', or the measured decomposition when the run has one."""
+    d = case.decomposition
+    if not d:
+        return f"{rt_text(case.round_trips)} + commit flush"
+    parts = [f"{k.replace('_ns', '')} {st.fmt_ms(v)} ms" for k, v in d.items() if k.endswith("_ns")]
+    return "; ".join(parts)
+
+
+def measured(case):
+    s = case.samples
+    p50, p99 = st.percentile(s, 50), st.percentile(s, 99)
+    return {
+        "samples": len(s),
+        "p50_ns": p50,
+        "p50_ci_ns": st.percentile_ci(s, 50),
+        "p99_ns": p99,
+        "p99_ci_ns": st.percentile_ci(s, 99),
+    }
+
+
+def unusable(case):
+    """Why a case cannot stand for a claim, or None."""
+    if not case.ok:
+        errs = [r.get("error") or r["status"] for r in case.records if r["status"] != "ok"]
+        return f"the case did not complete: {errs[0]}"
+    if not case.durable:
+        return "measured with non-durable settings; the claim is about durable writes"
+    return None
+
+
+def judge_interval(lo, hi, low_limit, high_limit):
+    """holds when the whole interval is inside [low, high], does not hold when it is wholly
+    outside, inconclusive when it straddles a limit."""
+    if lo >= low_limit and hi <= high_limit:
+        return "holds"
+    if hi < low_limit or lo > high_limit:
+        return "does not hold"
+    return "inconclusive"
+
+
+def level_rows(claim, runs):
+    rows = []
+    stat = claim["stat"]
+    for pattern in claim["cases"]:
+        found = runs.match(pattern)
+        if not found:
+            rows.append({"case": pattern, "verdict": "not measured", "reason": "no such case in the run"})
+            continue
+        for case in found:
+            why = unusable(case)
+            if why:
+                rows.append({"case": case.name, "verdict": "not measured", "reason": why})
+                continue
+            m = measured(case)
+            lo, hi = (v / 1e6 for v in m[f"{stat}_ci_ns"])
+            if claim["kind"] == "below":
+                verdict = judge_interval(lo, hi, float("-inf"), claim["limit_ms"] - 1e-12)
+                target = f"{stat} < {claim['limit_ms']} ms"
+            else:
+                a, b = claim["range_ms"]
+                verdict = judge_interval(lo, hi, a, b)
+                target = f"{stat} in {a}-{b} ms"
+            rows.append({"case": case.name, "measured": m, "verdict": verdict,
+                         "reason": f"{target}: {stat} is {lo:.3f}-{hi:.3f} ms (95 % CI); {breakdown(case)}"})
+    return rows
+
+
+def overhead_rows(claim, runs):
+    rows = []
+    a, b = claim["range_pct"]
+    for pair in claim["pairs"]:
+        name = f"{pair['case']} vs {pair['baseline']}"
+        case, base = runs.cases.get(pair["case"]), runs.cases.get(pair["baseline"])
+        missing = [n for n, c in ((pair["case"], case), (pair["baseline"], base)) if c is None]
+        if missing:
+            rows.append({"case": name, "verdict": "not measured", "reason": f"{', '.join(missing)} not in the run"})
+            continue
+        why = unusable(case) or unusable(base)
+        if why:
+            rows.append({"case": name, "verdict": "not measured", "reason": why})
+            continue
+        cs, bs = case.samples, base.samples
+        ratio = st.percentile(cs, 50) / st.percentile(bs, 50)
+        lo, hi = st.bootstrap_ratio_ci(cs, bs, 50)
+        pct, pct_lo, pct_hi = (100 * (x - 1) for x in (ratio, lo, hi))
+        verdict = judge_interval(pct_lo, pct_hi, a, b)
+        diff = st.percentile(cs, 50) - st.percentile(bs, 50)
+        if case.round_trips != base.round_trips:
+            cause = f"{case.round_trips} round trips vs {base.round_trips}"
+        else:
+            cause = (f"same {rt_text(case.round_trips)}, so the difference is the layer's own "
+                     f"cost: {diff / 1e6:+.3f} ms per write")
+        d = base.decomposition
+        if d and "flush_ns" in d:
+            cause += f"; the flush is {st.fmt_ms(d['flush_ns'])} ms of it"
+        rows.append({"case": name, "measured": measured(case), "overhead_pct": pct,
+                     "overhead_ci_pct": [pct_lo, pct_hi], "verdict": verdict,
+                     "reason": f"overhead {pct:+.0f} % ({pct_lo:+.0f} to {pct_hi:+.0f} %, 95 % bootstrap CI) "
+                               f"vs claimed {a}-{b} %; {cause}"})
+    return rows
+
+
+def summary(rows):
+    counted = [r["verdict"] for r in rows if r["verdict"] != "not measured"]
+    if not counted:
+        return "not measured"
+    if all(v == "holds" for v in counted):
+        return f"holds ({len(counted)} of {len(counted)} measured)"
+    bad = sum(v == "does not hold" for v in counted)
+    if bad:
+        return f"does not hold ({bad} of {len(counted)} measured)"
+    return f"inconclusive ({len(counted)} measured)"
+
+
+def load_claims(path):
+    """The claims file; raises InputError when it is not one."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            claims = json.load(f)
+        for c in claims["claims"]:
+            c["id"], c["kind"], c["stat"]
+        return claims
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise wr.InputError(f"{path}: not a claims file ({type(e).__name__}: {e})")
+
+
+def evaluate(claims, runs):
+    out = []
+    for claim in claims["claims"]:
+        rows = overhead_rows(claim, runs) if claim["kind"] == "overhead_between" else level_rows(claim, runs)
+        out.append({"id": claim["id"], "text": claim["text"], "stat": claim["stat"],
+                    "verdict": summary(rows), "rows": rows})
+    return out
+
+
+def cell_measured(row):
+    m = row.get("measured")
+    if not m:
+        return "-", "-"
+    def one(k):
+        lo, hi = m[f"{k}_ci_ns"]
+        return f"{st.fmt_ms(m[f'{k}_ns'])} [{st.fmt_ms(lo)}, {st.fmt_ms(hi)}]"
+    return one("p50"), one("p99")
+
+
+def render_markdown(result, runs):
+    lines = [f"Measured on: {runs.describe()}", "",
+             "p50 and p99 in ms with 95 % confidence intervals (order statistics over all samples). "
+             "The intervals cover sampling noise; drift between cases run minutes apart is not in them.", "",
+             "| claim | case | p50 ms | p99 ms | verdict | why |", "|---|---|---|---|---|---|"]
+    for c in result:
+        lines.append(f"| **{c['text']}** | | | | **{c['verdict']}** | |")
+        for r in c["rows"]:
+            p50, p99 = cell_measured(r)
+            lines.append(f"| | `{r['case']}` | {p50} | {p99} | {r['verdict']} | {r['reason']} |")
+    return "\n".join(lines) + "\n"
+
+
+def render_text(result, runs):
+    out = [f"Measured on: {runs.describe()}", ""]
+    for c in result:
+        out.append(f"{c['text']}: {c['verdict'].upper()}")
+        for r in c["rows"]:
+            p50, p99 = cell_measured(r)
+            out.append(f"  {r['case']:<52} p50 {p50:<26} p99 {p99:<26} {r['verdict']}")
+            out.append(f"  {'':<52} {r['reason']}")
+        out.append("")
+    return "\n".join(out)
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(prog="claims", description=__doc__.split("\n\n")[0])
+    ap.add_argument("results", nargs="+", help="wpbench result files or directories")
+    ap.add_argument("--claims", default=str(DEFAULT_CLAIMS), help="claims file (default: scripts/claims.json)")
+    ap.add_argument("--format", choices=["text", "markdown", "json"], default="text")
+    args = ap.parse_args(argv[1:])
+    try:
+        runs = wr.RunSet(args.results)
+        result = evaluate(load_claims(args.claims), runs)
+    except wr.InputError as e:
+        print(f"claims: {e}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        print(json.dumps({"context": runs.describe(), "claims": result}, indent=1))
+    elif args.format == "markdown":
+        print(render_markdown(result, runs), end="")
+    else:
+        print(render_text(result, runs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

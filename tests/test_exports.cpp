@@ -1,0 +1,428 @@
+// The exports besides the JSON result: Google Benchmark JSON (units, fields, how a failure is
+// marked, and, where Debian's libbenchmark-tools is installed, that google/benchmark's own
+// compare.py reads it), CSV (header, one row per case, RFC 4180 quoting), and the export list
+// (checked before measuring, every file rewritten together).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "export/csv_writer.hpp"
+#include "export/export.hpp"
+#include "export/gbench_writer.hpp"
+#include "export/json_writer.hpp"
+#include "result.hpp"
+#include "stats.hpp"
+#include "temp_dir.hpp"
+
+namespace fs = std::filesystem;
+
+namespace wpbench {
+namespace {
+
+using json = nlohmann::json;
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+CaseResult make_case(const std::string& driver, const std::string& variant,
+                     const std::string& transport, int round_trips,
+                     std::vector<std::int64_t> samples) {
+  CaseResult c;
+  c.driver = driver;
+  c.variant = variant;
+  c.transport = transport;
+  c.name = driver + "/" + variant + "/" + transport;
+  c.how = "test";
+  c.round_trips = round_trips;
+  c.samples_ns = std::move(samples);
+  c.samples_requested = c.samples_ns.size();
+  c.latency = summarize(c.samples_ns);
+  return c;
+}
+
+Verification verified(std::uint64_t rows) {
+  Verification v;
+  v.ok = true;
+  v.rows_expected = v.rows_found = rows;
+  return v;
+}
+
+// Mean 250 us, 30 us of process CPU time per insert, 4000 inserts/s.
+CaseResult ok_case() {
+  CaseResult c = make_case("libpq", "prepared", "unix", 1, {200000, 250000, 300000});
+  c.connect_ns = 1500000;
+  c.elapsed_ns = 750000;
+  c.cpu_ns = 90000;
+  c.throughput_per_s = throughput_per_s(c.samples_ns.size(), c.elapsed_ns);
+  c.verification = verified(3);
+  return c;
+}
+
+// Failed mid-run with one sample measured; its message needs CSV quoting.
+CaseResult failed_case() {
+  CaseResult c = make_case("libpq", "tx", "tcp", 3, {500000});
+  c.elapsed_ns = 500000;
+  c.cpu_ns = 20000;
+  c.throughput_per_s = throughput_per_s(1, c.elapsed_ns);
+  c.error = "server said \"no\", then closed the connection";
+  return c;
+}
+
+// Failed before measuring anything: no samples.
+CaseResult never_measured_case() {
+  CaseResult c = make_case("soci-postgresql", "prepared", "tcp", 1, {});
+  c.samples_requested = 3;
+  c.error = "connection refused";
+  return c;
+}
+
+RunResult sample_run() {
+  RunResult run;
+  run.context = collect_context();
+  run.context.host["hostname"] = "bench-host";
+  run.context.host["logical_cpus"] = "2";
+  run.context.build["build_type"] = "Release";
+  run.context.cpu_mhz = 2596.14;
+  run.settings.run.samples = 3;
+  run.settings.run.warmup = 1;
+  run.settings.table = "wpbench_trade_decisions";
+  run.cases = {ok_case(), failed_case(), never_measured_case()};
+  run.status = RunStatus::complete;
+  return run;
+}
+
+// --- Google Benchmark JSON ---
+
+TEST(Gbench, ContextAsGoogleBenchmarkWritesIt) {
+  const RunResult run = sample_run();
+  const json j = json::parse(serialize_gbench(run));
+  ASSERT_TRUE(j.contains("context"));
+  ASSERT_TRUE(j.contains("benchmarks"));
+  const auto& ctx = j["context"];
+  EXPECT_EQ(ctx["date"], run.context.timestamp_utc);
+  EXPECT_EQ(ctx["host_name"], "bench-host");
+  EXPECT_EQ(ctx["executable"], "wpbench");
+  EXPECT_EQ(ctx["num_cpus"], 2);
+  EXPECT_TRUE(ctx["mhz_per_cpu"].is_number_integer());
+  EXPECT_EQ(ctx["mhz_per_cpu"], 2596);
+  EXPECT_EQ(ctx["cpu_scaling_enabled"], false);
+  EXPECT_EQ(ctx["caches"], json::array());
+  EXPECT_EQ(ctx["load_avg"], json::array());
+  EXPECT_EQ(ctx["library_build_type"], "release");
+}
+
+TEST(Gbench, LibraryBuildTypeFollowsNdebug) {
+  RunResult run = sample_run();
+  for (const auto& [type, expected] :
+       std::vector<std::pair<std::string, std::string>>{{"Release", "release"},
+                                                        {"RelWithDebInfo", "release"},
+                                                        {"MinSizeRel", "release"},
+                                                        {"Debug", "debug"},
+                                                        {"", "debug"}}) {
+    run.context.build["build_type"] = type;
+    EXPECT_EQ(json::parse(serialize_gbench(run))["context"]["library_build_type"], expected)
+        << type;
+  }
+}
+
+TEST(Gbench, OkCaseInMicroseconds) {
+  const json j = json::parse(serialize_gbench(sample_run()));
+  ASSERT_EQ(j["benchmarks"].size(), 2u);  // the case without samples is left out
+  const auto& b = j["benchmarks"][0];
+  EXPECT_EQ(b["name"], "libpq/prepared/unix");
+  EXPECT_EQ(b["family_index"], 0);
+  EXPECT_EQ(b["per_family_instance_index"], 0);
+  EXPECT_EQ(b["run_name"], "libpq/prepared/unix");
+  EXPECT_EQ(b["run_type"], "iteration");
+  EXPECT_EQ(b["repetitions"], 1);
+  EXPECT_EQ(b["repetition_index"], 0);
+  EXPECT_EQ(b["threads"], 1);
+  EXPECT_EQ(b["iterations"], 3);
+  EXPECT_TRUE(b["real_time"].is_number_float());
+  EXPECT_DOUBLE_EQ(b["real_time"].get<double>(), 250.0);  // mean 250000 ns
+  EXPECT_DOUBLE_EQ(b["cpu_time"].get<double>(), 30.0);    // 90000 ns of CPU / 3 inserts
+  EXPECT_EQ(b["time_unit"], "us");
+  EXPECT_DOUBLE_EQ(b["p50"].get<double>(), 250.0);
+  EXPECT_DOUBLE_EQ(b["p90"].get<double>(), 300.0);
+  EXPECT_DOUBLE_EQ(b["p99"].get<double>(), 300.0);
+  EXPECT_DOUBLE_EQ(b["p999"].get<double>(), 300.0);
+  EXPECT_DOUBLE_EQ(b["min"].get<double>(), 200.0);
+  EXPECT_DOUBLE_EQ(b["max"].get<double>(), 300.0);
+  EXPECT_EQ(b["round_trips"], 1);
+  EXPECT_DOUBLE_EQ(b["throughput_per_s"].get<double>(), 4000.0);
+  EXPECT_FALSE(b.contains("error_occurred"));
+  EXPECT_FALSE(b.contains("error_message"));
+}
+
+TEST(Gbench, FailedCaseIsMarkedAsGoogleBenchmarkMarksErrors) {
+  const json j = json::parse(serialize_gbench(sample_run()));
+  ASSERT_EQ(j["benchmarks"].size(), 2u);
+  const auto& b = j["benchmarks"][1];
+  EXPECT_EQ(b["name"], "libpq/tx/tcp");
+  EXPECT_EQ(b["family_index"], 1);  // consecutive over the cases written
+  EXPECT_EQ(b["error_occurred"], true);
+  EXPECT_EQ(b["error_message"], "server said \"no\", then closed the connection");
+  // What it did measure is still there.
+  EXPECT_EQ(b["iterations"], 1);
+  EXPECT_DOUBLE_EQ(b["real_time"].get<double>(), 500.0);
+  EXPECT_DOUBLE_EQ(b["cpu_time"].get<double>(), 20.0);
+  EXPECT_EQ(b["round_trips"], 3);
+  for (const auto& x : j["benchmarks"]) EXPECT_NE(x["name"], "soci-postgresql/prepared/tcp");
+}
+
+TEST(Gbench, InterruptedOrUnverifiedCasesAreErrorsToo) {
+  RunResult run = sample_run();
+  run.cases = {ok_case(), ok_case()};
+  run.cases[0].interrupted = true;
+  run.cases[0].samples_requested = 10;
+  run.cases[1].verification->ok = false;
+  run.cases[1].verification->message = "row 2 differs";
+  const json j = json::parse(serialize_gbench(run));
+  ASSERT_EQ(j["benchmarks"].size(), 2u);
+  EXPECT_EQ(j["benchmarks"][0]["error_occurred"], true);
+  EXPECT_EQ(j["benchmarks"][0]["error_message"], "interrupted after 3 of 10 samples");
+  EXPECT_EQ(j["benchmarks"][1]["error_occurred"], true);
+  EXPECT_EQ(j["benchmarks"][1]["error_message"], "verification failed: row 2 differs");
+}
+
+TEST(Gbench, StrictJsonWithoutNaN) {
+  RunResult run = sample_run();
+  run.cases[1].latency.mean_ns = std::numeric_limits<double>::quiet_NaN();
+  run.cases[1].throughput_per_s = std::numeric_limits<double>::infinity();
+  run.context.cpu_mhz = std::numeric_limits<double>::quiet_NaN();
+  const std::string text = serialize_gbench(run);
+  ASSERT_TRUE(json::accept(text)) << text;  // nlohmann's parser is strict: no NaN, no Infinity
+  const json j = json::parse(text);
+  EXPECT_EQ(j["benchmarks"][1]["real_time"], 0.0);
+  EXPECT_EQ(j["benchmarks"][1]["throughput_per_s"], 0.0);
+  EXPECT_EQ(j["context"]["mhz_per_cpu"], 0);
+}
+
+TEST(Gbench, EmptyRunHasNoBenchmarks) {
+  RunResult run;
+  run.context = collect_context();
+  const json j = json::parse(serialize_gbench(run));
+  EXPECT_EQ(j["benchmarks"], json::array());
+  EXPECT_EQ(j["context"]["executable"], "wpbench");
+}
+
+// google/benchmark's own comparison tool (Debian: libbenchmark-tools, which needs python3-scipy)
+// on two exports: the second run is twice as slow in real time, and as costly in CPU.
+TEST(Gbench, GoogleBenchmarkComparePyReadsIt) {
+  const std::string compare_py = "/usr/share/benchmark/compare.py";
+  if (!fs::exists(compare_py))
+    GTEST_SKIP() << compare_py << " absent (apt install libbenchmark-tools)";
+  if (std::system("/usr/bin/python3 -c 'import scipy, numpy' >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "compare.py needs Debian's python3-scipy";
+  }
+  TempDir dir;
+  RunResult base = sample_run();
+  RunResult slower = sample_run();
+  for (auto& c : slower.cases) {
+    for (auto& s : c.samples_ns) s *= 2;
+    c.latency = summarize(c.samples_ns);
+  }
+  const std::string a = dir.file("base.gbench.json"), b = dir.file("slower.gbench.json");
+  write_file_atomic(a, serialize_gbench(base));
+  write_file_atomic(b, serialize_gbench(slower));
+  const std::string out = dir.file("diff.json"), log = dir.file("compare.log");
+  // No bytecode next to the system's copy of the tool.
+  const std::string cmd = "PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 " + compare_py +
+                          " --no-color -d '" + out + "' benchmarks '" + a + "' '" + b + "' >'" +
+                          log + "' 2>&1";
+  const int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << slurp(log);
+  const std::string printed = slurp(log);
+  EXPECT_NE(printed.find("libpq/prepared/unix"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("libpq/tx/tcp"), std::string::npos) << printed;
+
+  const json diff = json::parse(slurp(out));
+  std::vector<std::string> names;
+  for (const auto& e : diff) {
+    names.push_back(e["name"]);
+    if (e["name"] != "libpq/prepared/unix") continue;
+    EXPECT_EQ(e["time_unit"], "us");
+    ASSERT_EQ(e["measurements"].size(), 1u);
+    const auto& m = e["measurements"][0];
+    EXPECT_DOUBLE_EQ(m["real_time"].get<double>(), 250.0);
+    EXPECT_DOUBLE_EQ(m["real_time_other"].get<double>(), 500.0);
+    EXPECT_DOUBLE_EQ(m["time"].get<double>(), 1.0);  // +100 %
+    EXPECT_DOUBLE_EQ(m["cpu"].get<double>(), 0.0);   // same CPU time
+  }
+  EXPECT_NE(std::find(names.begin(), names.end(), "libpq/prepared/unix"), names.end()) << diff;
+  EXPECT_NE(std::find(names.begin(), names.end(), "libpq/tx/tcp"), names.end()) << diff;
+}
+
+// --- CSV ---
+
+// A minimal RFC 4180 reader, to check the writer against the format rather than against itself.
+std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> row;
+  std::string field;
+  bool quoted = false, row_open = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
+    row_open = true;
+    if (quoted) {
+      if (ch == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (ch == '"') {
+        quoted = false;
+      } else {
+        field += ch;
+      }
+    } else if (ch == '"') {
+      quoted = true;
+    } else if (ch == ',') {
+      row.push_back(field);
+      field.clear();
+    } else if (ch == '\n') {
+      row.push_back(field);
+      rows.push_back(row);
+      row.clear();
+      field.clear();
+      row_open = false;
+    } else {
+      field += ch;
+    }
+  }
+  if (row_open) throw std::runtime_error("last row not terminated");
+  if (quoted) throw std::runtime_error("unterminated quote");
+  return rows;
+}
+
+const std::vector<std::string> kCsvHeader = {
+    "name",    "driver",  "variant", "transport",        "round_trips", "status", "verified",
+    "durable", "samples", "min_ns",  "mean_ns",          "stddev_ns",   "p50_ns", "p90_ns",
+    "p99_ns",  "p999_ns", "max_ns",  "throughput_per_s", "connect_ns",  "cpu_ns", "error"};
+
+TEST(Csv, HeaderAndOneRowPerCase) {
+  const std::string text = serialize_csv(sample_run());
+  const auto rows = parse_csv(text);
+  ASSERT_EQ(rows.size(), 1u + 3u) << text;
+  EXPECT_EQ(rows[0], kCsvHeader);
+  for (const auto& r : rows) EXPECT_EQ(r.size(), kCsvHeader.size()) << text;
+
+  const auto& ok = rows[1];
+  EXPECT_EQ(ok, (std::vector<std::string>{"libpq/prepared/unix",
+                                          "libpq",
+                                          "prepared",
+                                          "unix",
+                                          "1",
+                                          "ok",
+                                          "true",
+                                          "true",
+                                          "3",
+                                          "200000",
+                                          "250000.0",
+                                          "50000.0",
+                                          "250000",
+                                          "300000",
+                                          "300000",
+                                          "300000",
+                                          "300000",
+                                          "4000.0",
+                                          "1500000",
+                                          "90000",
+                                          ""}));
+  EXPECT_EQ(rows[2][0], "libpq/tx/tcp");
+  EXPECT_EQ(rows[2][5], "failed");
+  EXPECT_EQ(rows[2][6], "false");
+  EXPECT_EQ(rows[3][0], "soci-postgresql/prepared/tcp");
+  EXPECT_EQ(rows[3][8], "0");
+  EXPECT_EQ(rows[3][20], "connection refused");
+}
+
+TEST(Csv, ErrorWithCommaAndQuoteIsQuoted) {
+  const std::string text = serialize_csv(sample_run());
+  // On the wire: the whole field in quotes, the inner quotes doubled.
+  EXPECT_NE(text.find(",\"server said \"\"no\"\", then closed the connection\"\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(parse_csv(text)[2][20], "server said \"no\", then closed the connection");
+}
+
+TEST(Csv, FieldQuoting) {
+  EXPECT_EQ(csv_field("plain"), "plain");
+  EXPECT_EQ(csv_field(""), "");
+  EXPECT_EQ(csv_field("a,b"), "\"a,b\"");
+  EXPECT_EQ(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(csv_field("two\nlines"), "\"two\nlines\"");
+  EXPECT_EQ(csv_field("cr\r"), "\"cr\r\"");
+}
+
+TEST(Csv, NonFiniteStatisticIsAnEmptyField) {
+  RunResult run = sample_run();
+  run.cases[0].latency.mean_ns = std::numeric_limits<double>::quiet_NaN();
+  run.cases[0].throughput_per_s = std::numeric_limits<double>::infinity();
+  const auto rows = parse_csv(serialize_csv(run));
+  EXPECT_EQ(rows[1][10], "");
+  EXPECT_EQ(rows[1][17], "");
+}
+
+// --- The export list ---
+
+TEST(Exports, EveryFileIsWrittenAndRewritten) {
+  TempDir dir;
+  const std::vector<Export> exports{
+      {"--out", dir.file("r.json"), serialize_json},
+      {"--export-gbench", dir.file("r.gbench.json"), serialize_gbench},
+      {"--export-csv", dir.file("r.csv"), serialize_csv}};
+  ASSERT_NO_THROW(check_exports(exports));
+  RunResult run = sample_run();
+  run.cases.resize(1);
+  write_exports(exports, run);
+  EXPECT_EQ(json::parse(slurp(dir.file("r.json")))["cases"].size(), 1u);
+  EXPECT_EQ(json::parse(slurp(dir.file("r.gbench.json")))["benchmarks"].size(), 1u);
+  EXPECT_EQ(parse_csv(slurp(dir.file("r.csv"))).size(), 2u);
+
+  run.cases = sample_run().cases;
+  write_exports(exports, run);
+  EXPECT_EQ(json::parse(slurp(dir.file("r.json")))["cases"].size(), 3u);
+  EXPECT_EQ(json::parse(slurp(dir.file("r.gbench.json")))["benchmarks"].size(), 2u);
+  EXPECT_EQ(parse_csv(slurp(dir.file("r.csv"))).size(), 4u);
+
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir.path())) names.push_back(e.path().filename());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"r.csv", "r.gbench.json", "r.json"}));  // no temps
+}
+
+TEST(Exports, CheckNamesTheFlagOfAnUnwritablePath) {
+  TempDir dir;
+  try {
+    check_exports({{"--out", dir.file("r.json"), serialize_json},
+                   {"--export-csv", "/proc/wpbench-nope/x.csv", serialize_csv}});
+    FAIL() << "no exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("cannot write --export-csv /proc/wpbench-nope/x.csv", 0),
+              0u)
+        << e.what();
+  }
+}
+
+TEST(Exports, TwoExportsToOneFileAreRefused) {
+  TempDir dir;
+  EXPECT_THROW(check_exports({{"--out", dir.file("r.json"), serialize_json},
+                              {"--export-gbench", dir.file("./r.json"), serialize_gbench}}),
+               std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace wpbench

@@ -2,6 +2,7 @@
 CURRENT against a policy file.
 
 Usage: gate [options] BASELINE CURRENT
+       gate --ratios-only [options] CURRENT
 
 BASELINE and CURRENT are result files or directories of them; each file counts as one
 repetition. Per case, a regression is a p50 (or p99) change beyond its threshold AND
@@ -97,8 +98,11 @@ def load_policy(path):
 
 def render(cases, ratios, base, cur, args):
     failed = [c for c in cases if c["fail"]] + [r for r in ratios if r["fail"]]
-    lines = [f"### wpbench gate: {'FAIL' if failed else 'pass'}", "",
-             f"- baseline: {base.describe()}", f"- current: {cur.describe()}",
+    lines = [f"### wpbench gate: {'FAIL' if failed else 'pass'}", ""]
+    if args.ratios_only:
+        lines += [f"- current: {cur.describe()}", "- ratio rules only (no baseline)"]
+        return _render_ratios(lines, ratios), bool(failed)
+    lines += [f"- baseline: {base.describe()}", f"- current: {cur.describe()}",
              f"- regression = change beyond {args.p50_threshold:g} % (p50) or {args.p99_threshold:g} % (p99) "
              f"AND one-sided Mann-Whitney U p < {args.alpha:g}"]
     if base.context["host"].get("cpu_model") != cur.context["host"].get("cpu_model") or \
@@ -120,6 +124,10 @@ def render(cases, ratios, base, cur, args):
                      f"{a['change_pct']:+.1f} % (p={a['p_value']:.2g}) | {st.fmt_ms(b['base_ns'])} → "
                      f"{st.fmt_ms(b['cur_ns'])} | {b['change_pct']:+.1f} % (p={b['p_value']:.2g}) | "
                      f"{a['method']} | {verdict} |")
+    return _render_ratios(lines, ratios), bool(failed)
+
+
+def _render_ratios(lines, ratios):
     if ratios:
         lines += ["", "Ratios inside CURRENT (fail when the 95 % bootstrap interval lies wholly above max):", "",
                   "| ratio | stat | measured [95 % CI] | max | verdict | why |", "|---|---|---|--:|---|---|"]
@@ -130,13 +138,16 @@ def render(cases, ratios, base, cur, args):
             verdict = f"**{r['verdict']}**" if r["fail"] else r["verdict"]
             lines.append(f"| `{r['rule']}` | {r['stat']} | {r['ratio']:.2f} [{r['ci'][0]:.2f}, {r['ci'][1]:.2f}] | "
                          f"{r['max']:g} | {verdict} | {r['note']} |")
-    return "\n".join(lines) + "\n", bool(failed)
+    return "\n".join(lines) + "\n"
 
 
 def main(argv):
     ap = argparse.ArgumentParser(prog="gate", description=__doc__.split("\n\n")[0])
-    ap.add_argument("baseline", help="result file or directory of result files")
-    ap.add_argument("current", help="result file or directory of result files")
+    ap.add_argument("runs", nargs="+", metavar="BASELINE CURRENT",
+                    help="result files or directories of them (CURRENT alone with --ratios-only)")
+    ap.add_argument("--ratios-only", action="store_true",
+                    help="check only the ratio rules inside CURRENT: the gate for shared runners "
+                         "where no baseline ran on the same machine")
     ap.add_argument("--p50-threshold", type=float, default=10.0, metavar="PCT", help="default 10")
     ap.add_argument("--p99-threshold", type=float, default=25.0, metavar="PCT", help="default 25")
     ap.add_argument("--alpha", type=float, default=0.01, help="significance level (default 0.01)")
@@ -147,8 +158,17 @@ def main(argv):
         args = ap.parse_args(argv[1:])
     except SystemExit as e:
         return 2 if e.code else 0
+    want = 1 if args.ratios_only else 2
+    if len(args.runs) != want:
+        print(f"gate: expected {'CURRENT' if want == 1 else 'BASELINE CURRENT'}, got {len(args.runs)} "
+              "argument(s)", file=sys.stderr)
+        return 2
+    if args.ratios_only and args.no_policy:
+        print("gate: --ratios-only with --no-policy leaves nothing to check", file=sys.stderr)
+        return 2
     try:
-        base, cur = wr.RunSet([args.baseline]), wr.RunSet([args.current])
+        cur = wr.RunSet([args.runs[-1]])
+        base = cur if args.ratios_only else wr.RunSet([args.runs[0]])
         common = set(base.cases) & set(cur.cases)
         if not common:
             raise wr.InputError("BASELINE and CURRENT have no case in common: not runs of the same suite")
@@ -156,7 +176,8 @@ def main(argv):
     except wr.InputError as e:
         print(f"gate: {e}", file=sys.stderr)
         return 2
-    cases = [compare_case(n, b, cur.cases.get(n), args) for n, b in base.cases.items()]
+    cases = [] if args.ratios_only else [compare_case(n, b, cur.cases.get(n), args)
+                                         for n, b in base.cases.items()]
     ratios = [check_ratio(r, cur) for r in policy["ratios"]]
     text, failed = render(cases, ratios, base, cur, args)
     print(text, end="")

@@ -170,6 +170,15 @@ class Gate(Scratch):
         self.assertEqual(r.returncode, 1, r.stdout)  # no change between runs, but the ratio is out
         self.assertIn("**exceeded**", next(l for l in r.stdout.splitlines() if "`libpqxx/work/unix / libpq/tx/unix`" in l))
 
+    def test_ratios_only_needs_no_baseline(self):
+        r = self.gate("--ratios-only", self.fixture("b.json", seed=2))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("ratio rules only", r.stdout)
+        r = self.gate("--ratios-only", self.fixture("c.json", seed=2, slow={"libpqxx/work/unix": 2.0}))
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assert_one_line_error(self.gate("--ratios-only", self.fixture("a.json"), self.fixture("b.json")),
+                                   2, "expected CURRENT")
+
     def test_different_machines_are_flagged(self):
         r = self.gate(self.fixture("a.json"), self.fixture("b.json", seed=2, hostname="elsewhere"))
         self.assertIn("different machines", r.stdout)

@@ -58,6 +58,10 @@ int main(int argc, char** argv) {
                  "(default: postgres)");
   app.add_option("--pg-bindir", opt.pg_bindir,
                  "dir with initdb and postgres (default: /usr/lib/postgresql/15/bin)");
+  app.add_option("--python", opt.run.python,
+                 "python3 of the Python arm (psycopg2, SQLAlchemy, psycopg, sqlite3 cases); "
+                 "Debian's sees the python3-* packages")
+      ->capture_default_str();
   app.add_flag("-q,--quiet", opt.quiet, "no progress or status lines on stderr");
 
   try {

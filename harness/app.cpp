@@ -18,6 +18,7 @@
 #include "export/gbench_writer.hpp"
 #include "export/json_writer.hpp"
 #include "pg.hpp"
+#include "python_arm.hpp"
 #include "result.hpp"
 #include "schema.hpp"
 #include "server.hpp"
@@ -70,8 +71,23 @@ bool any_transport(const std::vector<Case>& cases, Transport t) {
 struct Targets {
   std::unique_ptr<ThrowawayServer> server;
   std::unique_ptr<TempDir> sqlite_tmp;
+  std::unique_ptr<TempDir> python_tmp;  ///< the Python arm's script, logs and result files
   std::string unix_conninfo, tcp_conninfo, sqlite_path;
+  PythonCheck python;
 };
+
+// Writes the Python arm out and asks python3 which of the selected Python cases it can run;
+// the others are reported not measured, naming the package to install.
+void setup_python(const Options& opt, const std::vector<Case>& cases, RunConfig& cfg, Targets& t,
+                  RunContext& ctx) {
+  t.python_tmp = std::make_unique<TempDir>("wpbench-py-", opt.tmp_dir);
+  cfg.python_arm = write_python_arm(t.python_tmp->path());
+  t.python = check_python(cfg, cases, t.python_tmp->file("check.log"));
+  for (const auto& [k, v] : t.python.versions) ctx.libraries[k == "python" ? "python3" : k] = v;
+  for (const auto& [name, why] : t.python.unavailable) {
+    ctx.warnings.push_back(name + " not measured: " + why);
+  }
+}
 
 void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets& t,
                     RunContext& ctx) {
@@ -238,6 +254,7 @@ int run_wpbench(const Options& opt) {
   }
 
   RunResult run;
+  RunConfig cfg = opt.run;
   run.context = collect_context();
   run.settings.run = opt.run;
   run.settings.table = opt.table;
@@ -270,6 +287,10 @@ int run_wpbench(const Options& opt) {
   Targets targets;
   if (any_backend(cases, Backend::postgres)) setup_postgres(opt, cases, targets, run.context);
   if (any_backend(cases, Backend::sqlite)) setup_sqlite(opt, targets, run.context);
+  if (std::any_of(cases.begin(), cases.end(),
+                  [](const Case& c) { return c.path->arm == Arm::python; })) {
+    setup_python(opt, cases, cfg, targets, run.context);
+  }
   add_warnings(run.context);
 
   SteadyClock clock;
@@ -278,8 +299,12 @@ int run_wpbench(const Options& opt) {
     if (progress) {
       std::fprintf(stderr, "\r\033[K[%zu/%zu] %s", i + 1, cases.size(), cases[i].name().c_str());
     }
+    const std::string arm_name = std::string(cases[i].path->driver) + "/" + cases[i].path->variant;
+    const auto missing = targets.python.unavailable.find(arm_name);
     run.cases.push_back(
-        run_case(cases[i], endpoint_for(cases[i], targets, opt), opt.run, clock, stop_flag()));
+        missing != targets.python.unavailable.end()
+            ? not_measured_case(cases[i], cfg, missing->second)
+            : run_case(cases[i], endpoint_for(cases[i], targets, opt), cfg, clock, stop_flag()));
     run.cases.back().durable = cases[i].path->backend == Backend::postgres
                                    ? postgres_durable(run.context.server)
                                    : sqlite_durable(run.context.sqlite);
@@ -296,8 +321,9 @@ int run_wpbench(const Options& opt) {
               << " cases written to " << out << " (status: interrupted)\n";
     return 130;
   }
+  // A case this machine cannot run (a missing Python package) is reported, not failed.
   const auto failed = std::count_if(run.cases.begin(), run.cases.end(),
-                                    [](const CaseResult& c) { return !c.ok(); });
+                                    [](const CaseResult& c) { return !c.ok() && !c.not_measured; });
   if (failed > 0) {
     std::cerr << "wpbench: " << failed << " case(s) failed; see the table above\n";
     return 1;

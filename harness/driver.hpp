@@ -11,6 +11,9 @@
 namespace wpbench {
 
 enum class Backend { postgres, sqlite };
+/// Where a path runs: in this process (a Session), or in the Python arm, a child process that
+/// times itself and hands back raw samples (harness/python_arm.cpp).
+enum class Arm { native, python };
 enum class Transport { unix_socket, tcp, file };
 
 /// "unix", "tcp" or "file": the last part of a case name.
@@ -56,7 +59,8 @@ struct DriverPath {
   Backend backend;
   int round_trips;  ///< client/server round trips one sample costs (0: in-process SQLite)
   const char* how;  ///< one line for --list and the JSON: what a sample does
-  std::unique_ptr<Session> (*open)(const Endpoint&);
+  std::unique_ptr<Session> (*open)(const Endpoint&);  ///< null for the Python arm
+  Arm arm = Arm::native;
 };
 
 /// Every driver path, in display order (harness/drivers/registry.cpp).

@@ -51,7 +51,11 @@ pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& opt) {
   if (opt.as) {
     env_strings = {"HOME=" + opt.as->home, "USER=" + opt.as->name, "LOGNAME=" + opt.as->name,
                    "PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C"};
+  } else if (!opt.extra_env.empty()) {
+    for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
   }
+  env_strings.insert(env_strings.end(), opt.extra_env.begin(), opt.extra_env.end());
+  const bool own_env = opt.as.has_value() || !opt.extra_env.empty();
   std::vector<char*> envp;
   for (auto& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
@@ -79,7 +83,7 @@ pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& opt) {
       prctl(PR_SET_PDEATHSIG, SIGQUIT);
       if (getppid() != parent) _exit(1);  // the parent died before the signal was armed
     }
-    if (opt.as) {
+    if (own_env) {
       execve(args[0], args.data(), envp.data());
     } else {
       execv(args[0], args.data());

@@ -29,6 +29,9 @@ struct SpawnOptions {
   std::string log_path;          ///< stdout and stderr go here (appended); empty: /dev/null
   bool own_session = false;      ///< setsid(): a terminal's Ctrl-C then reaches only us, not it
   bool die_with_parent = false;  ///< PR_SET_PDEATHSIG, so a killed wpbench leaves no server
+  /// NAME=value pairs added to the child's environment (a secret belongs here, not in argv,
+  /// which every user can read in the process list).
+  std::vector<std::string> extra_env;
 };
 
 /// Starts argv[0] (a path) with argv; throws std::runtime_error if it cannot.

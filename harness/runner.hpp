@@ -19,6 +19,16 @@ struct RunConfig {
   std::uint64_t samples = 10000;
   std::uint64_t warmup = 500;
   std::uint64_t seed = DecisionGenerator::default_seed;
+  std::string python = "/usr/bin/python3";  ///< interpreter of the Python arm (Debian's)
+  std::string python_arm;  ///< the arm's script (written by write_python_arm()); empty: none
+};
+
+/// What one way of measuring hands back: raw numbers, before statistics and verification.
+struct Measurement {
+  std::vector<std::int64_t> samples_ns;
+  std::int64_t connect_ns = 0, elapsed_ns = 0, cpu_ns = 0;
+  std::uint64_t inserted = 0;  ///< rows written, warm-up included
+  std::optional<std::string> error;
 };
 
 /// Everything measured for one case. Samples stay in the result so nothing measured is lost
@@ -38,17 +48,23 @@ struct CaseResult {
   bool interrupted = false;  ///< stopped by a signal before all samples were taken
   bool durable = true;  ///< the database settings make an acknowledged commit survive power loss
   std::optional<Verification> verification;
-  std::optional<std::string> error;  ///< the driver or database error that ended the case
+  std::optional<std::string> error;         ///< the driver or database error that ended the case
+  std::optional<std::string> not_measured;  ///< why the case could not run here (nothing else set)
 
   /// A case counts only when it ran to the end without error and its rows verified.
   bool ok() const { return !error && !interrupted && verification && verification->ok; }
   /// "ok", "interrupted" (stopped by a signal) or "failed" (anything else), as the exports write.
-  const char* status_name() const { return ok() ? "ok" : interrupted ? "interrupted" : "failed"; }
+  const char* status_name() const {
+    return not_measured ? "not_measured" : ok() ? "ok" : interrupted ? "interrupted" : "failed";
+  }
 };
 
 /// Runs `c` against `e`. Never throws for database trouble: errors land in the result.
 /// `stop` is polled between samples so a signal ends the case with what was measured.
 CaseResult run_case(const Case& c, const Endpoint& e, const RunConfig& cfg, Clock& clock,
                     const std::atomic<bool>& stop);
+
+/// A case that could not run on this machine (e.g. a Python package is missing), with why.
+CaseResult not_measured_case(const Case& c, const RunConfig& cfg, std::string reason);
 
 }  // namespace wpbench

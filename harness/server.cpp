@@ -152,7 +152,8 @@ ThrowawayServer::ThrowawayServer(const ServerOptions& opt) : dir_("wpbench-pg-",
   }
 }
 
-void ThrowawayServer::start_postgres(const std::string& bindir, const std::atomic<bool>* stop_flag) {
+void ThrowawayServer::start_postgres(const std::string& bindir,
+                                     const std::atomic<bool>* stop_flag) {
   const std::string sock = dir_.file("sock");
   fs::create_directory(sock);
   chown_to(sock, server_user_);

@@ -3,6 +3,7 @@
 // main), and small helpers for the CLI tests.
 #include <string>
 
+#include "runner.hpp"
 #include "server.hpp"
 #include "temp_dir.hpp"
 
@@ -10,6 +11,9 @@ namespace wpbench::test {
 
 /// The running server; valid for the whole test program.
 ThrowawayServer& server();
+
+/// A RunConfig whose Python arm is written out (valid for the whole test program).
+RunConfig config(std::uint64_t samples, std::uint64_t warmup, std::uint64_t seed);
 
 /// A fresh temp dir for one test.
 using TempPath = TempDir;

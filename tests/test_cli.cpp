@@ -167,6 +167,27 @@ TEST(Cli, ExportsGbenchAndCsvBesideTheJson) {
   EXPECT_EQ(left, (std::vector<std::string>{"r.csv", "r.gbench.json", "r.json"}));
 }
 
+TEST(Cli, MissingPythonPackagesAreNotMeasuredAndTheRestRuns) {
+  // python3 -S does not see the python3-* packages: psycopg2 is "missing", sqlite3 is not.
+  TempPath tmp;
+  const std::string python = tmp.file("python3");
+  std::ofstream(python) << "#!/bin/sh\nexec /usr/bin/python3 -S \"$@\"\n";
+  fs::permissions(python, fs::perms::owner_all);
+  const std::string out = tmp.file("r.json");
+  const Cli r = run_cli("--drivers psycopg2/direct,python-sqlite3 --transports unix,file "
+                        "--samples 20 --warmup 2 --python " + shq(python) + " --out " + shq(out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("not measured"), std::string::npos) << r.out;
+  const json j = json::parse(slurp(out));
+  ASSERT_EQ(j["cases"].size(), 2u);
+  EXPECT_EQ(j["cases"][0]["name"], "psycopg2/direct/unix");
+  EXPECT_EQ(j["cases"][0]["status"], "not_measured");
+  EXPECT_NE(j["cases"][0]["error"].get<std::string>().find("python3-psycopg2"), std::string::npos);
+  EXPECT_EQ(j["cases"][1]["name"], "python-sqlite3/seed/file");
+  EXPECT_EQ(j["cases"][1]["status"], "ok");
+  EXPECT_EQ(validate(out), 0);
+}
+
 TEST(Cli, WrongPasswordIsOneLineAndLeaksNothing) {
   TempPath tmp;
   const std::string out = tmp.path() + "/r.json";

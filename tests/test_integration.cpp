@@ -9,9 +9,11 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "fixture.hpp"
 #include "pg.hpp"
+#include "python_arm.hpp"
 #include "runner.hpp"
 #include "schema.hpp"
 #include "sqlite.hpp"
@@ -23,10 +25,20 @@ namespace wpbench::test {
 
 namespace {
 ThrowawayServer* g_server = nullptr;
+std::string g_python_arm;
 const std::string kTable = "wpbench_trade_decisions";
 }  // namespace
 
 ThrowawayServer& server() { return *g_server; }
+
+RunConfig config(std::uint64_t samples, std::uint64_t warmup, std::uint64_t seed) {
+  RunConfig cfg;
+  cfg.samples = samples;
+  cfg.warmup = warmup;
+  cfg.seed = seed;
+  cfg.python_arm = g_python_arm;
+  return cfg;
+}
 
 std::string shq(const std::string& s) {
   std::string out = "'";
@@ -79,7 +91,7 @@ TEST_P(EveryCase, InsertsDurablyAndVerifies) {
   TempPath tmp;
   const Endpoint e = endpoint(c, tmp.path() + "/t.sqlite");
   ensure_table(c.path->backend, e);
-  const RunConfig cfg{200, 20, 42};
+  const RunConfig cfg = config(200, 20, 42);
   SteadyClock clock;
   std::atomic<bool> stop{false};
   const CaseResult r = run_case(c, e, cfg, clock, stop);
@@ -116,7 +128,41 @@ TEST(Cases, EveryPostgresPathRunsOverBothTransports) {
     tcp_cases += c.transport == Transport::tcp;
   }
   EXPECT_EQ(unix_cases, tcp_cases);
-  EXPECT_EQ(unix_cases, 8);
+  EXPECT_EQ(unix_cases, 8 + 6);  // C++ paths + the Python arm's PostgreSQL paths
+}
+
+TEST(PythonArm, MakesTheSameRowsAsTheCppGenerator) {
+  // Verification of every Python case already compares its rows with the C++ generator; this
+  // pins the generators against each other directly, over seeds the runs do not use.
+  TempPath tmp;
+  for (const std::uint64_t seed : {0ULL, 1ULL, 42ULL, 20261124ULL, 18446744073709551615ULL}) {
+    char want[17];
+    std::snprintf(want, sizeof want, "%016llx",
+                  static_cast<unsigned long long>(checksum(make_decisions(seed, 3000))));
+    EXPECT_EQ(python_checksum(config(1, 0, 0), seed, 3000, tmp.file("log")), want) << seed;
+  }
+}
+
+TEST(PythonArm, StopFlagEndsACaseWithWhatWasMeasured) {
+  TempPath tmp;
+  const Case c = *std::find_if(all_cases().begin(), all_cases().end(), [](const Case& c) {
+    return c.name() == "python-sqlite3/seed/file";
+  });
+  const Endpoint e{Transport::file, tmp.file("t.sqlite"), kTable, {}};
+  ensure_table(Backend::sqlite, e);
+  SteadyClock clock;
+  std::atomic<bool> stop{false};
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    stop = true;
+  });
+  const auto r = run_case(c, e, config(100000000, 0, 5), clock, stop);
+  stopper.join();
+  EXPECT_TRUE(r.interrupted);
+  EXPECT_FALSE(r.error) << *r.error;
+  EXPECT_GT(r.samples_ns.size(), 10u);
+  ASSERT_TRUE(r.verification);
+  EXPECT_TRUE(r.verification->ok) << r.verification->message;  // every row it wrote is right
 }
 
 TEST(Auth, UnixSocketUsesPeerAuthenticationWithoutPassword) {
@@ -179,7 +225,7 @@ TEST(Schema, RefusesUnloggedTable) {
 TEST(Drivers, LostConnectionIsAnErrorNotAHang) {
   // Every PostgreSQL path must report a killed backend as an error and return.
   for (const auto& c : all_cases()) {
-    if (c.transport != Transport::unix_socket) continue;
+    if (c.transport != Transport::unix_socket || c.path->arm != Arm::native) continue;
     const Endpoint e{c.transport, server().unix_conninfo(), kTable, {}};
     ensure_table(Backend::postgres, e);
     auto session = c.path->open(e);
@@ -211,7 +257,7 @@ class Tampered : public ::testing::Test {
     const Case c{&driver_paths().front(), Transport::unix_socket};
     SteadyClock clock;
     std::atomic<bool> stop{false};
-    const auto r = run_case(c, e_, RunConfig{30, 0, 7}, clock, stop);
+    const auto r = run_case(c, e_, config(30, 0, 7), clock, stop);
     ASSERT_TRUE(r.ok());
     conn_ = pg_connect(e_.target);
   }
@@ -257,6 +303,8 @@ int main(int argc, char** argv) {
   try {
     wpbench::ThrowawayServer srv(wpbench::ServerOptions{});
     wpbench::test::g_server = &srv;
+    wpbench::TempDir arm_dir("wpbench-test-py-");
+    wpbench::test::g_python_arm = wpbench::write_python_arm(arm_dir.path());
     const int rc = RUN_ALL_TESTS();
     wpbench::test::g_server = nullptr;
     return rc;

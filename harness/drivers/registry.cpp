@@ -37,6 +37,23 @@ const std::vector<DriverPath>& driver_paths() {
        open_sqlite3_oneshot},
       {"sqlite3", "prepared", B::sqlite, 0,
        "one sqlite3_stmt prepared once; reset + bind + step per insert", open_sqlite3_prepared},
+      // The seed post's own stack, run by the Python arm (harness/python/wpbench_arm.py).
+      {"psycopg2", "direct", B::postgres, 3,
+       "the post's snippet: cursor, execute, commit (implicit BEGIN)", nullptr, Arm::python},
+      {"psycopg2", "autocommit", B::postgres, 1, "the same with autocommit=True", nullptr,
+       Arm::python},
+      {"psycopg2", "pool", B::postgres, 3,
+       "ThreadedConnectionPool getconn/putconn around each insert", nullptr, Arm::python},
+      {"sqlalchemy-core", "creator", B::postgres, 3,
+       "create_engine(creator=psycopg2.connect), engine.begin() + text() insert", nullptr,
+       Arm::python},
+      {"sqlalchemy-orm", "creator", B::postgres, 3,
+       "a mapped class, Session.add + commit, over the same creator engine", nullptr, Arm::python},
+      {"psycopg3", "direct", B::postgres, 3, "psycopg 3: cursor, execute, commit", nullptr,
+       Arm::python},
+      {"python-sqlite3", "seed", B::sqlite, 0,
+       "the post's SQLite path: sqlite3.connect(check_same_thread=False), execute, commit", nullptr,
+       Arm::python},
   };
   return paths;
 }

@@ -40,7 +40,10 @@ std::string console_table(const RunResult& run) {
                      "p99 ms", "max ms", "ops/s", "verified");
   out += std::string(w + 53, '-') + "\n";
   for (const auto& c : run.cases) {
-    std::string verified = c.ok() ? "yes" : c.interrupted ? "partial" : "FAILED";
+    std::string verified = c.not_measured  ? "not measured"
+                           : c.ok()        ? "yes"
+                           : c.interrupted ? "partial"
+                                           : "FAILED";
     if (!c.durable) verified += ", not durable";
     if (c.samples_ns.empty()) {
       out += fmt::format("{:<{}}  {:>2}  {:>8}  {:>8}  {:>8}  {:>8}  {}\n", c.name, w,

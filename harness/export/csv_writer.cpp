@@ -57,7 +57,7 @@ std::string serialize_csv(const RunResult& run) {
               number(c.throughput_per_s),
               std::to_string(c.connect_ns),
               std::to_string(c.cpu_ns),
-              c.error ? *c.error : ""});
+              c.error ? *c.error : c.not_measured.value_or("")});
   }
   return out;
 }

@@ -53,7 +53,8 @@ json case_json(const CaseResult& c, const RunConfig& cfg) {
   } else {
     j["verification"] = nullptr;
   }
-  j["error"] = c.error ? json(*c.error) : json(nullptr);
+  // A case that could not run says why in the same field an error goes in.
+  j["error"] = c.error ? json(*c.error) : c.not_measured ? json(*c.not_measured) : json(nullptr);
   j["samples_ns"] = c.samples_ns;
   return j;
 }

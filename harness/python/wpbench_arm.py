@@ -1,0 +1,357 @@
+#!/usr/bin/python3
+"""The Python arm of wpbench: the seed post's own stack (psycopg2, SQLAlchemy, psycopg 3,
+sqlite3) writing the same decisions as the C++ driver paths.
+
+wpbench embeds this file, writes it to its temp dir and runs it with Debian's python3:
+
+  wpbench_arm.py check CASE...          which cases can run here: JSON {case: missing-module or
+                                         null} plus the versions of what is installed
+  wpbench_arm.py run --case NAME ...    one case: connect, warm up, time each durable insert with
+                                         time.perf_counter_ns(), write the raw samples as JSON
+  wpbench_arm.py checksum --seed S --count N   the row checksum of the first N decisions
+
+The connection target comes in the WPBENCH_TARGET environment variable, never on the command
+line, where any user could read a password from the process list. Statistics and verification
+are not done here: wpbench computes them with the same code as for every other case.
+"""
+import argparse
+import json
+import os
+import struct
+import sys
+import time
+
+# ---------------------------------------------------------------------------------------------
+# The decision generator: a line-for-line port of harness/decision.cpp. Every field takes one
+# SplitMix64 draw, in the same order, and only integer arithmetic plus one correctly rounded
+# division make values, so the rows are bit-identical to the C++ generator's.
+
+MASK = (1 << 64) - 1
+SERIES = ["KXHIGHNY", "KXHIGHCHI", "KXHIGHMIA", "KXHIGHAUS", "KXHIGHDEN",
+          "KXHIGHLAX", "KXHIGHPHIL", "KXCPI", "KXFED", "KXPAYROLLS"]
+MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+SKIP_REASONS = ["edge below threshold", "score below threshold", "position limit reached",
+                "market closes too soon"]
+DEFAULT_SEED = 20261124
+
+
+class SplitMix64:
+    def __init__(self, seed):
+        self.state = seed & MASK
+
+    def next(self):
+        self.state = (self.state + 0x9E3779B97F4A7C15) & MASK
+        z = self.state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+        return z ^ (z >> 31)
+
+
+def decisions(seed):
+    """Endless (ticker, direction, edge, score, action, skip_reason) tuples for `seed`."""
+    rng = SplitMix64(seed)
+    while True:
+        r_series, r_date, r_strike, r_direction, r_edge, r_score, r_reason = (rng.next() for _ in range(7))
+        year = 25 + r_date % 2
+        month = (r_date >> 8) % 12
+        day = 1 + (r_date >> 16) % 28
+        kind = "B" if r_strike % 2 == 0 else "T"
+        strike = 20 + (r_strike >> 8) % 80
+        ticker = f"{SERIES[r_series % len(SERIES)]}-{year:02d}{MONTHS[month]}{day:02d}-{kind}{strike}"
+        direction = "yes" if r_direction % 2 == 0 else "no"
+        edge = ((r_edge % 40001) - 20000) / 100000.0
+        score = (r_score % 1000001) / 1000000.0
+        if edge >= 0.03 and score >= 0.55:
+            action, reason = "buy", None
+        else:
+            action = "skip"
+            if r_reason % 8 == 0:
+                reason = SKIP_REASONS[2 + (r_reason >> 8) % 2]
+            else:
+                reason = SKIP_REASONS[0] if edge < 0.03 else SKIP_REASONS[1]
+        yield ticker, direction, edge, score, action, reason
+
+
+def checksum(rows):
+    """FNV-1a 64 over the canonical row text, as harness/decision.cpp RowChecksum."""
+    h = 0xCBF29CE484222325
+    for ticker, direction, edge, score, action, reason in rows:
+        bits = [f"{struct.unpack('<Q', struct.pack('<d', v))[0]:016x}" for v in (edge, score)]
+        text = "|".join([ticker, direction, bits[0], bits[1], action, "\\N" if reason is None else reason]) + "\n"
+        for byte in text.encode():
+            h = ((h ^ byte) * 0x100000001B3) & MASK
+    return h
+
+
+# ---------------------------------------------------------------------------------------------
+# The cases: each opens its connection(s) and returns (insert, close). insert(row) is one durable
+# insert in the way the post (or the library's documentation) writes it.
+
+COLUMNS = "(market_ticker, direction, edge, score, action, skip_reason, created_at)"
+CASES = {}
+MODULES = {}  # case -> the modules it imports
+
+
+def case(name, *modules):
+    def register(fn):
+        CASES[name] = fn
+        MODULES[name] = modules
+        return fn
+    return register
+
+
+def pg_insert_sql(table):
+    # The post's statement: %s placeholders, the timestamp from the database.
+    return f"INSERT INTO {table} {COLUMNS} VALUES (%s, %s, %s, %s, %s, %s, NOW())"
+
+
+@case("psycopg2/direct", "psycopg2")
+def psycopg2_direct(target, table, _):
+    """The post's snippet exactly: a cursor, execute, commit (psycopg2's implicit BEGIN makes
+    it BEGIN; INSERT; COMMIT), close the cursor."""
+    import psycopg2
+    conn = psycopg2.connect(target)
+    sql = pg_insert_sql(table)
+
+    def insert(row):
+        cur = conn.cursor()
+        cur.execute(sql, row)
+        conn.commit()
+        cur.close()
+    return insert, conn.close
+
+
+@case("psycopg2/autocommit", "psycopg2")
+def psycopg2_autocommit(target, table, _):
+    """The same with autocommit=True: no BEGIN/COMMIT, one round trip."""
+    import psycopg2
+    conn = psycopg2.connect(target)
+    conn.autocommit = True
+    sql = pg_insert_sql(table)
+
+    def insert(row):
+        cur = conn.cursor()
+        cur.execute(sql, row)
+        cur.close()
+    return insert, conn.close
+
+
+@case("psycopg2/pool", "psycopg2")
+def psycopg2_pool(target, table, _):
+    """The post's ThreadedConnectionPool: getconn / putconn around each insert."""
+    from psycopg2 import pool
+    p = pool.ThreadedConnectionPool(minconn=1, maxconn=10, dsn=target)
+    sql = pg_insert_sql(table)
+
+    def insert(row):
+        conn = p.getconn()
+        try:
+            cur = conn.cursor()
+            cur.execute(sql, row)
+            conn.commit()
+            cur.close()
+        finally:
+            p.putconn(conn)
+    return insert, p.closeall
+
+
+def creator_engine(target):
+    """The post's peer-authentication fix: SQLAlchemy builds no connection of its own; a creator
+    hands it psycopg2 connections (over the socket: no password)."""
+    import psycopg2
+    from sqlalchemy import create_engine
+    return create_engine("postgresql+psycopg2://", creator=lambda: psycopg2.connect(target))
+
+
+@case("sqlalchemy-core/creator", "sqlalchemy", "psycopg2")
+def sqlalchemy_core(target, table, _):
+    """Core: engine.begin() + text() insert; the block commits on exit."""
+    from sqlalchemy import text
+    engine = creator_engine(target)
+    stmt = text(f"INSERT INTO {table} {COLUMNS} VALUES "
+                "(:market_ticker, :direction, :edge, :score, :action, :skip_reason, NOW())")
+    engine.connect().close()  # first connect: SQLAlchemy's dialect queries, not a sample's
+
+    def insert(row):
+        with engine.begin() as conn:
+            conn.execute(stmt, dict(zip(("market_ticker", "direction", "edge", "score", "action", "skip_reason"), row)))
+    return insert, engine.dispose
+
+
+@case("sqlalchemy-orm/creator", "sqlalchemy", "psycopg2")
+def sqlalchemy_orm(target, table, _):
+    """ORM: a mapped class, Session.add + commit; created_at from the column's server default."""
+    from sqlalchemy import BigInteger, Column, DateTime, Float, Text, func
+    from sqlalchemy.orm import Session, declarative_base
+    Base = declarative_base()
+
+    class TradeDecision(Base):
+        __tablename__ = table
+        id = Column(BigInteger, primary_key=True)
+        market_ticker = Column(Text, nullable=False)
+        direction = Column(Text, nullable=False)
+        edge = Column(Float, nullable=False)
+        score = Column(Float, nullable=False)
+        action = Column(Text, nullable=False)
+        skip_reason = Column(Text)
+        created_at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+
+    engine = creator_engine(target)
+    engine.connect().close()
+
+    def insert(row):
+        with Session(engine) as session:
+            ticker, direction, edge, score, action, reason = row
+            session.add(TradeDecision(market_ticker=ticker, direction=direction, edge=edge, score=score,
+                                      action=action, skip_reason=reason))
+            session.commit()
+    return insert, engine.dispose
+
+
+@case("psycopg3/direct", "psycopg")
+def psycopg3_direct(target, table, _):
+    """psycopg 3 written like psycopg2/direct (its implicit transaction: BEGIN; INSERT; COMMIT)."""
+    import psycopg
+    conn = psycopg.connect(target)
+    sql = pg_insert_sql(table)
+
+    def insert(row):
+        cur = conn.cursor()
+        cur.execute(sql, row)
+        conn.commit()
+        cur.close()
+    return insert, conn.close
+
+
+@case("python-sqlite3/seed", "sqlite3")
+def python_sqlite3(target, table, sqlite):
+    """The post's SQLite path: sqlite3.connect(..., check_same_thread=False), ? placeholders,
+    commit; with the C++ SQLite cases' durability (WAL + synchronous=FULL by default)."""
+    import sqlite3
+    conn = sqlite3.connect(target, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout={int(sqlite['busy_timeout_ms'])}")
+    conn.execute(f"PRAGMA journal_mode={sqlite['journal_mode']}")
+    conn.execute(f"PRAGMA synchronous={sqlite['synchronous']}")
+    sql = (f"INSERT INTO {table} {COLUMNS} VALUES (?, ?, ?, ?, ?, ?, "
+           "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))")
+
+    def insert(row):
+        cur = conn.cursor()
+        cur.execute(sql, row)
+        conn.commit()
+        cur.close()
+    return insert, conn.close
+
+
+# ---------------------------------------------------------------------------------------------
+
+def versions():
+    out = {"python": sys.version.split()[0]}
+    for module, key in (("psycopg2", "psycopg2"), ("sqlalchemy", "sqlalchemy"), ("psycopg", "psycopg")):
+        try:
+            out[key] = __import__(module).__version__.split()[0]
+        except ImportError:
+            pass
+    return out
+
+
+def check(names):
+    result = {}
+    for name in names:
+        if name not in CASES:
+            result[name] = "?unknown case"
+            continue
+        missing = None
+        for module in MODULES[name]:
+            try:
+                __import__(module)
+            except ImportError:
+                missing = module
+                break
+        result[name] = missing
+    return {"cases": result, "versions": versions()}
+
+
+class Stop(Exception):
+    pass
+
+
+def run(args):
+    """Measures one case; the result always reaches the file, with what was measured so far."""
+    out = {"connect_ns": 0, "samples_ns": [], "elapsed_ns": 0, "cpu_ns": 0, "inserted": 0,
+           "error": None, "interrupted": False}
+    stopping = []
+    # wpbench asks the arm to stop with SIGINT (its own Ctrl-C): finish the insert in flight.
+    import signal
+    signal.signal(signal.SIGINT, lambda *_: stopping.append(True))
+    target = os.environ.get("WPBENCH_TARGET", "")
+    sqlite = {"journal_mode": args.journal_mode, "synchronous": args.synchronous,
+              "busy_timeout_ms": args.busy_timeout_ms}
+    gen = decisions(args.seed)
+    samples = out["samples_ns"]
+    close = None
+    clock = time.perf_counter_ns
+    try:
+        t0 = clock()
+        insert, close = CASES[args.case](target, args.table, sqlite)
+        out["connect_ns"] = clock() - t0
+        while out["inserted"] < args.warmup and not stopping:
+            insert(next(gen))
+            out["inserted"] += 1
+        cpu0 = time.process_time_ns()
+        start = end = clock()
+        total = args.warmup + args.samples
+        while out["inserted"] < total and not stopping:
+            row = next(gen)  # made before the clock starts, as in the C++ runner
+            t0 = clock()
+            insert(row)
+            end = clock()
+            out["inserted"] += 1
+            samples.append(end - t0)
+        out["elapsed_ns"] = end - start
+        out["cpu_ns"] = time.process_time_ns() - cpu0
+        out["interrupted"] = bool(stopping)
+    except Exception as e:  # any driver error ends the case; it is reported, not raised
+        out["error"] = " ".join(f"{type(e).__name__}: {e}".split())
+    finally:
+        if close is not None:
+            try:
+                close()
+            except Exception:
+                pass
+    with open(args.result, "w", encoding="utf-8") as f:
+        json.dump(out, f)
+    return 0
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(prog="wpbench_arm.py")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("check")
+    c.add_argument("cases", nargs="*")
+    r = sub.add_parser("run")
+    r.add_argument("--case", required=True, choices=sorted(CASES))
+    r.add_argument("--table", required=True)
+    r.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    r.add_argument("--warmup", type=int, default=0)
+    r.add_argument("--samples", type=int, required=True)
+    r.add_argument("--result", required=True)
+    r.add_argument("--journal-mode", default="WAL")
+    r.add_argument("--synchronous", default="FULL")
+    r.add_argument("--busy-timeout-ms", type=int, default=5000)
+    k = sub.add_parser("checksum")
+    k.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    k.add_argument("--count", type=int, required=True)
+    args = ap.parse_args(argv[1:])
+    if args.cmd == "check":
+        print(json.dumps(check(args.cases)))
+        return 0
+    if args.cmd == "checksum":
+        gen = decisions(args.seed)
+        print(f"{checksum(next(gen) for _ in range(args.count)):016x}")
+        return 0
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,41 @@
+#pragma once
+/// The Python arm: the seed post's own stack (psycopg2, SQLAlchemy, psycopg 3, sqlite3) run as a
+/// child process of Debian's python3, measured beside the C++ paths on the same server and rows.
+
+#include <atomic>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "driver.hpp"
+#include "runner.hpp"
+
+namespace wpbench {
+
+/// Writes the arm's script (harness/python/wpbench_arm.py, embedded at build time) into `dir`;
+/// returns its path.
+std::string write_python_arm(const std::string& dir);
+
+/// What python3 on this machine can run.
+struct PythonCheck {
+  /// Case (driver/variant) -> why it cannot run here, naming the Debian package to install.
+  std::map<std::string, std::string> unavailable;
+  std::map<std::string, std::string> versions;  ///< python, psycopg2, sqlalchemy, psycopg
+};
+
+/// Asks the interpreter which of the Python cases it can import what they need for. Never
+/// throws: an interpreter that is missing or broken makes every case unavailable, with why.
+PythonCheck check_python(const RunConfig& cfg, const std::vector<Case>& cases,
+                         const std::string& log_path);
+
+/// Runs one Python case: the child times each durable insert with time.perf_counter_ns() and
+/// hands back the raw samples. `stop` is forwarded to it as SIGINT.
+Measurement measure_python(const Case& c, const Endpoint& e, const RunConfig& cfg,
+                           const std::atomic<bool>& stop);
+
+/// python3 -> the checksum of the first `count` decisions for `seed` by the arm's generator
+/// (the test that both generators make the same rows).
+std::string python_checksum(const RunConfig& cfg, std::uint64_t seed, std::uint64_t count,
+                            const std::string& log_path);
+
+}  // namespace wpbench

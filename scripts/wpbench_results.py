@@ -3,9 +3,11 @@
 Shared by scripts/validate-result, claims, report, gate and publish. Every problem with an input
 file raises InputError with a one-line reason; the scripts print it and exit 2.
 """
+import argparse
 import fnmatch
 import json
 import pathlib
+import sys
 
 import jsonschema
 
@@ -43,6 +45,8 @@ def problem(path):
         return f"cannot read: {e.strerror if isinstance(e, OSError) else e}"
     except ValueError as e:  # json.JSONDecodeError is a ValueError
         return f"invalid JSON: {e}"
+    except RecursionError:
+        return "invalid JSON: nested too deeply"
     # Checked first so a file from another format gets a plain answer, not a schema diff.
     if not isinstance(doc, dict):
         return "not a JSON object"
@@ -84,6 +88,20 @@ def expand_paths(args):
     return files
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse whose usage errors are one line on stderr and exit 2, like every other error."""
+
+    def error(self, message):
+        print(f"{self.prog}: error: {message} (see --help)", file=sys.stderr)
+        sys.exit(2)
+
+
+def machine(run):
+    """What must match for runs to be pooled: the same host and CPU."""
+    h = run["context"]["host"]
+    return (h.get("hostname"), h.get("cpu_model"), h.get("logical_cpus"))
+
+
 class Case:
     """One case pooled over one or more runs: its metadata and its repetitions' samples."""
 
@@ -97,7 +115,10 @@ class Case:
         self.records = []  # the case's JSON objects, one per run
         self.repetitions = []  # lists of latency samples (ns), one per run or repetition
 
-    def add(self, record):
+    def add(self, record, path):
+        if record["round_trips"] != self.round_trips or record["driver"] != self.driver:
+            raise InputError(f"{path}: case {self.name} differs from the same case in another file "
+                             f"(round trips {record['round_trips']} vs {self.round_trips}): not the same suite")
         self.records.append(record)
         # A later format may split a case into interleaved repetitions; a run is one otherwise.
         if "repetitions" in record:
@@ -115,6 +136,11 @@ class Case:
         return all(r["status"] == "ok" for r in self.records)
 
     @property
+    def first_error(self):
+        """Why the case did not count: the first non-ok record's error (or its status)."""
+        return next((r.get("error") or r["status"] for r in self.records if r["status"] != "ok"), None)
+
+    @property
     def durable(self):
         return all(r.get("durable", True) for r in self.records)
 
@@ -127,17 +153,35 @@ class Case:
 class RunSet:
     """One or more result files read together; cases with the same name are pooled."""
 
-    def __init__(self, paths):
+    def __init__(self, paths, same_machine=True):
         self.paths = expand_paths(paths)
         if not self.paths:
             raise InputError("no result files given")
-        self.runs = [load_run(p) for p in self.paths]
+        self._pool([load_run(p) for p in self.paths], same_machine)
+
+    @classmethod
+    def from_documents(cls, docs, same_machine=True):
+        """Runs already parsed (and trusted): for tests of fields a later format adds."""
+        runs = cls.__new__(cls)
+        runs.paths = [f"<document {i}>" for i in range(len(docs))]
+        runs._pool(docs, same_machine)
+        return runs
+
+    def _pool(self, docs, same_machine):
+        self.runs = docs
+        if same_machine and len({machine(r) for r in docs}) > 1:
+            raise InputError("the files come from different machines, whose latencies cannot be pooled: "
+                             + ", ".join(sorted({str(machine(r)[0]) for r in docs})))
         self.cases = {}
-        for run in self.runs:
+        for path, run in zip(self.paths, docs):
+            seen = set()
             for rec in run["cases"]:
+                if rec["name"] in seen:
+                    raise InputError(f"{path}: case {rec['name']} appears twice")
+                seen.add(rec["name"])
                 if rec["name"] not in self.cases:
                     self.cases[rec["name"]] = Case(rec["name"], rec)
-                self.cases[rec["name"]].add(rec)
+                self.cases[rec["name"]].add(rec, path)
 
     def match(self, pattern):
         """Cases whose name matches a glob pattern (e.g. libpq/*/unix), in run order."""
@@ -147,16 +191,20 @@ class RunSet:
     def context(self):
         return self.runs[0]["context"]
 
-    def describe(self):
-        """One line of context: host, CPU, server, commit, date, and how many runs."""
+    def describe(self, transport=None):
+        """One line of context: host, CPU, the database of `transport` (both when None),
+        commit, date, and how many runs."""
         ctx = self.context
-        srv = ctx["server"]
+        srv, sq = ctx["server"], ctx["sqlite"]
         parts = [
             ctx["host"].get("hostname", "?"),
             f"{ctx['host'].get('cpu_model', '?')} x{ctx['host'].get('logical_cpus', '?')}",
             ctx["host"].get("kernel", "?"),
         ]
-        if srv.get("version"):
+        if transport == "file" and sq.get("dir"):
+            parts.append(f"SQLite {sq.get('version', '')} journal_mode={sq['journal_mode']} "
+                         f"synchronous={sq['synchronous']} on {sq['filesystem']}")
+        elif srv.get("version"):
             s = srv["settings"]
             parts.append(
                 f"PostgreSQL {srv['version'].split()[0]} ({srv['mode']}, "

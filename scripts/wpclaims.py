@@ -7,7 +7,6 @@ stand for it; a row per case says what was measured (p50 and p99 with 95 % inter
 verdict (holds / does not hold / inconclusive / not measured) and why, from the round trips and,
 when the run measured it, the decomposition of where the time goes. Exit 0, or 2 on bad input.
 """
-import argparse
 import json
 import sys
 
@@ -30,6 +29,10 @@ def breakdown(case):
     return "; ".join(parts)
 
 
+STATS = {"p50": 50, "p90": 90, "p99": 99, "p99.9": 99.9}
+KINDS = {"below": ("limit_ms", "cases"), "between": ("range_ms", "cases"), "overhead_between": ("range_pct", "pairs")}
+
+
 def measured(case):
     s = case.samples
     p50, p99 = st.percentile(s, 50), st.percentile(s, 99)
@@ -42,13 +45,16 @@ def measured(case):
     }
 
 
-def unusable(case):
-    """Why a case cannot stand for a claim, or None."""
+def unusable(case, p=50):
+    """Why a case cannot stand for a claim about percentile p, or None."""
     if not case.ok:
-        errs = [r.get("error") or r["status"] for r in case.records if r["status"] != "ok"]
-        return f"the case did not complete: {errs[0]}"
+        return f"the case did not complete: {case.first_error}"
+    if not case.samples:
+        return "the case has no samples"
     if not case.durable:
         return "measured with non-durable settings; the claim is about durable writes"
+    if len(case.samples) < st.min_samples(p):
+        return f"{len(case.samples)} samples are too few to estimate p{p:g} (need {st.min_samples(p)})"
     return None
 
 
@@ -64,34 +70,39 @@ def judge_interval(lo, hi, low_limit, high_limit):
 
 def level_rows(claim, runs):
     rows = []
-    stat = claim["stat"]
+    stat, p = claim["stat"], STATS[claim["stat"]]
     for pattern in claim["cases"]:
         found = runs.match(pattern)
         if not found:
             rows.append({"case": pattern, "verdict": "not measured", "reason": "no such case in the run"})
             continue
         for case in found:
-            why = unusable(case)
+            why = unusable(case, p)
             if why:
                 rows.append({"case": case.name, "verdict": "not measured", "reason": why})
                 continue
             m = measured(case)
-            lo, hi = (v / 1e6 for v in m[f"{stat}_ci_ns"])
+            lo, hi = (v / 1e6 for v in st.percentile_ci(case.samples, p))
             if claim["kind"] == "below":
-                verdict = judge_interval(lo, hi, float("-inf"), claim["limit_ms"] - 1e-12)
-                target = f"{stat} < {claim['limit_ms']} ms"
+                limit = claim["limit_ms"]
+                verdict = judge_interval(lo, hi, float("-inf"), limit - 1e-12)
+                over = sum(1 for s in case.samples if s >= limit * 1e6)
+                target = (f"{stat} < {limit} ms: {stat} is {lo:.3f}-{hi:.3f} ms (95 % CI); "
+                          f"{over} of {len(case.samples)} writes ({100 * over / len(case.samples):.2f} %) "
+                          f"took {limit} ms or more")
             else:
                 a, b = claim["range_ms"]
                 verdict = judge_interval(lo, hi, a, b)
-                target = f"{stat} in {a}-{b} ms"
+                target = f"{stat} in {a}-{b} ms: {stat} is {lo:.3f}-{hi:.3f} ms (95 % CI)"
             rows.append({"case": case.name, "measured": m, "verdict": verdict,
-                         "reason": f"{target}: {stat} is {lo:.3f}-{hi:.3f} ms (95 % CI); {breakdown(case)}"})
+                         "reason": f"{target}; {breakdown(case)}"})
     return rows
 
 
 def overhead_rows(claim, runs):
     rows = []
     a, b = claim["range_pct"]
+    stat, p = claim["stat"], STATS[claim["stat"]]
     for pair in claim["pairs"]:
         name = f"{pair['case']} vs {pair['baseline']}"
         case, base = runs.cases.get(pair["case"]), runs.cases.get(pair["baseline"])
@@ -99,27 +110,27 @@ def overhead_rows(claim, runs):
         if missing:
             rows.append({"case": name, "verdict": "not measured", "reason": f"{', '.join(missing)} not in the run"})
             continue
-        why = unusable(case) or unusable(base)
+        why = unusable(case, p) or unusable(base, p)
         if why:
             rows.append({"case": name, "verdict": "not measured", "reason": why})
             continue
         cs, bs = case.samples, base.samples
-        ratio = st.percentile(cs, 50) / st.percentile(bs, 50)
-        lo, hi = st.bootstrap_ratio_ci(cs, bs, 50)
+        ratio = st.percentile(cs, p) / st.percentile(bs, p)
+        lo, hi = st.bootstrap_ratio_ci(cs, bs, p)
         pct, pct_lo, pct_hi = (100 * (x - 1) for x in (ratio, lo, hi))
         verdict = judge_interval(pct_lo, pct_hi, a, b)
-        diff = st.percentile(cs, 50) - st.percentile(bs, 50)
+        diff = st.percentile(cs, p) - st.percentile(bs, p)
         if case.round_trips != base.round_trips:
             cause = f"{case.round_trips} round trips vs {base.round_trips}"
         else:
-            cause = (f"same {rt_text(case.round_trips)}, so the difference is the layer's own "
-                     f"cost: {diff / 1e6:+.3f} ms per write")
+            cause = (f"same {rt_text(case.round_trips)}; {stat} difference {diff / 1e6:+.3f} ms, the layer's "
+                     "own cost plus drift between cases run minutes apart")
         d = base.decomposition
         if d and "flush_ns" in d:
             cause += f"; the flush is {st.fmt_ms(d['flush_ns'])} ms of it"
         rows.append({"case": name, "measured": measured(case), "overhead_pct": pct,
                      "overhead_ci_pct": [pct_lo, pct_hi], "verdict": verdict,
-                     "reason": f"overhead {pct:+.0f} % ({pct_lo:+.0f} to {pct_hi:+.0f} %, 95 % bootstrap CI) "
+                     "reason": f"{stat} overhead {pct:+.0f} % ({pct_lo:+.0f} to {pct_hi:+.0f} %, 95 % CI) "
                                f"vs claimed {a}-{b} %; {cause}"})
     return rows
 
@@ -136,16 +147,41 @@ def summary(rows):
     return f"inconclusive ({len(counted)} measured)"
 
 
+def _check_claim(c):
+    """Raises ValueError naming what is wrong with one claim."""
+    if not isinstance(c, dict) or not isinstance(c.get("id"), str) or not isinstance(c.get("text"), str):
+        raise ValueError("every claim needs an id and a text")
+    if c.get("kind") not in KINDS:
+        raise ValueError(f"claim {c['id']}: kind must be one of {', '.join(KINDS)}")
+    if c.get("stat") not in STATS:
+        raise ValueError(f"claim {c['id']}: stat must be one of {', '.join(STATS)}")
+    limit, members = KINDS[c["kind"]]
+    value = c.get(limit)
+    numbers = [value] if limit == "limit_ms" else (value if isinstance(value, list) and len(value) == 2 else None)
+    if not numbers or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in numbers):
+        raise ValueError(f"claim {c['id']}: {limit} must be {'a number' if limit == 'limit_ms' else '[low, high]'}")
+    items = c.get(members)
+    if not isinstance(items, list) or not items:
+        raise ValueError(f"claim {c['id']}: {members} must be a non-empty list")
+    if members == "cases" and not all(isinstance(x, str) for x in items):
+        raise ValueError(f"claim {c['id']}: cases must be names or patterns")
+    if members == "pairs" and not all(isinstance(x, dict) and isinstance(x.get("case"), str)
+                                      and isinstance(x.get("baseline"), str) for x in items):
+        raise ValueError(f"claim {c['id']}: every pair needs a case and a baseline")
+
+
 def load_claims(path):
     """The claims file; raises InputError when it is not one."""
     try:
         with open(path, encoding="utf-8") as f:
             claims = json.load(f)
+        if not isinstance(claims, dict) or not isinstance(claims.get("claims"), list):
+            raise ValueError("no list of claims")
         for c in claims["claims"]:
-            c["id"], c["kind"], c["stat"]
+            _check_claim(c)
         return claims
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise wr.InputError(f"{path}: not a claims file ({type(e).__name__}: {e})")
+    except (OSError, ValueError) as e:
+        raise wr.InputError(f"{path}: not a usable claims file: {e}")
 
 
 def evaluate(claims, runs):
@@ -169,8 +205,9 @@ def cell_measured(row):
 
 def render_markdown(result, runs):
     lines = [f"Measured on: {runs.describe()}", "",
-             "p50 and p99 in ms with 95 % confidence intervals (order statistics over all samples). "
-             "The intervals cover sampling noise; drift between cases run minutes apart is not in them.", "",
+             "p50 and p99 in ms with 95 % confidence intervals (block bootstrap over each case's "
+             "samples). The intervals cover noise within a case; drift between cases run minutes "
+             "apart is not in them.", "",
              "| claim | case | p50 ms | p99 ms | verdict | why |", "|---|---|---|---|---|---|"]
     for c in result:
         lines.append(f"| **{c['text']}** | | | | **{c['verdict']}** | |")
@@ -193,7 +230,7 @@ def render_text(result, runs):
 
 
 def main(argv):
-    ap = argparse.ArgumentParser(prog="claims", description=__doc__.split("\n\n")[0])
+    ap = wr.OneLineParser(prog="claims", description=__doc__.split("\n\n")[0])
     ap.add_argument("results", nargs="+", help="wpbench result files or directories")
     ap.add_argument("--claims", default=str(DEFAULT_CLAIMS), help="claims file (default: scripts/claims.json)")
     ap.add_argument("--format", choices=["text", "markdown", "json"], default="text")

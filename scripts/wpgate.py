@@ -4,58 +4,66 @@ CURRENT against a policy file.
 Usage: gate [options] BASELINE CURRENT
        gate --ratios-only [options] CURRENT
 
-BASELINE and CURRENT are result files or directories of them; each file counts as one
-repetition. Per case, a regression is a p50 (or p99) change beyond its threshold AND
-statistically significant at --alpha by a one-sided Mann-Whitney U test:
-  - over repetitions (each run's p50 / p99) when both sides have 3 or more;
-  - otherwise over consecutive time blocks of each run (batch means), which sees noise within
-    a run but not from run to run: with one run a side, prefer the ratio rules.
+BASELINE and CURRENT are result files or directories of them; each file counts as one run.
+Per case, a regression is a p50 (or p99) change beyond its threshold AND statistically
+significant at --alpha by a one-sided Mann-Whitney U test:
+  - over runs (each run's p50 / p99) when there are enough runs a side for the test to reach
+    --alpha at all (5 a side for 0.01; 1 / C(n1 + n2, n1) must be below it);
+  - with one run a side, over consecutive time blocks of each run (batch means), which sees
+    noise within a run but not from run to run: prefer the ratio rules then.
+Any other number of runs is refused (exit 2): it could never show a regression.
 A case of BASELINE that is missing or failed in CURRENT fails the gate. Ratio rules
-(--policy, default scripts/gate-policy.json) fail when a ratio's 95 % bootstrap interval lies
-wholly above its max. Prints a Markdown table for a pull-request comment.
+(--policy, default scripts/gate-policy.json) fail when a ratio's 95 % block-bootstrap interval
+lies wholly above its max, or when a case they name was selected in CURRENT but did not
+complete. Prints a Markdown table for a pull-request comment.
 Exit 0 pass, 1 regression, 2 unusable input.
 """
-import argparse
 import json
+import math
 import sys
 
 import wpbench_results as wr
 import wpstats as st
 
 DEFAULT_POLICY = wr.ROOT / "scripts" / "gate-policy.json"
-MIN_REPETITIONS = 3
+STATS = {"p50": 50, "p90": 90, "p99": 99, "p99.9": 99.9}
+SEVERITY = ["regression", "improvement", "not significant", "ok"]  # the worst check names a case
 
 
-def significance(base, cur, p, blocks):
-    """(p-value that cur > base, p-value that cur < base, method) for percentile p."""
-    nb, nc = len(base.repetitions), len(cur.repetitions)
-    if min(nb, nc) >= MIN_REPETITIONS:
-        vb = [st.percentile(r, p) for r in base.repetitions if r]
-        vc = [st.percentile(r, p) for r in cur.repetitions if r]
-        method = f"U over repetitions ({len(vb)} vs {len(vc)})"
-    else:
-        # A p99 needs enough samples per block to mean anything.
-        min_size = 50 if p <= 50 else 200
-        vb = [st.percentile(b, p) for r in base.repetitions for b in st.blocks(r, blocks, min_size)]
-        vc = [st.percentile(b, p) for r in cur.repetitions for b in st.blocks(r, blocks, min_size)]
-        method = f"U over time blocks ({len(vb)} vs {len(vc)})"
-    return st.mann_whitney_greater(vc, vb), st.mann_whitney_less(vc, vb), method
+def method(base, cur, alpha):
+    """'runs' or 'blocks'; raises InputError for run counts that can never reach alpha."""
+    nb, nc = len(base.runs), len(cur.runs)
+    if nb == 1 and nc == 1:
+        return "blocks"
+    if st.smallest_u_p_value(nb, nc) < alpha:
+        return "runs"
+    need = next(n for n in range(2, 50) if st.smallest_u_p_value(n, n) < alpha)
+    raise wr.InputError(f"{nb} vs {nc} runs: a Mann-Whitney U test cannot reach p < {alpha:g} "
+                        f"with so few; give {need} or more a side (or one a side)")
 
 
-def compare_case(name, base, cur, args):
+def values(case, p, how, blocks):
+    """What the U test compares: each run's percentile, or each time block's."""
+    if how == "runs":
+        return [st.percentile(r, p) for r in case.repetitions if r]
+    min_size = 50 if p <= 50 else 200  # a block's p99 needs enough samples to mean anything
+    return [st.percentile(b, p) for r in case.repetitions for b in st.blocks(r, blocks, min_size)]
+
+
+def compare_case(name, base, cur, how, args):
     row = {"case": name}
     if cur is None:
         return {**row, "verdict": "missing", "fail": True, "note": "not in CURRENT"}
-    if not cur.ok:
-        err = next((r.get("error") or r["status"] for r in cur.records if r["status"] != "ok"), "")
-        return {**row, "verdict": "failed", "fail": True, "note": f"failed in CURRENT: {err}"}
+    if not cur.ok or not cur.samples:
+        return {**row, "verdict": "failed", "fail": True, "note": f"failed in CURRENT: {cur.first_error or 'no samples'}"}
     if not base.ok or not base.samples:
         return {**row, "verdict": "no baseline", "fail": False, "note": "the baseline case did not complete"}
     checks = []
     for p, threshold in ((50, args.p50_threshold), (99, args.p99_threshold)):
         vb, vc = st.percentile(base.samples, p), st.percentile(cur.samples, p)
         change = 100.0 * (vc / vb - 1)
-        p_up, p_down, method = significance(base, cur, p, args.blocks)
+        xb, xc = values(base, p, how, args.blocks), values(cur, p, how, args.blocks)
+        p_up, p_down = st.mann_whitney(xc, xb, "greater"), st.mann_whitney(xc, xb, "less")
         if change > threshold and p_up < args.alpha:
             verdict = "regression"
         elif change < -threshold and p_down < args.alpha:
@@ -64,19 +72,25 @@ def compare_case(name, base, cur, args):
             verdict = "not significant"
         else:
             verdict = "ok"
+        test = f"U over {'runs' if how == 'runs' else 'time blocks'} ({len(xb)} vs {len(xc)})"
         checks.append({"p": p, "base_ns": vb, "cur_ns": vc, "change_pct": change, "threshold_pct": threshold,
-                       "p_value": p_up if change >= 0 else p_down, "method": method, "verdict": verdict})
-    worst = next((c["verdict"] for c in checks if c["verdict"] == "regression"),
-                 next((c["verdict"] for c in checks if c["verdict"] == "improvement"), checks[0]["verdict"]))
+                       "p_value": p_up if change >= 0 else p_down, "test": test, "verdict": verdict})
+    worst = min((c["verdict"] for c in checks), key=SEVERITY.index)
     return {**row, "checks": checks, "verdict": worst, "fail": worst == "regression", "note": ""}
 
 
 def check_ratio(rule, current):
-    num, den = current.cases.get(rule["numerator"]), current.cases.get(rule["denominator"])
     label = f"{rule['numerator']} / {rule['denominator']}"
-    if num is None or den is None or not num.samples or not den.samples:
-        return {"rule": label, "verdict": "not applicable", "fail": False, "note": "case not in CURRENT"}
-    p = float(rule.get("stat", "p50").lstrip("p"))
+    selected = {n for run in current.runs for n in run["config"]["cases"]}
+    for name in (rule["numerator"], rule["denominator"]):
+        case = current.cases.get(name)
+        if case is None and name not in selected:
+            return {"rule": label, "verdict": "not applicable", "fail": False, "note": f"{name} was not run"}
+        if case is None or not case.ok or not case.samples:
+            why = "missing" if case is None else (case.first_error or "no samples")
+            return {"rule": label, "verdict": "failed", "fail": True, "note": f"{name}: {why}"}
+    num, den = current.cases[rule["numerator"]], current.cases[rule["denominator"]]
+    p = STATS[rule.get("stat", "p50")]
     ratio = st.percentile(num.samples, p) / st.percentile(den.samples, p)
     lo, hi = st.bootstrap_ratio_ci(num.samples, den.samples, p)
     fail = lo > rule["max"]
@@ -89,29 +103,51 @@ def load_policy(path):
     try:
         with open(path, encoding="utf-8") as f:
             policy = json.load(f)
+        if not isinstance(policy, dict) or not isinstance(policy.get("ratios"), list):
+            raise ValueError("no list of ratios")
         for r in policy["ratios"]:
-            r["numerator"], r["denominator"], float(r["max"])
+            if not isinstance(r, dict) or not all(isinstance(r.get(k), str) for k in ("numerator", "denominator")):
+                raise ValueError("every rule needs a numerator and a denominator case name")
+            m = r.get("max")
+            if isinstance(m, bool) or not isinstance(m, (int, float)) or not math.isfinite(m) or m <= 0:
+                raise ValueError(f"{r['numerator']} / {r['denominator']}: max must be a positive number")
+            if r.get("stat", "p50") not in STATS:
+                raise ValueError(f"{r['numerator']} / {r['denominator']}: stat must be one of {', '.join(STATS)}")
         return policy
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise wr.InputError(f"{path}: not a gate policy file ({type(e).__name__}: {e})")
+    except (OSError, ValueError) as e:
+        raise wr.InputError(f"{path}: not a usable gate policy: {e}")
 
 
-def render(cases, ratios, base, cur, args):
-    failed = [c for c in cases if c["fail"]] + [r for r in ratios if r["fail"]]
+def render_ratios(lines, ratios):
+    if ratios:
+        lines += ["", "Ratios inside CURRENT (fail when the 95 % block-bootstrap interval lies wholly above max):", "",
+                  "| ratio | stat | measured [95 % CI] | max | verdict | why |", "|---|---|---|--:|---|---|"]
+        for r in ratios:
+            if "ratio" not in r:
+                verdict = f"**{r['verdict']}**" if r["fail"] else r["verdict"]
+                lines.append(f"| `{r['rule']}` | | | | {verdict} | {r['note']} |")
+                continue
+            verdict = f"**{r['verdict']}**" if r["fail"] else r["verdict"]
+            lines.append(f"| `{r['rule']}` | {r['stat']} | {r['ratio']:.2f} [{r['ci'][0]:.2f}, {r['ci'][1]:.2f}] | "
+                         f"{r['max']:g} | {verdict} | {r['note']} |")
+    return "\n".join(lines) + "\n"
+
+
+def render(cases, ratios, base, cur, how, args):
+    failed = any(c["fail"] for c in cases) or any(r["fail"] for r in ratios)
     lines = [f"### wpbench gate: {'FAIL' if failed else 'pass'}", ""]
     if args.ratios_only:
         lines += [f"- current: {cur.describe()}", "- ratio rules only (no baseline)"]
-        return _render_ratios(lines, ratios), bool(failed)
+        return render_ratios(lines, ratios), failed
     lines += [f"- baseline: {base.describe()}", f"- current: {cur.describe()}",
-             f"- regression = change beyond {args.p50_threshold:g} % (p50) or {args.p99_threshold:g} % (p99) "
-             f"AND one-sided Mann-Whitney U p < {args.alpha:g}"]
-    if base.context["host"].get("cpu_model") != cur.context["host"].get("cpu_model") or \
-            base.context["host"].get("hostname") != cur.context["host"].get("hostname"):
+              f"- regression = change beyond {args.p50_threshold:g} % (p50) or {args.p99_threshold:g} % (p99) "
+              f"AND one-sided Mann-Whitney U p < {args.alpha:g}"]
+    if wr.machine(base.runs[0]) != wr.machine(cur.runs[0]):
         lines.append("- **baseline and current ran on different machines: absolute times do not carry "
                      "across machines; trust the ratio rules below**")
-    if min(len(c.repetitions) for c in list(base.cases.values()) + list(cur.cases.values())) < MIN_REPETITIONS:
-        lines.append(f"- fewer than {MIN_REPETITIONS} repetitions a side: significance comes from time blocks "
-                     "within each run and does not see run-to-run noise")
+    if how == "blocks":
+        lines.append("- one run a side: significance comes from time blocks within each run, which do not "
+                     "see run-to-run noise; alternate five or more runs a side for a gate to trust")
     lines += ["", "| case | p50 base → current (ms) | change | p99 base → current (ms) | change | test | verdict |",
               "|---|---|--:|---|--:|---|---|"]
     for c in cases:
@@ -120,29 +156,16 @@ def render(cases, ratios, base, cur, args):
             continue
         a, b = c["checks"]
         verdict = f"**{c['verdict']}**" if c["verdict"] in ("regression", "improvement") else c["verdict"]
+        test = a["test"] if a["test"] == b["test"] else f"p50: {a['test']}; p99: {b['test']}"
         lines.append(f"| `{c['case']}` | {st.fmt_ms(a['base_ns'])} → {st.fmt_ms(a['cur_ns'])} | "
                      f"{a['change_pct']:+.1f} % (p={a['p_value']:.2g}) | {st.fmt_ms(b['base_ns'])} → "
                      f"{st.fmt_ms(b['cur_ns'])} | {b['change_pct']:+.1f} % (p={b['p_value']:.2g}) | "
-                     f"{a['method']} | {verdict} |")
-    return _render_ratios(lines, ratios), bool(failed)
-
-
-def _render_ratios(lines, ratios):
-    if ratios:
-        lines += ["", "Ratios inside CURRENT (fail when the 95 % bootstrap interval lies wholly above max):", "",
-                  "| ratio | stat | measured [95 % CI] | max | verdict | why |", "|---|---|---|--:|---|---|"]
-        for r in ratios:
-            if "ratio" not in r:
-                lines.append(f"| `{r['rule']}` | | | | {r['verdict']} | {r['note']} |")
-                continue
-            verdict = f"**{r['verdict']}**" if r["fail"] else r["verdict"]
-            lines.append(f"| `{r['rule']}` | {r['stat']} | {r['ratio']:.2f} [{r['ci'][0]:.2f}, {r['ci'][1]:.2f}] | "
-                         f"{r['max']:g} | {verdict} | {r['note']} |")
-    return "\n".join(lines) + "\n"
+                     f"{test} | {verdict} |")
+    return render_ratios(lines, ratios), failed
 
 
 def main(argv):
-    ap = argparse.ArgumentParser(prog="gate", description=__doc__.split("\n\n")[0])
+    ap = wr.OneLineParser(prog="gate", description=__doc__.split("\n\n")[0])
     ap.add_argument("runs", nargs="+", metavar="BASELINE CURRENT",
                     help="result files or directories of them (CURRENT alone with --ratios-only)")
     ap.add_argument("--ratios-only", action="store_true",
@@ -151,38 +174,31 @@ def main(argv):
     ap.add_argument("--p50-threshold", type=float, default=10.0, metavar="PCT", help="default 10")
     ap.add_argument("--p99-threshold", type=float, default=25.0, metavar="PCT", help="default 25")
     ap.add_argument("--alpha", type=float, default=0.01, help="significance level (default 0.01)")
-    ap.add_argument("--blocks", type=int, default=20, help="time blocks per run without repetitions (default 20)")
+    ap.add_argument("--blocks", type=int, default=20, help="time blocks per run with one run a side (default 20)")
     ap.add_argument("--policy", default=str(DEFAULT_POLICY), help="ratio rules (default scripts/gate-policy.json)")
     ap.add_argument("--no-policy", action="store_true", help="skip the ratio rules")
-    try:
-        args = ap.parse_args(argv[1:])
-    except SystemExit as e:
-        return 2 if e.code else 0
+    args = ap.parse_args(argv[1:])
     want = 1 if args.ratios_only else 2
     if len(args.runs) != want:
-        print(f"gate: expected {'CURRENT' if want == 1 else 'BASELINE CURRENT'}, got {len(args.runs)} "
-              "argument(s)", file=sys.stderr)
-        return 2
+        ap.error(f"expected {'CURRENT' if want == 1 else 'BASELINE CURRENT'}, got {len(args.runs)} argument(s)")
     if args.ratios_only and args.no_policy:
-        print("gate: --ratios-only with --no-policy leaves nothing to check", file=sys.stderr)
-        return 2
+        ap.error("--ratios-only with --no-policy leaves nothing to check")
+    if not (0 < args.alpha < 1) or args.blocks < 2 or not all(
+            math.isfinite(t) and t >= 0 for t in (args.p50_threshold, args.p99_threshold)):
+        ap.error("--alpha must be in (0, 1), --blocks at least 2, thresholds finite and >= 0")
     try:
         cur = wr.RunSet([args.runs[-1]])
         base = cur if args.ratios_only else wr.RunSet([args.runs[0]])
-        common = set(base.cases) & set(cur.cases)
-        if not common:
+        if not set(base.cases) & set(cur.cases):
             raise wr.InputError("BASELINE and CURRENT have no case in common: not runs of the same suite")
+        how = "runs" if args.ratios_only else method(base, cur, args.alpha)
         policy = {"ratios": []} if args.no_policy else load_policy(args.policy)
     except wr.InputError as e:
         print(f"gate: {e}", file=sys.stderr)
         return 2
-    cases = [] if args.ratios_only else [compare_case(n, b, cur.cases.get(n), args)
+    cases = [] if args.ratios_only else [compare_case(n, b, cur.cases.get(n), how, args)
                                          for n, b in base.cases.items()]
     ratios = [check_ratio(r, cur) for r in policy["ratios"]]
-    text, failed = render(cases, ratios, base, cur, args)
+    text, failed = render(cases, ratios, base, cur, how, args)
     print(text, end="")
     return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv))

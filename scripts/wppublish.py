@@ -8,7 +8,6 @@ scripts/report), claims.md (as scripts/claims --format markdown), and rewrites t
 published runs in results/README.md from every results/*/wpbench.json, so the index never
 drifts from the files. Exit 0, or 2 on bad input.
 """
-import argparse
 import os
 import pathlib
 import shutil
@@ -40,18 +39,22 @@ def index_rows():
     return rows
 
 
-def rewrite_index():
+def index_text():
+    """results/README.md with a fresh run table; raises InputError before anything is written."""
     readme = RESULTS / "README.md"
-    text = readme.read_text(encoding="utf-8")
+    try:
+        text = readme.read_text(encoding="utf-8")
+    except OSError as e:
+        raise wr.InputError(f"{readme}: {e.strerror}")
     if BEGIN not in text or END not in text:
         raise wr.InputError(f"{readme}: markers for the run index are missing")
     head, rest = text.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
-    readme.write_text(head + BEGIN + "\n" + "\n".join(index_rows()) + "\n" + END + tail, encoding="utf-8")
+    return head + BEGIN + "\n" + "\n".join(index_rows()) + "\n" + END + tail
 
 
 def main(argv):
-    ap = argparse.ArgumentParser(prog="publish", description=__doc__.split("\n\n")[0])
+    ap = wr.OneLineParser(prog="publish", description=__doc__.split("\n\n")[0])
     ap.add_argument("result", help="a wpbench result file")
     ap.add_argument("--note", default="", help="one line for the index (what the run is)")
     args = ap.parse_args(argv[1:])
@@ -59,6 +62,7 @@ def main(argv):
         run = wr.load_run(args.result)
         if run["status"] != "complete":
             raise wr.InputError(f"{args.result}: status is {run['status']}; publish complete runs only")
+        index_text()  # every published run must still read before this one is added
         out = RESULTS / run["run_id"]
         out.mkdir(parents=True, exist_ok=True)
         if pathlib.Path(args.result).resolve() != (out / "wpbench.json").resolve():
@@ -69,10 +73,13 @@ def main(argv):
         wpreport.write_report(runs, out)
         result = wpclaims.evaluate(wpclaims.load_claims(wpclaims.DEFAULT_CLAIMS), runs)
         (out / "claims.md").write_text(wpclaims.render_markdown(result, runs), encoding="utf-8")
-        rewrite_index()
+        (RESULTS / "README.md").write_text(index_text(), encoding="utf-8")
     except wr.InputError as e:
         print(f"publish: {e}", file=sys.stderr)
         return 2
+    except OSError as e:
+        print(f"publish: cannot write: {e}", file=sys.stderr)
+        return 1
     print(out)
     return 0
 

@@ -153,11 +153,11 @@ class Gate(Scratch):
         r = self.gate(base, cur)
         self.assertEqual(r.returncode, 1, r.stdout)
         row = next(l for l in r.stdout.splitlines() if "`libpq/prepared/unix`" in l)
-        self.assertIn("U over repetitions (5 vs 5)", row)
+        self.assertIn("U over runs (5 vs 5)", row)
         self.assertIn("**regression**", row)
 
     def test_missing_and_failed_cases_fail(self):
-        r = self.gate(self.fixture("a.json"), self.fixture("b.json", seed=2, drop=("libpq/tx/tcp", "libpq/prepared/tcp")))
+        r = self.gate(self.fixture("a.json"), self.fixture("b.json", seed=2, drop=("libpq/prepared/tcp",)))
         self.assertEqual(r.returncode, 1)
         self.assertIn("**missing**", r.stdout)
         r = self.gate(self.fixture("a.json"), self.fixture("c.json", seed=2, fail=("libpq/tx/unix",)))
@@ -176,6 +176,14 @@ class Gate(Scratch):
         self.assertIn("ratio rules only", r.stdout)
         r = self.gate("--ratios-only", self.fixture("c.json", seed=2, slow={"libpqxx/work/unix": 2.0}))
         self.assertEqual(r.returncode, 1, r.stdout)
+        # A case a rule needs that failed (or was selected but is missing) fails the rule.
+        r = self.gate("--ratios-only", self.fixture("d.json", seed=2, fail=("libpq/tx/unix",)))
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn("**failed**", r.stdout)
+        run = fixtures.make_run(seed=2, drop=("libpq/prepared/unix",))
+        run["config"]["cases"].append("libpq/prepared/unix")
+        r = self.gate("--ratios-only", fixtures.write(self.tmp / "e.json", run))
+        self.assertEqual(r.returncode, 1, r.stdout)
         self.assert_one_line_error(self.gate("--ratios-only", self.fixture("a.json"), self.fixture("b.json")),
                                    2, "expected CURRENT")
 
@@ -193,8 +201,67 @@ class Gate(Scratch):
         policy = self.tmp / "policy.json"
         policy.write_text('{"ratios": [{"numerator": "a"}]}')
         self.assert_one_line_error(self.gate(self.fixture("a.json"), self.fixture("b.json"), "--policy", policy),
-                                   2, "not a gate policy file")
-        self.assertEqual(self.gate("--bogus").returncode, 2)
+                                   2, "not a usable gate policy")
+        for bad_rule in ('{"numerator": "a", "denominator": "b", "max": "3.5"}',
+                         '{"numerator": "a", "denominator": "b", "max": 2, "stat": "median"}'):
+            policy.write_text('{"ratios": [%s]}' % bad_rule)
+            self.assert_one_line_error(self.gate(self.fixture("a.json"), self.fixture("b.json"), "--policy", policy),
+                                       2, "not a usable gate policy")
+        self.assert_one_line_error(self.gate("--bogus", self.fixture("a.json")), 2, "unrecognized arguments")
+        self.assert_one_line_error(self.gate(self.fixture("a.json"), self.fixture("b.json"), "--blocks", "0"),
+                                   2, "--blocks")
+
+    def test_too_few_runs_for_the_u_test_are_refused(self):
+        # 3 vs 3 runs: the smallest possible p-value is 0.05, so no regression could ever show.
+        base, cur = self.tmp / "base", self.tmp / "cur"
+        base.mkdir(), cur.mkdir()
+        for i in range(3):
+            fixtures.write(base / f"{i}.json", fixtures.make_run(seed=10 + i, n=300))
+            fixtures.write(cur / f"{i}.json", fixtures.make_run(seed=20 + i, n=300, slow={"libpq/prepared/unix": 2.0}))
+        self.assert_one_line_error(self.gate(base, cur), 2, "give 5 or more a side")
+
+    def test_a_tail_regression_is_not_hidden_by_a_steady_median(self):
+        run = fixtures.make_run(seed=2)
+        case = next(c for c in run["cases"] if c["name"] == "libpq/tx/unix")
+        s = case["samples_ns"]
+        for i in range(0, len(s), 25):  # every 25th write three times slower: p99 triples, p50 barely moves
+            s[i] *= 3
+        r = self.gate(self.fixture("a.json", seed=1), fixtures.write(self.tmp / "t.json", run), "--no-policy")
+        row = next(l for l in r.stdout.splitlines() if "`libpq/tx/unix`" in l)
+        self.assertIn("**regression**", row)
+        self.assertEqual(r.returncode, 1)
+
+
+class BadInput(Scratch):
+    def test_zero_latencies_are_refused_by_the_schema(self):
+        run = fixtures.make_run()
+        run["cases"][0]["samples_ns"][0] = 0
+        path = fixtures.write(self.tmp / "z.json", run)
+        for script in ("claims", "report", "validate-result"):
+            self.assert_one_line_error(run_script(script, path), 2, "less than the minimum")
+
+    def test_runs_from_different_machines_are_not_pooled(self):
+        r = run_script("report", "--out", self.tmp / "rep", self.fixture("a.json"),
+                       self.fixture("b.json", seed=2, hostname="elsewhere"))
+        self.assert_one_line_error(r, 2, "different machines")
+
+    def test_a_case_twice_in_one_file_is_refused(self):
+        run = fixtures.make_run()
+        run["cases"].append(run["cases"][0])
+        self.assert_one_line_error(run_script("claims", fixtures.write(self.tmp / "t.json", run)), 2, "appears twice")
+
+    def test_a_broken_claims_file_is_one_line(self):
+        claims = self.tmp / "claims.json"
+        for text, needle in (('{"claims": [{"id": "x", "text": "t", "kind": "betwen", "stat": "p50"}]}', "kind must be"),
+                             ('{"claims": [{"id": "x", "text": "t", "kind": "below", "stat": "p50", "limit_ms": "2", "cases": ["a"]}]}', "limit_ms must be"),
+                             ('{"claims": [{"id": "x", "text": "t", "kind": "below", "stat": "p50", "limit_ms": 2, "cases": "libpq"}]}', "cases must be"),
+                             ("[]", "no list of claims")):
+            claims.write_text(text)
+            self.assert_one_line_error(run_script("claims", "--claims", claims, self.fixture("a.json")), 2, needle)
+
+    def test_usage_errors_are_one_line(self):
+        for script in ("claims", "report", "gate", "publish"):
+            self.assert_one_line_error(run_script(script), 2, "error:")
 
 
 class ReportAndPublish(Scratch):
@@ -215,12 +282,8 @@ class ReportAndPublish(Scratch):
         for c in run["cases"]:
             c["decomposition"] = {"round_trips_ns": 100_000, "flush_ns": 90_000, "driver_ns": 10_000}
         out = self.tmp / "rep"
-        path = fixtures.write(self.tmp / "d.json", run)
         # The schema does not know the field yet; the report reads it when a run has it.
-        runs = wr.RunSet.__new__(wr.RunSet)
-        runs.paths, runs.runs, runs.cases = [path], [run], {}
-        for rec in run["cases"]:
-            runs.cases.setdefault(rec["name"], wr.Case(rec["name"], rec)).add(rec)
+        runs = wr.RunSet.from_documents([run])
         import wpreport
         wpreport.write_report(runs, out)
         self.assertTrue((out / "decomposition.png").exists())
@@ -267,7 +330,7 @@ class RealRuns(Scratch):
             self.run_wpbench(cur / f"{i}.json")
         r = run_script("gate", base, cur)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertIn("U over repetitions (5 vs 5)", r.stdout)
+        self.assertIn("U over runs (5 vs 5)", r.stdout)
         r = run_script("claims", "--format", "json", base / "0.json")
         self.assertEqual(r.returncode, 0, r.stderr)
         # Which verdict depends on the machine (400 samples leave a wide p99 interval); that every

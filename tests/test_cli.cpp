@@ -275,8 +275,20 @@ TEST(Cli, InterruptKeepsWhatWasMeasuredMarkedInterrupted) {
   const pid_t pid = spawn({WPBENCH_BINARY, "--samples", "100000000", "--warmup", "0", "--drivers",
                            "sqlite3", "--tmp-dir", tmp.path(), "--out", out},
                           so);
-  // Long enough for set-up and the first case to be under way.
-  std::this_thread::sleep_for(std::chrono::seconds(2));
+  // Interrupt once the first case is writing (its WAL grows), however slow set-up was.
+  const auto writing = [&] {
+    std::error_code ec;
+    for (const auto& e : fs::recursive_directory_iterator(tmp.path(), ec)) {
+      if (e.path().filename() == "wpbench.sqlite-wal" && fs::file_size(e.path(), ec) > 64 * 1024) {
+        return true;
+      }
+    }
+    return false;
+  };
+  for (int i = 0; i < 600 && !writing(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(writing()) << "the first case never started writing";
   kill(pid, SIGINT);
   const auto status = wait_for(pid, std::chrono::seconds(60));
   ASSERT_TRUE(status) << "wpbench did not stop on SIGINT";

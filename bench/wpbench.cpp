@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
     std::cerr << "wpbench: error: " << e.what() << " (see --help)\n";
     return 2;
   }
+  opt.python_given = app.count("--python") > 0;
   try {
     return wpbench::run_wpbench(opt);
   } catch (const wpbench::UsageError& e) {

@@ -83,6 +83,10 @@ void setup_python(const Options& opt, const std::vector<Case>& cases, RunConfig&
   t.python_tmp = std::make_unique<TempDir>("wpbench-py-", opt.tmp_dir);
   cfg.python_arm = write_python_arm(t.python_tmp->path());
   t.python = check_python(cfg, cases, t.python_tmp->file("check.log"));
+  if (!t.python.usable && opt.python_given) {
+    // Asked for by name: a wrong path is a usage error, not a quiet "not measured".
+    throw UsageError("--python: " + t.python.unavailable.begin()->second);
+  }
   for (const auto& [k, v] : t.python.versions) ctx.libraries[k == "python" ? "python3" : k] = v;
   for (const auto& [name, why] : t.python.unavailable) {
     ctx.warnings.push_back(name + " not measured: " + why);
@@ -93,7 +97,11 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
                     RunContext& ctx) {
   auto& info = ctx.server;
   if (opt.dsn.empty()) {
-    ServerOptions so{opt.pg_bindir, opt.tmp_dir, opt.server_user, &stop_flag()};
+    ServerOptions so;
+    so.bindir = opt.pg_bindir;
+    so.parent_dir = opt.tmp_dir;
+    so.os_user = opt.server_user;
+    so.stop = &stop_flag();
     t.server = std::make_unique<ThrowawayServer>(so);
     t.unix_conninfo = t.server->unix_conninfo();
     t.tcp_conninfo = t.server->tcp_conninfo();
@@ -208,7 +216,7 @@ std::vector<Case> select_cases(const Options& opt) {
   std::vector<std::string> drivers, transports;
   for (const auto& c : all) {
     drivers.push_back(c.path->driver);
-    drivers.push_back(std::string(c.path->driver) + "/" + c.path->variant);
+    drivers.push_back(c.path->id());
   }
   for (const auto& d : opt.drivers) {
     if (std::find(drivers.begin(), drivers.end(), d) == drivers.end()) {
@@ -222,7 +230,7 @@ std::vector<Case> select_cases(const Options& opt) {
   }
   std::vector<Case> out;
   for (const auto& c : all) {
-    const std::string dv = std::string(c.path->driver) + "/" + c.path->variant;
+    const std::string dv = c.path->id();
     const bool driver_ok =
         opt.drivers.empty() ||
         std::any_of(opt.drivers.begin(), opt.drivers.end(),
@@ -285,12 +293,13 @@ int run_wpbench(const Options& opt) {
     std::fprintf(stderr, "starting a throwaway PostgreSQL server...\n");
   }
   Targets targets;
-  if (any_backend(cases, Backend::postgres)) setup_postgres(opt, cases, targets, run.context);
-  if (any_backend(cases, Backend::sqlite)) setup_sqlite(opt, targets, run.context);
+  // Python first: it is quick, and a bad --python must not cost a server start.
   if (std::any_of(cases.begin(), cases.end(),
                   [](const Case& c) { return c.path->arm == Arm::python; })) {
     setup_python(opt, cases, cfg, targets, run.context);
   }
+  if (any_backend(cases, Backend::postgres)) setup_postgres(opt, cases, targets, run.context);
+  if (any_backend(cases, Backend::sqlite)) setup_sqlite(opt, targets, run.context);
   add_warnings(run.context);
 
   SteadyClock clock;
@@ -299,8 +308,7 @@ int run_wpbench(const Options& opt) {
     if (progress) {
       std::fprintf(stderr, "\r\033[K[%zu/%zu] %s", i + 1, cases.size(), cases[i].name().c_str());
     }
-    const std::string arm_name = std::string(cases[i].path->driver) + "/" + cases[i].path->variant;
-    const auto missing = targets.python.unavailable.find(arm_name);
+    const auto missing = targets.python.unavailable.find(cases[i].path->id());
     run.cases.push_back(
         missing != targets.python.unavailable.end()
             ? not_measured_case(cases[i], cfg, missing->second)
@@ -324,6 +332,11 @@ int run_wpbench(const Options& opt) {
   // A case this machine cannot run (a missing Python package) is reported, not failed.
   const auto failed = std::count_if(run.cases.begin(), run.cases.end(),
                                     [](const CaseResult& c) { return !c.ok() && !c.not_measured; });
+  if (std::all_of(run.cases.begin(), run.cases.end(),
+                  [](const CaseResult& c) { return c.not_measured.has_value(); })) {
+    std::cerr << "wpbench: no selected case could be measured on this machine; see the warnings\n";
+    return 1;
+  }
   if (failed > 0) {
     std::cerr << "wpbench: " << failed << " case(s) failed; see the table above\n";
     return 1;

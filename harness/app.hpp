@@ -30,6 +30,7 @@ struct Options {
   std::string table = "wpbench_trade_decisions";
   std::string tmp_dir, sqlite_dir, server_user, pg_bindir;
   SqliteSettings sqlite;
+  bool python_given = false;  ///< --python was on the command line
   bool quiet = false;
 };
 

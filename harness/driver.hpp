@@ -61,6 +61,9 @@ struct DriverPath {
   const char* how;  ///< one line for --list and the JSON: what a sample does
   std::unique_ptr<Session> (*open)(const Endpoint&);  ///< null for the Python arm
   Arm arm = Arm::native;
+
+  /// driver/variant, e.g. "libpq/prepared": what --drivers and the Python arm call it.
+  std::string id() const { return std::string(driver) + "/" + variant; }
 };
 
 /// Every driver path, in display order (harness/drivers/registry.cpp).

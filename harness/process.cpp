@@ -52,7 +52,17 @@ pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& opt) {
     env_strings = {"HOME=" + opt.as->home, "USER=" + opt.as->name, "LOGNAME=" + opt.as->name,
                    "PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C"};
   } else if (!opt.extra_env.empty()) {
-    for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
+    // An inherited variable of the same name must not win over the one given here.
+    const auto overridden = [&](const char* e) {
+      for (const auto& x : opt.extra_env) {
+        const auto eq = x.find('=');
+        if (std::strncmp(e, x.c_str(), eq + 1) == 0) return true;
+      }
+      return false;
+    };
+    for (char** e = environ; *e != nullptr; ++e) {
+      if (!overridden(*e)) env_strings.emplace_back(*e);
+    }
   }
   env_strings.insert(env_strings.end(), opt.extra_env.begin(), opt.extra_env.end());
   const bool own_env = opt.as.has_value() || !opt.extra_env.empty();

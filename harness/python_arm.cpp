@@ -2,9 +2,11 @@
 
 #include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <build_info.hpp>
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -31,17 +33,26 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
-std::string arm_name(const Case& c) { return std::string(c.path->driver) + "/" + c.path->variant; }
+std::string dir_of_arm(const RunConfig& cfg) {
+  return fs::path(cfg.python_arm).parent_path().string();
+}
 
-// Runs the arm to completion with stdout+stderr to `log`; its exit code.
-int run_arm(const RunConfig& cfg, std::vector<std::string> args, const std::string& log) {
-  args.insert(args.begin(), {cfg.python, cfg.python_arm});
-  SpawnOptions so;
-  so.log_path = log;
-  so.die_with_parent = true;
+// The interpreter and the arm; -I (isolated): PYTHONPATH and user site-packages cannot swap in
+// other library versions than the Debian packages the run reports.
+std::vector<std::string> arm_argv(const RunConfig& cfg, std::vector<std::string> args) {
+  args.insert(args.begin(), {cfg.python, "-I", cfg.python_arm});
+  return args;
+}
+
+std::string exit_text(int status) {
+  if (WIFEXITED(status)) return "exited with " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return "was killed by signal " + std::to_string(WTERMSIG(status));
+  return "ended";
+}
+
+void remove_quietly(const std::string& path) {
   std::error_code ec;
-  fs::remove(log, ec);
-  return run_command(args, so);
+  fs::remove(path, ec);
 }
 }  // namespace
 
@@ -57,22 +68,30 @@ PythonCheck check_python(const RunConfig& cfg, const std::vector<Case>& cases,
   PythonCheck out;
   std::vector<std::string> names;
   for (const auto& c : cases) {
-    if (c.path->arm == Arm::python) names.push_back(arm_name(c));
+    if (c.path->arm == Arm::python) names.push_back(c.path->id());
   }
   if (names.empty()) return out;
   auto all_unavailable = [&](const std::string& why) {
     for (const auto& n : names) out.unavailable[n] = why;
+    out.usable = false;
     return out;
   };
   if (access(cfg.python.c_str(), X_OK) != 0) {
     return all_unavailable(cfg.python + " not found (apt-get install python3, or --python PATH)");
   }
-  std::vector<std::string> args = {"check"};
+  // The answer goes to its own file: whatever the interpreter prints (a sitecustomize warning,
+  // say) stays in the log.
+  const std::string result = dir_of_arm(cfg) + "/check.json";
+  remove_quietly(result);
+  std::vector<std::string> args = {"check", "--result", result};
   args.insert(args.end(), names.begin(), names.end());
-  const int rc = run_arm(cfg, args, log_path);
+  SpawnOptions so;
+  so.log_path = log_path;
+  so.die_with_parent = true;
+  const int rc = run_command(arm_argv(cfg, args), so);
   try {
-    const auto j = nlohmann::json::parse(slurp(log_path));
     if (rc != 0) throw std::runtime_error("exit " + std::to_string(rc));
+    const auto j = nlohmann::json::parse(slurp(result));
     for (const auto& [name, missing] : j.at("cases").items()) {
       if (missing.is_null()) continue;
       const auto module = missing.get<std::string>();
@@ -81,56 +100,48 @@ PythonCheck check_python(const RunConfig& cfg, const std::vector<Case>& cases,
                               ", or run scripts/setup)";
     }
     for (const auto& [k, v] : j.at("versions").items()) out.versions[k] = v.get<std::string>();
-  } catch (const std::exception&) {
-    return all_unavailable(cfg.python +
-                           " cannot run the Python arm: " + one_line(tail_lines(log_path, 2)));
+  } catch (const std::exception& ex) {
+    const std::string log = one_line(tail_lines(log_path, 2));
+    return all_unavailable(cfg.python + " cannot run the Python arm (" + ex.what() + ")" +
+                           (log.empty() ? "" : ": " + log));
   }
   return out;
 }
 
 Measurement measure_python(const Case& c, const Endpoint& e, const RunConfig& cfg,
                            const std::atomic<bool>& stop) {
-  const std::string dir = fs::path(cfg.python_arm).parent_path().string();
+  Measurement m;
+  if (stop.load()) return m;  // nothing started, nothing inserted
+  const std::string dir = dir_of_arm(cfg);
   const std::string result = dir + "/result.json", log = dir + "/arm.log";
-  std::error_code ec;
-  fs::remove(result, ec);
-  fs::remove(log, ec);
+  remove_quietly(result);
+  remove_quietly(log);
   SpawnOptions so;
   so.log_path = log;
   so.own_session = true;  // a terminal's Ctrl-C reaches wpbench, which forwards it below
   so.die_with_parent = true;
   so.extra_env = {"WPBENCH_TARGET=" + e.target};  // not argv: it may hold a password
-  const pid_t pid = spawn({cfg.python,
-                           cfg.python_arm,
-                           "run",
-                           "--case",
-                           arm_name(c),
-                           "--table",
-                           e.table,
-                           "--seed",
-                           std::to_string(cfg.seed),
-                           "--warmup",
-                           std::to_string(cfg.warmup),
-                           "--samples",
-                           std::to_string(cfg.samples),
-                           "--result",
-                           result,
-                           "--journal-mode",
-                           e.sqlite.journal_mode,
-                           "--synchronous",
-                           e.sqlite.synchronous,
-                           "--busy-timeout-ms",
-                           std::to_string(e.sqlite.busy_timeout_ms)},
-                          so);
+  const pid_t pid = spawn(
+      arm_argv(cfg, {"run", "--case", c.path->id(), "--table", e.table, "--seed",
+                     std::to_string(cfg.seed), "--warmup", std::to_string(cfg.warmup), "--samples",
+                     std::to_string(cfg.samples), "--result", result, "--journal-mode",
+                     e.sqlite.journal_mode, "--synchronous", e.sqlite.synchronous,
+                     "--busy-timeout-ms", std::to_string(e.sqlite.busy_timeout_ms)}),
+      so);
+  // Check on the child five times a second: often enough to forward a stop promptly, rarely
+  // enough not to compete with the measured process for the CPU (a signal cuts the sleep short).
   bool forwarded = false;
-  std::optional<int> status;
-  while (!(status = wait_for(pid, std::chrono::milliseconds(100)))) {
+  int status = 0;
+  for (;;) {
+    const pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid || (r < 0 && errno != EINTR)) break;
     if (stop.load() && !forwarded) {
       kill(pid, SIGINT);  // the arm finishes the insert in flight and writes what it measured
       forwarded = true;
     }
+    const timespec pause{0, 200 * 1000 * 1000};
+    nanosleep(&pause, nullptr);
   }
-  Measurement m;
   try {
     const auto j = nlohmann::json::parse(slurp(result));
     m.samples_ns = j.at("samples_ns").get<std::vector<std::int64_t>>();
@@ -140,18 +151,23 @@ Measurement measure_python(const Case& c, const Endpoint& e, const RunConfig& cf
     m.inserted = j.at("inserted").get<std::uint64_t>();
     if (!j.at("error").is_null()) m.error = j.at("error").get<std::string>();
   } catch (const std::exception&) {
-    const int code = WIFEXITED(*status) ? WEXITSTATUS(*status) : 128 + WTERMSIG(*status);
-    m.error = "the Python arm exited with " + std::to_string(code) +
-              " and no result: " + one_line(tail_lines(log, 2));
+    if (forwarded) return m;  // stopped before the arm could report: interrupted, nothing kept
+    m.error = "the Python arm " + exit_text(status) +
+              " without a result: " + one_line(tail_lines(log, 2));
+    // How many rows it wrote is unknown, so the table cannot be checked against a count.
+    m.inserted_known = false;
   }
   return m;
 }
 
 std::string python_checksum(const RunConfig& cfg, std::uint64_t seed, std::uint64_t count,
                             const std::string& log_path) {
-  const int rc =
-      run_arm(cfg, {"checksum", "--seed", std::to_string(seed), "--count", std::to_string(count)},
-              log_path);
+  SpawnOptions so;
+  so.log_path = log_path;
+  remove_quietly(log_path);
+  const int rc = run_command(
+      arm_argv(cfg, {"checksum", "--seed", std::to_string(seed), "--count", std::to_string(count)}),
+      so);
   if (rc != 0) throw std::runtime_error("python checksum failed: " + tail_lines(log_path, 2));
   std::string s = slurp(log_path);
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();

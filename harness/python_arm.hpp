@@ -21,6 +21,7 @@ struct PythonCheck {
   /// Case (driver/variant) -> why it cannot run here, naming the Debian package to install.
   std::map<std::string, std::string> unavailable;
   std::map<std::string, std::string> versions;  ///< python, psycopg2, sqlalchemy, psycopg
+  bool usable = true;  ///< false when the interpreter itself is missing or cannot run the arm
 };
 
 /// Asks the interpreter which of the Python cases it can import what they need for. Never

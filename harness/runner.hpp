@@ -28,6 +28,7 @@ struct Measurement {
   std::vector<std::int64_t> samples_ns;
   std::int64_t connect_ns = 0, elapsed_ns = 0, cpu_ns = 0;
   std::uint64_t inserted = 0;  ///< rows written, warm-up included
+  bool inserted_known = true;  ///< false when a child died without saying how many it wrote
   std::optional<std::string> error;
 };
 

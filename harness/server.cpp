@@ -145,15 +145,14 @@ ThrowawayServer::ThrowawayServer(const ServerOptions& opt) : dir_("wpbench-pg-",
                                "): " + tail_lines(dir_.file("initdb.log"), 3));
     }
     if (opt.stop && opt.stop->load()) throw Interrupted("interrupted while creating the server");
-    start_postgres(bindir, opt.stop);
+    start_postgres(bindir, opt);
   } catch (...) {
     stop();
     throw;
   }
 }
 
-void ThrowawayServer::start_postgres(const std::string& bindir,
-                                     const std::atomic<bool>* stop_flag) {
+void ThrowawayServer::start_postgres(const std::string& bindir, const ServerOptions& opt) {
   const std::string sock = dir_.file("sock");
   fs::create_directory(sock);
   chown_to(sock, server_user_);
@@ -165,13 +164,23 @@ void ThrowawayServer::start_postgres(const std::string& bindir,
     so.log_path = dir_.file("postgres.log");
     so.own_session = true;
     so.die_with_parent = true;
-    pid_ = spawn({bindir + "/postgres", "-D", data_dir(), "-k", sock, "-p", std::to_string(port_),
-                  "-c", "listen_addresses=127.0.0.1", "-c", "logging_collector=off"},
-                 so);
+    std::vector<std::string> argv = {bindir + "/postgres",
+                                     "-D",
+                                     data_dir(),
+                                     "-k",
+                                     sock,
+                                     "-p",
+                                     std::to_string(port_),
+                                     "-c",
+                                     "listen_addresses=127.0.0.1",
+                                     "-c",
+                                     "logging_collector=off"};
+    for (const auto& s : opt.settings) argv.insert(argv.end(), {"-c", s});
+    pid_ = spawn(argv, so);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (std::chrono::steady_clock::now() < deadline) {
       if (PQping(unix_conninfo().c_str()) == PQPING_OK) return;
-      if (stop_flag != nullptr && stop_flag->load())
+      if (opt.stop != nullptr && opt.stop->load())
         throw Interrupted("interrupted while starting the server");
       if (wait_for(pid_, std::chrono::milliseconds(50))) {
         pid_ = -1;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "process.hpp"
 #include "temp_dir.hpp"
@@ -19,6 +20,7 @@ struct ServerOptions {
   std::string parent_dir;  ///< where the temp dir goes; empty: $TMPDIR or /tmp
   std::string os_user;     ///< run the server as this user when we are root; empty: postgres
   const std::atomic<bool>* stop = nullptr;  ///< when set, waiting for start-up gives up
+  std::vector<std::string> settings;  ///< extra name=value server settings (-c), e.g. for tests
 };
 
 /// A stop (signal) was asked for while wpbench was waiting on something.
@@ -50,7 +52,7 @@ class ThrowawayServer {
   void stop();
 
  private:
-  void start_postgres(const std::string& bindir, const std::atomic<bool>* stop);
+  void start_postgres(const std::string& bindir, const ServerOptions& opt);
   TempDir dir_;
   std::string role_, password_;
   OsUser server_user_;

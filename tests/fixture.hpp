@@ -24,8 +24,9 @@ struct Cli {
   std::string out, err;
 };
 
-/// Runs WPBENCH_BINARY with `args` (already shell-quoted) and captures both streams.
-Cli run_cli(const std::string& args);
+/// Runs WPBENCH_BINARY with `args` (already shell-quoted) and captures both streams; `env`
+/// (NAME=value ..., shell-quoted) is set for that one command.
+Cli run_cli(const std::string& args, const std::string& env = "");
 
 /// Single-quotes a string for /bin/sh.
 std::string shq(const std::string& s);

@@ -174,8 +174,10 @@ TEST(Cli, MissingPythonPackagesAreNotMeasuredAndTheRestRuns) {
   std::ofstream(python) << "#!/bin/sh\nexec /usr/bin/python3 -S \"$@\"\n";
   fs::permissions(python, fs::perms::owner_all);
   const std::string out = tmp.file("r.json");
-  const Cli r = run_cli("--drivers psycopg2/direct,python-sqlite3 --transports unix,file "
-                        "--samples 20 --warmup 2 --python " + shq(python) + " --out " + shq(out));
+  const Cli r = run_cli(
+      "--drivers psycopg2/direct,python-sqlite3 --transports unix,file "
+      "--samples 20 --warmup 2 --python " +
+      shq(python) + " --out " + shq(out));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("not measured"), std::string::npos) << r.out;
   const json j = json::parse(slurp(out));
@@ -186,6 +188,26 @@ TEST(Cli, MissingPythonPackagesAreNotMeasuredAndTheRestRuns) {
   EXPECT_EQ(j["cases"][1]["name"], "python-sqlite3/seed/file");
   EXPECT_EQ(j["cases"][1]["status"], "ok");
   EXPECT_EQ(validate(out), 0);
+}
+
+TEST(Cli, AMissingExplicitPythonIsAUsageError) {
+  TempPath tmp;
+  const Cli r = run_cli("--drivers python-sqlite3 --python /nonexistent/python3 --out " +
+                        shq(tmp.file("r.json")));
+  expect_one_line_error(r, 2, "--python");
+  EXPECT_FALSE(fs::exists(tmp.file("r.json")));
+}
+
+TEST(Cli, AnInheritedTargetVariableDoesNotRedirectThePythonArm) {
+  // The arm gets its target in WPBENCH_TARGET; one already in the environment must not win.
+  TempPath tmp;
+  const std::string decoy = tmp.file("decoy.sqlite");
+  const std::string out = tmp.file("r.json");
+  const Cli r = run_cli("--drivers python-sqlite3 --samples 20 --warmup 2 --out " + shq(out),
+                        "WPBENCH_TARGET=" + shq(decoy));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(fs::exists(decoy));
+  EXPECT_EQ(json::parse(slurp(out))["cases"][0]["status"], "ok");
 }
 
 TEST(Cli, WrongPasswordIsOneLineAndLeaksNothing) {

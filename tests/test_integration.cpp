@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -59,10 +60,11 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
-Cli run_cli(const std::string& args) {
+Cli run_cli(const std::string& args, const std::string& env) {
   TempPath tmp;
   const std::string out = tmp.path() + "/out", err = tmp.path() + "/err";
-  const std::string cmd = shq(WPBENCH_BINARY) + " " + args + " >" + out + " 2>" + err;
+  const std::string cmd = (env.empty() ? "" : "env " + env + " ") + shq(WPBENCH_BINARY) + " " +
+                          args + " >" + out + " 2>" + err;
   const int status = std::system(cmd.c_str());
   Cli r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -145,7 +147,8 @@ TEST(PythonArm, MakesTheSameRowsAsTheCppGenerator) {
 
 TEST(PythonArm, StopFlagEndsACaseWithWhatWasMeasured) {
   TempPath tmp;
-  const Case c = *std::find_if(all_cases().begin(), all_cases().end(), [](const Case& c) {
+  const auto cases = all_cases();  // one vector: begin() and end() of the same one
+  const Case c = *std::find_if(cases.begin(), cases.end(), [](const Case& c) {
     return c.name() == "python-sqlite3/seed/file";
   });
   const Endpoint e{Transport::file, tmp.file("t.sqlite"), kTable, {}};
@@ -238,6 +241,51 @@ TEST(Drivers, LostConnectionIsAnErrorNotAHang) {
   }
 }
 
+// Each PostgreSQL path must send exactly what its declared round trips say: per insert one
+// INSERT, plus BEGIN and COMMIT for the explicit-transaction paths (rt 3, and the pipeline,
+// which sends all three behind one sync), and nothing else: an extra BEGIN, a ROLLBACK on
+// returning a pooled connection or a per-insert SELECT would show here.
+TEST(Statements, EachPathSendsWhatItDeclares) {
+  auto admin = pg_connect(server().unix_conninfo());
+  pg_exec(admin.get(), "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+  const std::uint64_t n = 40;
+  for (const auto& c : all_cases()) {
+    if (c.transport != Transport::unix_socket) continue;
+    const Endpoint e{c.transport, server().unix_conninfo(), kTable, {}};
+    ensure_table(Backend::postgres, e);
+    pg_exec(admin.get(), "SELECT pg_stat_statements_reset()");
+    SteadyClock clock;
+    std::atomic<bool> stop{false};
+    // warm-up 5 covers psycopg 3's one-off server-side prepare on its 6th execution
+    const auto r = run_case(c, e, config(n, 5, 11), clock, stop);
+    ASSERT_TRUE(r.ok()) << c.name() << ": " << r.error.value_or("");
+    const auto res = pg_exec(
+        admin.get(),
+        "SELECT CASE WHEN query ILIKE 'insert into " + kTable +
+            "%' THEN 'insert' "
+            "WHEN upper(query) IN ('BEGIN', 'COMMIT', 'ROLLBACK') THEN lower(query) "
+            "WHEN query ILIKE 'TRUNCATE%' OR query ILIKE 'SET extra_float_digits%' "
+            "  OR query ILIKE 'SELECT market_ticker%' OR query ILIKE '%pg_stat_statements%' "
+            "  THEN 'harness' ELSE 'other' END AS kind, sum(calls) "
+            "FROM pg_stat_statements GROUP BY 1");
+    std::map<std::string, long> calls;
+    for (int i = 0; i < PQntuples(res.get()); ++i) {
+      calls[PQgetvalue(res.get(), i, 0)] = std::stol(PQgetvalue(res.get(), i, 1));
+    }
+    const long inserts = static_cast<long>(n + 5);
+    const bool explicit_tx = c.path->round_trips == 3 || std::string(c.path->variant) == "pipeline";
+    const long tx = explicit_tx ? inserts : 0;
+    EXPECT_EQ(calls["insert"], inserts) << c.name();
+    // Connecting may run a few statements once (SQLAlchemy's dialect checks open and roll back
+    // two transactions); anything per insert would add ~45 here.
+    EXPECT_GE(calls["begin"], tx) << c.name();
+    EXPECT_LE(calls["begin"], tx + 3) << c.name();
+    EXPECT_GE(calls["commit"], tx) << c.name();
+    EXPECT_LE(calls["commit"], tx + 3) << c.name();
+    EXPECT_LE(calls["rollback"] + calls["other"], 10) << c.name();
+  }
+}
+
 TEST(Schema, RefusesSqliteTableOfAnotherShape) {
   TempPath tmp;
   const Endpoint e{Transport::file, tmp.path() + "/t.sqlite", "odd_shape", {}};
@@ -301,7 +349,10 @@ TEST_F(Tampered, NullTurnedIntoEmptyStringFails) {
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   try {
-    wpbench::ThrowawayServer srv(wpbench::ServerOptions{});
+    wpbench::ServerOptions opt;
+    // pg_stat_statements counts what each driver path really sends (Statements.* below).
+    opt.settings = {"shared_preload_libraries=pg_stat_statements", "pg_stat_statements.track=all"};
+    wpbench::ThrowawayServer srv(opt);
     wpbench::test::g_server = &srv;
     wpbench::TempDir arm_dir("wpbench-test-py-");
     wpbench::test::g_python_arm = wpbench::write_python_arm(arm_dir.path());

@@ -70,9 +70,7 @@ const char* transport_name(Transport t) {
   return "?";
 }
 
-std::string Case::name() const {
-  return std::string(path->driver) + "/" + path->variant + "/" + transport_name(transport);
-}
+std::string Case::name() const { return path->id() + "/" + transport_name(transport); }
 
 std::vector<Transport> transports_for(Backend b) {
   if (b == Backend::sqlite) return {Transport::file};

@@ -112,20 +112,22 @@ def pg_insert_sql(table):
     return f"INSERT INTO {table} {COLUMNS} VALUES (%s, %s, %s, %s, %s, %s, NOW())"
 
 
-@case("psycopg2/direct", "psycopg2")
-def psycopg2_direct(target, table, _):
-    """The post's snippet exactly: a cursor, execute, commit (psycopg2's implicit BEGIN makes
-    it BEGIN; INSERT; COMMIT), close the cursor."""
-    import psycopg2
-    conn = psycopg2.connect(target)
-    sql = pg_insert_sql(table)
-
+def dbapi_insert(conn, sql):
+    """The post's DB-API write, the same for every driver that has it: a cursor, execute,
+    commit, close the cursor (the driver's implicit BEGIN makes it BEGIN; INSERT; COMMIT)."""
     def insert(row):
         cur = conn.cursor()
         cur.execute(sql, row)
         conn.commit()
         cur.close()
     return insert, conn.close
+
+
+@case("psycopg2/direct", "psycopg2")
+def psycopg2_direct(target, table, _):
+    """The post's snippet exactly."""
+    import psycopg2
+    return dbapi_insert(psycopg2.connect(target), pg_insert_sql(table))
 
 
 @case("psycopg2/autocommit", "psycopg2")
@@ -225,15 +227,7 @@ def psycopg3_direct(target, table, _):
     By default psycopg 3 server-prepares a query on its 6th execution, one extra round trip once;
     wpbench's warm-up (500 by default) takes it."""
     import psycopg
-    conn = psycopg.connect(target)
-    sql = pg_insert_sql(table)
-
-    def insert(row):
-        cur = conn.cursor()
-        cur.execute(sql, row)
-        conn.commit()
-        cur.close()
-    return insert, conn.close
+    return dbapi_insert(psycopg.connect(target), pg_insert_sql(table))
 
 
 @case("python-sqlite3/seed", "sqlite3")
@@ -247,13 +241,7 @@ def python_sqlite3(target, table, sqlite):
     conn.execute(f"PRAGMA synchronous={sqlite['synchronous']}")
     sql = (f"INSERT INTO {table} {COLUMNS} VALUES (?, ?, ?, ?, ?, ?, "
            "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))")
-
-    def insert(row):
-        cur = conn.cursor()
-        cur.execute(sql, row)
-        conn.commit()
-        cur.close()
-    return insert, conn.close
+    return dbapi_insert(conn, sql)
 
 
 # ---------------------------------------------------------------------------------------------

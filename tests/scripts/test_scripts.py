@@ -339,6 +339,11 @@ class RealRuns(Scratch):
         for name in ("libpq/prepared/unix", "libpq/tx/unix", "libpqxx/work/unix"):
             self.assertIn(rows[name]["verdict"], ("holds", "does not hold", "inconclusive"))
             self.assertGreater(rows[name]["measured"]["p50_ns"], 0)
+        r = run_script("pgbench-check", "--rounds", "2", "--transactions", "300", "--tmp-dir", self.tmp,
+                       "--wpbench", os.environ["WPBENCH_BINARY"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("ratio wpbench/pgbench", r.stdout)
+        self.assertFalse(list(self.tmp.glob("wpbench-pgbench-*")))  # its cluster is gone
         r = run_script("report", "--out", self.tmp / "rep", base)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("5 runs pooled", (self.tmp / "rep" / "report.md").read_text())

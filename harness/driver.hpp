@@ -80,6 +80,9 @@ struct Case {
 /// All cases: PostgreSQL paths over unix and tcp, SQLite paths over file.
 std::vector<Case> all_cases();
 
+/// The case named driver/variant/transport; throws std::invalid_argument when there is none.
+Case find_case(const std::string& name);
+
 /// The transports a backend can use.
 std::vector<Transport> transports_for(Backend b);
 

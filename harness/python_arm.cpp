@@ -26,13 +26,6 @@ const std::map<std::string, std::string> kPackages = {{"psycopg2", "python3-psyc
                                                       {"psycopg", "python3-psycopg"},
                                                       {"sqlite3", "python3"}};
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string dir_of_arm(const RunConfig& cfg) {
   return fs::path(cfg.python_arm).parent_path().string();
 }
@@ -91,7 +84,7 @@ PythonCheck check_python(const RunConfig& cfg, const std::vector<Case>& cases,
   const int rc = run_command(arm_argv(cfg, args), so);
   try {
     if (rc != 0) throw std::runtime_error("exit " + std::to_string(rc));
-    const auto j = nlohmann::json::parse(slurp(result));
+    const auto j = nlohmann::json::parse(read_file(result));
     for (const auto& [name, missing] : j.at("cases").items()) {
       if (missing.is_null()) continue;
       const auto module = missing.get<std::string>();
@@ -143,7 +136,7 @@ Measurement measure_python(const Case& c, const Endpoint& e, const RunConfig& cf
     nanosleep(&pause, nullptr);
   }
   try {
-    const auto j = nlohmann::json::parse(slurp(result));
+    const auto j = nlohmann::json::parse(read_file(result));
     m.samples_ns = j.at("samples_ns").get<std::vector<std::int64_t>>();
     m.connect_ns = j.at("connect_ns").get<std::int64_t>();
     m.elapsed_ns = j.at("elapsed_ns").get<std::int64_t>();
@@ -169,9 +162,7 @@ std::string python_checksum(const RunConfig& cfg, std::uint64_t seed, std::uint6
       arm_argv(cfg, {"checksum", "--seed", std::to_string(seed), "--count", std::to_string(count)}),
       so);
   if (rc != 0) throw std::runtime_error("python checksum failed: " + tail_lines(log_path, 2));
-  std::string s = slurp(log_path);
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
+  return one_line(read_file(log_path));
 }
 
 }  // namespace wpbench

@@ -1,5 +1,8 @@
 #include "text.hpp"
 
+#include <fstream>
+#include <sstream>
+
 namespace wpbench {
 
 std::string one_line(std::string s) {
@@ -8,6 +11,13 @@ std::string one_line(std::string s) {
     if (ch == '\n' || ch == '\r' || ch == '\t') ch = ' ';
   }
   return s;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 }  // namespace wpbench

@@ -113,19 +113,14 @@ class Case:
         self.round_trips = first["round_trips"]
         self.how = first.get("how", "")
         self.records = []  # the case's JSON objects, one per run
-        self.repetitions = []  # lists of latency samples (ns), one per run or repetition
+        self.repetitions = []  # lists of latency samples (ns), one per run
 
     def add(self, record, path):
         if record["round_trips"] != self.round_trips or record["driver"] != self.driver:
             raise InputError(f"{path}: case {self.name} differs from the same case in another file "
                              f"(round trips {record['round_trips']} vs {self.round_trips}): not the same suite")
         self.records.append(record)
-        # A later format may split a case into interleaved repetitions; a run is one otherwise.
-        if "repetitions" in record:
-            for rep in record["repetitions"]:
-                self.repetitions.append(list(rep["samples_ns"]))
-        else:
-            self.repetitions.append(list(record["samples_ns"]))
+        self.repetitions.append(list(record["samples_ns"]))  # one run, one repetition
 
     @property
     def samples(self):

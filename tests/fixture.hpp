@@ -6,6 +6,7 @@
 #include "runner.hpp"
 #include "server.hpp"
 #include "temp_dir.hpp"
+#include "text.hpp"
 
 namespace wpbench::test {
 
@@ -30,8 +31,5 @@ Cli run_cli(const std::string& args, const std::string& env = "");
 
 /// Single-quotes a string for /bin/sh.
 std::string shq(const std::string& s);
-
-/// The whole file as a string ("" if missing).
-std::string slurp(const std::string& path);
 
 }  // namespace wpbench::test

@@ -117,7 +117,7 @@ TEST(Cli, NonDurableSettingsAreLabelled) {
       shq(out));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("not durable"), std::string::npos) << r.out;
-  const json j = json::parse(slurp(out));
+  const json j = json::parse(read_file(out));
   EXPECT_FALSE(j["cases"][0]["durable"].get<bool>());
   EXPECT_EQ(j["context"]["sqlite"]["synchronous"], "OFF");
 }
@@ -130,13 +130,13 @@ TEST(Cli, ExportsGbenchAndCsvBesideTheJson) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_TRUE(fs::exists(a) && fs::exists(b) && fs::exists(c));
 
-  const json result = json::parse(slurp(a));
+  const json result = json::parse(read_file(a));
   EXPECT_EQ(validate(a), 0);
   ASSERT_EQ(result["cases"].size(), 1u);
   const auto& rc = result["cases"][0];
   EXPECT_GT(rc["cpu_ns"].get<std::int64_t>(), 0);
 
-  const json gbench = json::parse(slurp(b));
+  const json gbench = json::parse(read_file(b));
   EXPECT_EQ(gbench["context"]["executable"], "wpbench");
   EXPECT_EQ(gbench["context"]["library_build_type"], "release");  // scripts/build: Release
   ASSERT_EQ(gbench["benchmarks"].size(), 1u);
@@ -151,10 +151,10 @@ TEST(Cli, ExportsGbenchAndCsvBesideTheJson) {
   EXPECT_DOUBLE_EQ(g["p99"].get<double>(),
                    static_cast<double>(rc["latency_ns"]["p99"].get<std::int64_t>()) / 1000);
 
-  std::istringstream csv(slurp(c));
+  std::istringstream csv(read_file(c));
   std::vector<std::string> rows;
   for (std::string line; std::getline(csv, line);) rows.push_back(line);
-  ASSERT_EQ(rows.size(), 2u) << slurp(c);
+  ASSERT_EQ(rows.size(), 2u) << read_file(c);
   EXPECT_EQ(rows[0].rfind("name,driver,variant,transport,round_trips,status,", 0), 0u) << rows[0];
   EXPECT_EQ(std::count(rows[0].begin(), rows[0].end(), ','), 20);
   EXPECT_EQ(std::count(rows[1].begin(), rows[1].end(), ','), 20);  // no field needs quotes here
@@ -180,7 +180,7 @@ TEST(Cli, MissingPythonPackagesAreNotMeasuredAndTheRestRuns) {
       shq(python) + " --out " + shq(out));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("not measured"), std::string::npos) << r.out;
-  const json j = json::parse(slurp(out));
+  const json j = json::parse(read_file(out));
   ASSERT_EQ(j["cases"].size(), 2u);
   EXPECT_EQ(j["cases"][0]["name"], "psycopg2/direct/unix");
   EXPECT_EQ(j["cases"][0]["status"], "not_measured");
@@ -207,7 +207,7 @@ TEST(Cli, AnInheritedTargetVariableDoesNotRedirectThePythonArm) {
                         "WPBENCH_TARGET=" + shq(decoy));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_FALSE(fs::exists(decoy));
-  EXPECT_EQ(json::parse(slurp(out))["cases"][0]["status"], "ok");
+  EXPECT_EQ(json::parse(read_file(out))["cases"][0]["status"], "ok");
 }
 
 TEST(Cli, WrongPasswordIsOneLineAndLeaksNothing) {
@@ -252,7 +252,7 @@ TEST(Cli, ExistingServerOverBothTransportsKeepsThePasswordOut) {
               "cli_existing --out " +
               shq(out));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const std::string text = slurp(out);
+  const std::string text = read_file(out);
   EXPECT_EQ(text.find(password()), std::string::npos);
   EXPECT_EQ(r.out.find(password()), std::string::npos);
   EXPECT_EQ(r.err.find(password()), std::string::npos);
@@ -273,7 +273,7 @@ TEST(Cli, ThrowawayRunCoversEveryCaseAndValidates) {
   const Cli r =
       run_cli("--samples 30 --warmup 3 --tmp-dir " + shq(tmp.path()) + " --out " + shq(out));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const json j = json::parse(slurp(out));
+  const json j = json::parse(read_file(out));
   ASSERT_EQ(j["cases"].size(), all_cases().size());
   for (const auto& c : j["cases"]) {
     EXPECT_EQ(c["status"], "ok") << c["name"];
@@ -315,7 +315,7 @@ TEST(Cli, InterruptKeepsWhatWasMeasuredMarkedInterrupted) {
   const auto status = wait_for(pid, std::chrono::seconds(60));
   ASSERT_TRUE(status) << "wpbench did not stop on SIGINT";
   EXPECT_EQ(WEXITSTATUS(*status), 130);
-  const json j = json::parse(slurp(out));
+  const json j = json::parse(read_file(out));
   EXPECT_EQ(j["status"], "interrupted");
   ASSERT_GE(j["cases"].size(), 1u);
   EXPECT_EQ(j["cases"][0]["status"], "interrupted");

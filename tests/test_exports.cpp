@@ -23,6 +23,7 @@
 #include "result.hpp"
 #include "stats.hpp"
 #include "temp_dir.hpp"
+#include "text.hpp"
 
 namespace fs = std::filesystem;
 
@@ -30,13 +31,6 @@ namespace wpbench {
 namespace {
 
 using json = nlohmann::json;
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 CaseResult make_case(const std::string& driver, const std::string& variant,
                      const std::string& transport, int round_trips,
@@ -245,12 +239,12 @@ TEST(Gbench, GoogleBenchmarkComparePyReadsIt) {
                           " --no-color -d '" + out + "' benchmarks '" + a + "' '" + b + "' >'" +
                           log + "' 2>&1";
   const int status = std::system(cmd.c_str());
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << slurp(log);
-  const std::string printed = slurp(log);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << read_file(log);
+  const std::string printed = read_file(log);
   EXPECT_NE(printed.find("libpq/prepared/unix"), std::string::npos) << printed;
   EXPECT_NE(printed.find("libpq/tx/tcp"), std::string::npos) << printed;
 
-  const json diff = json::parse(slurp(out));
+  const json diff = json::parse(read_file(out));
   std::vector<std::string> names;
   for (const auto& e : diff) {
     names.push_back(e["name"]);
@@ -388,15 +382,15 @@ TEST(Exports, EveryFileIsWrittenAndRewritten) {
   RunResult run = sample_run();
   run.cases.resize(1);
   write_exports(exports, run);
-  EXPECT_EQ(json::parse(slurp(dir.file("r.json")))["cases"].size(), 1u);
-  EXPECT_EQ(json::parse(slurp(dir.file("r.gbench.json")))["benchmarks"].size(), 1u);
-  EXPECT_EQ(parse_csv(slurp(dir.file("r.csv"))).size(), 2u);
+  EXPECT_EQ(json::parse(read_file(dir.file("r.json")))["cases"].size(), 1u);
+  EXPECT_EQ(json::parse(read_file(dir.file("r.gbench.json")))["benchmarks"].size(), 1u);
+  EXPECT_EQ(parse_csv(read_file(dir.file("r.csv"))).size(), 2u);
 
   run.cases = sample_run().cases;
   write_exports(exports, run);
-  EXPECT_EQ(json::parse(slurp(dir.file("r.json")))["cases"].size(), 3u);
-  EXPECT_EQ(json::parse(slurp(dir.file("r.gbench.json")))["benchmarks"].size(), 2u);
-  EXPECT_EQ(parse_csv(slurp(dir.file("r.csv"))).size(), 4u);
+  EXPECT_EQ(json::parse(read_file(dir.file("r.json")))["cases"].size(), 3u);
+  EXPECT_EQ(json::parse(read_file(dir.file("r.gbench.json")))["benchmarks"].size(), 2u);
+  EXPECT_EQ(parse_csv(read_file(dir.file("r.csv"))).size(), 4u);
 
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(dir.path())) names.push_back(e.path().filename());

@@ -53,13 +53,6 @@ std::string shq(const std::string& s) {
   return out + "'";
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 Cli run_cli(const std::string& args, const std::string& env) {
   TempPath tmp;
   const std::string out = tmp.path() + "/out", err = tmp.path() + "/err";
@@ -68,8 +61,8 @@ Cli run_cli(const std::string& args, const std::string& env) {
   const int status = std::system(cmd.c_str());
   Cli r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = slurp(out);
-  r.err = slurp(err);
+  r.out = read_file(out);
+  r.err = read_file(err);
   return r;
 }
 
@@ -147,10 +140,7 @@ TEST(PythonArm, MakesTheSameRowsAsTheCppGenerator) {
 
 TEST(PythonArm, StopFlagEndsACaseWithWhatWasMeasured) {
   TempPath tmp;
-  const auto cases = all_cases();  // one vector: begin() and end() of the same one
-  const Case c = *std::find_if(cases.begin(), cases.end(), [](const Case& c) {
-    return c.name() == "python-sqlite3/seed/file";
-  });
+  const Case c = find_case("python-sqlite3/seed/file");
   const Endpoint e{Transport::file, tmp.file("t.sqlite"), kTable, {}};
   ensure_table(Backend::sqlite, e);
   SteadyClock clock;

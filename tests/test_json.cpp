@@ -19,6 +19,7 @@
 #include "result.hpp"
 #include "stats.hpp"
 #include "temp_dir.hpp"
+#include "text.hpp"
 
 namespace fs = std::filesystem;
 
@@ -26,13 +27,6 @@ namespace wpbench {
 namespace {
 
 using json = nlohmann::ordered_json;
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
@@ -187,10 +181,10 @@ TEST(WriteFileAtomic, WritesAndLeavesNoTempFile) {
   const std::string path = dir.file("run.json");
   const std::string first = to_json(sample_run()).dump(1) + "\n";
   write_file_atomic(path, first);
-  EXPECT_EQ(slurp(path), first);
+  EXPECT_EQ(read_file(path), first);
   // Rewritten after every case: the second write replaces the first completely.
   write_file_atomic(path, "{}\n");
-  EXPECT_EQ(slurp(path), "{}\n");
+  EXPECT_EQ(read_file(path), "{}\n");
 
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(dir.path()))
@@ -237,7 +231,7 @@ class Validate : public ::testing::Test {
     const std::string cmd = "/usr/bin/python3 '" WPBENCH_SOURCE_DIR "/scripts/validate-result' '" +
                             path + "' >'" + log + "' 2>&1";
     const int status = std::system(cmd.c_str());
-    output_ = slurp(log);
+    output_ = read_file(log);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
   int validate(const json& doc) { return validate(doc.dump(1)); }

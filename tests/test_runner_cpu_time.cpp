@@ -14,13 +14,6 @@
 namespace wpbench {
 namespace {
 
-Case sqlite3_prepared_case() {
-  for (const auto& c : all_cases()) {
-    if (c.name() == "sqlite3/prepared/file") return c;
-  }
-  throw std::logic_error("no case sqlite3/prepared/file in the registry");
-}
-
 class RunnerCpuTime : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -43,7 +36,7 @@ class RunnerCpuTime : public ::testing::Test {
 };
 
 TEST_F(RunnerCpuTime, CoversTheMeasuredPhase) {
-  const CaseResult r = run_case(sqlite3_prepared_case(), endpoint_, cfg_, clock_, stop_);
+  const CaseResult r = run_case(find_case("sqlite3/prepared/file"), endpoint_, cfg_, clock_, stop_);
   ASSERT_TRUE(r.ok()) << (r.error ? *r.error : r.verification->message);
   EXPECT_GT(r.cpu_ns, 0);
   // One thread: it cannot use more CPU than the wall time of the phase, give or take the two
@@ -54,7 +47,7 @@ TEST_F(RunnerCpuTime, CoversTheMeasuredPhase) {
 TEST_F(RunnerCpuTime, ZeroWhenTheMeasuredPhaseNeverStarted) {
   Endpoint missing = endpoint_;
   missing.table = "wpbench_no_such_table";
-  const CaseResult r = run_case(sqlite3_prepared_case(), missing, cfg_, clock_, stop_);
+  const CaseResult r = run_case(find_case("sqlite3/prepared/file"), missing, cfg_, clock_, stop_);
   ASSERT_TRUE(r.error);
   EXPECT_EQ(r.cpu_ns, 0);
 }

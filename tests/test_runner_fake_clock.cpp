@@ -43,13 +43,6 @@ class FakeClock final : public Clock {
   std::function<void(int)> on_read_;
 };
 
-Case sqlite3_prepared_case() {
-  for (const auto& c : all_cases()) {
-    if (c.name() == "sqlite3/prepared/file") return c;
-  }
-  throw std::logic_error("no case sqlite3/prepared/file in the registry");
-}
-
 class RunnerFakeClock : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -68,7 +61,7 @@ class RunnerFakeClock : public ::testing::Test {
 };
 
 TEST_F(RunnerFakeClock, EverySampleIsOneStep) {
-  const CaseResult r = run_case(sqlite3_prepared_case(), endpoint_, cfg_, clock_, stop_);
+  const CaseResult r = run_case(find_case("sqlite3/prepared/file"), endpoint_, cfg_, clock_, stop_);
   ASSERT_FALSE(r.error) << *r.error;
   EXPECT_EQ(r.name, "sqlite3/prepared/file");
   EXPECT_EQ(r.driver, "sqlite3");
@@ -105,8 +98,8 @@ TEST_F(RunnerFakeClock, EverySampleIsOneStep) {
 
 TEST_F(RunnerFakeClock, SecondRunStartsFromEmptyTable) {
   // Each case resets the table, so verification accounts for exactly its own rows.
-  run_case(sqlite3_prepared_case(), endpoint_, cfg_, clock_, stop_);
-  const CaseResult r = run_case(sqlite3_prepared_case(), endpoint_, cfg_, clock_, stop_);
+  run_case(find_case("sqlite3/prepared/file"), endpoint_, cfg_, clock_, stop_);
+  const CaseResult r = run_case(find_case("sqlite3/prepared/file"), endpoint_, cfg_, clock_, stop_);
   ASSERT_TRUE(r.verification);
   EXPECT_TRUE(r.verification->ok) << r.verification->message;
   EXPECT_EQ(r.verification->rows_found, 55u);
@@ -114,7 +107,7 @@ TEST_F(RunnerFakeClock, SecondRunStartsFromEmptyTable) {
 
 TEST_F(RunnerFakeClock, StopAlreadySetTakesNoSamples) {
   stop_ = true;
-  const CaseResult r = run_case(sqlite3_prepared_case(), endpoint_, cfg_, clock_, stop_);
+  const CaseResult r = run_case(find_case("sqlite3/prepared/file"), endpoint_, cfg_, clock_, stop_);
   EXPECT_FALSE(r.error);
   EXPECT_TRUE(r.interrupted);
   EXPECT_TRUE(r.samples_ns.empty());
@@ -131,7 +124,7 @@ TEST_F(RunnerFakeClock, StopMidRunKeepsWhatWasMeasured) {
   clock_.on_read([this](int reads) {
     if (reads == 2 + 1 + 2 * 10) stop_ = true;
   });
-  const CaseResult r = run_case(sqlite3_prepared_case(), endpoint_, cfg_, clock_, stop_);
+  const CaseResult r = run_case(find_case("sqlite3/prepared/file"), endpoint_, cfg_, clock_, stop_);
   EXPECT_FALSE(r.error);
   EXPECT_TRUE(r.interrupted);
   EXPECT_EQ(r.samples_ns.size(), 10u);
@@ -147,7 +140,7 @@ TEST_F(RunnerFakeClock, DatabaseErrorLandsInResult) {
   Endpoint missing = endpoint_;
   missing.table = "wpbench_no_such_table";
   CaseResult r;
-  ASSERT_NO_THROW(r = run_case(sqlite3_prepared_case(), missing, cfg_, clock_, stop_));
+  ASSERT_NO_THROW(r = run_case(find_case("sqlite3/prepared/file"), missing, cfg_, clock_, stop_));
   ASSERT_TRUE(r.error);
   EXPECT_NE(r.error->find("no such table"), std::string::npos) << *r.error;
   EXPECT_FALSE(r.interrupted);  // an error is not an interruption

@@ -85,6 +85,13 @@ std::vector<Case> all_cases() {
   return cases;
 }
 
+Case find_case(const std::string& name) {
+  for (const auto& c : all_cases()) {
+    if (c.name() == name) return c;
+  }
+  throw std::invalid_argument("no case " + name + " in the registry");
+}
+
 void validate_table_name(const std::string& name) {
   static const std::regex ok("[a-z_][a-z0-9_]{0,62}");
   if (!std::regex_match(name, ok)) {

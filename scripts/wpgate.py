@@ -6,9 +6,12 @@ Usage: gate [options] BASELINE CURRENT
 
 BASELINE and CURRENT are result files or directories of them; each file counts as one run.
 Per case, a regression is a p50 (or p99) change beyond its threshold AND statistically
-significant at --alpha by a one-sided Mann-Whitney U test:
+significant at --alpha by a one-sided Mann-Whitney U test, Holm-corrected over every test the
+gate makes (two per case), so the chance that a build compared with itself fails stays below
+--alpha however many cases there are:
   - over runs (each run's p50 / p99) when there are enough runs a side for the test to reach
-    --alpha at all (5 a side for 0.01; 1 / C(n1 + n2, n1) must be below it);
+    --alpha / (number of tests) at all (1 / C(n1 + n2, n1) must be below it: 6 a side for 4
+    cases at 0.01, 8 a side for the full suite);
   - with one run a side, over consecutive time blocks of each run (batch means), which sees
     noise within a run but not from run to run: prefer the ratio rules then.
 Any other number of runs is refused (exit 2): it could never show a regression.
@@ -30,16 +33,48 @@ STATS = {"p50": 50, "p90": 90, "p99": 99, "p99.9": 99.9}
 SEVERITY = ["regression", "improvement", "not significant", "ok"]  # the worst check names a case
 
 
-def method(base, cur, alpha):
-    """'runs' or 'blocks'; raises InputError for run counts that can never reach alpha."""
+def method(base, cur, alpha, tests):
+    """'runs' or 'blocks'; raises InputError for run counts that can never reach alpha / tests,
+    the smallest p-value Holm's correction asks of the first of `tests` tests."""
     nb, nc = len(base.runs), len(cur.runs)
     if nb == 1 and nc == 1:
         return "blocks"
-    if st.smallest_u_p_value(nb, nc) < alpha:
+    level = alpha / tests
+    if st.smallest_u_p_value(nb, nc) < level:
         return "runs"
-    need = next(n for n in range(2, 50) if st.smallest_u_p_value(n, n) < alpha)
-    raise wr.InputError(f"{nb} vs {nc} runs: a Mann-Whitney U test cannot reach p < {alpha:g} "
-                        f"with so few; give {need} or more a side (or one a side)")
+    need = next(n for n in range(2, 200) if st.smallest_u_p_value(n, n) < level)
+    raise wr.InputError(f"{nb} vs {nc} runs: a Mann-Whitney U test cannot reach p < {alpha:g} / {tests} "
+                        f"(Holm over {tests} tests) with so few; give {need} or more a side (or one a side)")
+
+
+def holm(p_values):
+    """Holm-adjusted p-values, in the input's order: the family-wise error stays below alpha
+    when each adjusted p is compared with alpha."""
+    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
+    adjusted, running = [1.0] * len(p_values), 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(p_values) - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def judge(cases, alpha):
+    """Verdicts for every check once all p-values are known: Holm over the whole family."""
+    checks = [ch for c in cases for ch in c.get("checks", [])]
+    for ch, adj in zip(checks, holm([ch["raw_p"] for ch in checks])):
+        ch["p_value"] = adj
+        if ch["change_pct"] > ch["threshold_pct"] and adj < alpha:
+            ch["verdict"] = "regression"
+        elif ch["change_pct"] < -ch["threshold_pct"] and adj < alpha:
+            ch["verdict"] = "improvement"
+        elif abs(ch["change_pct"]) > ch["threshold_pct"]:
+            ch["verdict"] = "not significant"
+        else:
+            ch["verdict"] = "ok"
+    for c in cases:
+        if "checks" in c:
+            c["verdict"] = min((ch["verdict"] for ch in c["checks"]), key=SEVERITY.index)
+            c["fail"] = c["verdict"] == "regression"
 
 
 def values(case, p, how, blocks):
@@ -63,20 +98,12 @@ def compare_case(name, base, cur, how, args):
         vb, vc = st.percentile(base.samples, p), st.percentile(cur.samples, p)
         change = 100.0 * (vc / vb - 1)
         xb, xc = values(base, p, how, args.blocks), values(cur, p, how, args.blocks)
-        p_up, p_down = st.mann_whitney(xc, xb, "greater"), st.mann_whitney(xc, xb, "less")
-        if change > threshold and p_up < args.alpha:
-            verdict = "regression"
-        elif change < -threshold and p_down < args.alpha:
-            verdict = "improvement"
-        elif abs(change) > threshold:
-            verdict = "not significant"
-        else:
-            verdict = "ok"
+        # One-sided in the direction the change went; judge() corrects for the whole family.
+        raw_p = st.mann_whitney(xc, xb, "greater" if change >= 0 else "less")
         test = f"U over {'runs' if how == 'runs' else 'time blocks'} ({len(xb)} vs {len(xc)})"
         checks.append({"p": p, "base_ns": vb, "cur_ns": vc, "change_pct": change, "threshold_pct": threshold,
-                       "p_value": p_up if change >= 0 else p_down, "test": test, "verdict": verdict})
-    worst = min((c["verdict"] for c in checks), key=SEVERITY.index)
-    return {**row, "checks": checks, "verdict": worst, "fail": worst == "regression", "note": ""}
+                       "raw_p": raw_p, "test": test})
+    return {**row, "checks": checks, "note": ""}
 
 
 def check_ratio(rule, current):
@@ -134,6 +161,7 @@ def render_ratios(lines, ratios):
 
 
 def render(cases, ratios, base, cur, how, args):
+    tests = sum(len(c.get("checks", [])) for c in cases)
     failed = any(c["fail"] for c in cases) or any(r["fail"] for r in ratios)
     lines = [f"### wpbench gate: {'FAIL' if failed else 'pass'}", ""]
     if args.ratios_only:
@@ -141,13 +169,14 @@ def render(cases, ratios, base, cur, how, args):
         return render_ratios(lines, ratios), failed
     lines += [f"- baseline: {base.describe()}", f"- current: {cur.describe()}",
               f"- regression = change beyond {args.p50_threshold:g} % (p50) or {args.p99_threshold:g} % (p99) "
-              f"AND one-sided Mann-Whitney U p < {args.alpha:g}"]
+              f"AND one-sided Mann-Whitney U p < {args.alpha:g}, "
+              f"Holm-corrected over the {tests} tests below (p shown corrected)"]
     if wr.machine(base.runs[0]) != wr.machine(cur.runs[0]):
         lines.append("- **baseline and current ran on different machines: absolute times do not carry "
                      "across machines; trust the ratio rules below**")
     if how == "blocks":
         lines.append("- one run a side: significance comes from time blocks within each run, which do not "
-                     "see run-to-run noise; alternate five or more runs a side for a gate to trust")
+                     "see run-to-run noise; alternate enough runs a side for a gate to trust (see --help)")
     lines += ["", "| case | p50 base → current (ms) | change | p99 base → current (ms) | change | test | verdict |",
               "|---|---|--:|---|--:|---|---|"]
     for c in cases:
@@ -191,13 +220,15 @@ def main(argv):
         base = cur if args.ratios_only else wr.RunSet([args.runs[0]])
         if not set(base.cases) & set(cur.cases):
             raise wr.InputError("BASELINE and CURRENT have no case in common: not runs of the same suite")
-        how = "runs" if args.ratios_only else method(base, cur, args.alpha)
+        common = [n for n in base.cases if n in cur.cases]
+        how = "runs" if args.ratios_only else method(base, cur, args.alpha, max(1, 2 * len(common)))
         policy = {"ratios": []} if args.no_policy else load_policy(args.policy)
     except wr.InputError as e:
         print(f"gate: {e}", file=sys.stderr)
         return 2
     cases = [] if args.ratios_only else [compare_case(n, b, cur.cases.get(n), how, args)
                                          for n, b in base.cases.items()]
+    judge(cases, args.alpha)
     ratios = [check_ratio(r, cur) for r in policy["ratios"]]
     text, failed = render(cases, ratios, base, cur, how, args)
     print(text, end="")

@@ -3,6 +3,7 @@ when WPBENCH_BINARY is set (CTest sets it), on real runs of the wpbench binary."
 import json
 import os
 import pathlib
+import random
 import shutil
 import subprocess
 import tempfile
@@ -145,16 +146,19 @@ class Gate(Scratch):
         self.assertEqual(r.returncode, 0, r.stdout)
 
     def test_repetitions_use_the_u_test_over_repetitions(self):
+        # Six cases make twelve tests: Holm asks the first for p < 0.01 / 12, which seven runs a
+        # side can reach (1 / C(14, 7) = 0.0003) and six cannot (0.0011).
         base, cur = self.tmp / "base", self.tmp / "cur"
         base.mkdir(), cur.mkdir()
-        for i in range(5):
+        for i in range(7):
             fixtures.write(base / f"{i}.json", fixtures.make_run(seed=10 + i, n=800))
             fixtures.write(cur / f"{i}.json", fixtures.make_run(seed=20 + i, n=800, slow={"libpq/prepared/unix": 1.25}))
         r = self.gate(base, cur)
         self.assertEqual(r.returncode, 1, r.stdout)
         row = next(l for l in r.stdout.splitlines() if "`libpq/prepared/unix`" in l)
-        self.assertIn("U over runs (5 vs 5)", row)
+        self.assertIn("U over runs (7 vs 7)", row)
         self.assertIn("**regression**", row)
+        self.assertIn("Holm-corrected over the 12 tests", r.stdout)
 
     def test_missing_and_failed_cases_fail(self):
         r = self.gate(self.fixture("a.json"), self.fixture("b.json", seed=2, drop=("libpq/prepared/tcp",)))
@@ -218,7 +222,7 @@ class Gate(Scratch):
         for i in range(3):
             fixtures.write(base / f"{i}.json", fixtures.make_run(seed=10 + i, n=300))
             fixtures.write(cur / f"{i}.json", fixtures.make_run(seed=20 + i, n=300, slow={"libpq/prepared/unix": 2.0}))
-        self.assert_one_line_error(self.gate(base, cur), 2, "give 5 or more a side")
+        self.assert_one_line_error(self.gate(base, cur), 2, "give 7 or more a side")
 
     def test_a_tail_regression_is_not_hidden_by_a_steady_median(self):
         run = fixtures.make_run(seed=2)
@@ -320,18 +324,22 @@ class RealRuns(Scratch):
         return out
 
     def test_two_builds_alike_pass_the_gate_and_every_script_reads_real_results(self):
-        # Runs of one build, alternated A B A B ... so slow minutes hit both sides alike, five a
-        # side so the gate tests over repetitions, which is how the README says to gate.
+        # Runs of one build, alternated so slow minutes hit both sides alike, the order inside
+        # each pair drawn at random so nothing about going second favours one side; six a side
+        # so the gate tests over runs, Holm-corrected over its 8 tests (1 / C(12, 6) < 0.01 / 8),
+        # which is how the README says to gate. Holm keeps a same-build failure below 1 %.
         os.chmod(self.tmp, 0o755)  # the throwaway server's OS user must reach --tmp-dir
         base, cur = self.tmp / "base", self.tmp / "cur"
         base.mkdir(), cur.mkdir()
-        for i in range(5):
-            self.run_wpbench(base / f"{i}.json")
-            self.run_wpbench(cur / f"{i}.json")
+        for i in range(6):
+            pair = [base / f"{i}.json", cur / f"{i}.json"]
+            random.shuffle(pair)
+            for out in pair:
+                self.run_wpbench(out)
         r = run_script("gate", base, cur)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertIn("U over runs (5 vs 5)", r.stdout)
-        r = run_script("claims", "--format", "json", base)  # five runs pooled: 2000 samples a case
+        self.assertIn("U over runs (6 vs 6)", r.stdout)
+        r = run_script("claims", "--format", "json", base)  # six runs pooled: 2400 samples a case
         self.assertEqual(r.returncode, 0, r.stderr)
         # Which verdict depends on the machine; that every measured case got one, with its
         # numbers, does not.
@@ -346,7 +354,7 @@ class RealRuns(Scratch):
         self.assertFalse(list(self.tmp.glob("wpbench-pgbench-*")))  # its cluster is gone
         r = run_script("report", "--out", self.tmp / "rep", base)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("5 runs pooled", (self.tmp / "rep" / "report.md").read_text())
+        self.assertIn("6 runs pooled", (self.tmp / "rep" / "report.md").read_text())
 
 
 if __name__ == "__main__":

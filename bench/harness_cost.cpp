@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "clock.hpp"
+#include "histogram.hpp"
+#include "timeseries.hpp"
 
 namespace {
 
@@ -33,6 +35,67 @@ void BM_SampleOverhead(benchmark::State& state) {
   benchmark::DoNotOptimize(samples.data());
 }
 BENCHMARK(BM_SampleOverhead);
+
+// Latencies with a realistic spread (100 µs to ~25 ms, fixed pseudo-random order), so the
+// histogram's index computation and memory accesses see what they see in a run, not one value.
+std::vector<std::int64_t> spread_latencies() {
+  std::vector<std::int64_t> v(1 << 16);
+  std::uint64_t x = 88172645463325252ULL;  // xorshift64: cheap, fixed, no <random> state
+  for (auto& e : v) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    e = 100'000 + static_cast<std::int64_t>(x % 400'000) * static_cast<std::int64_t>(1 + x % 60);
+  }
+  return v;
+}
+
+// One LatencyHistogram::record, the cost a sample pays when the runner records into a histogram
+// instead of (or beside) the sample vector.
+void BM_HistogramRecord(benchmark::State& state) {
+  const auto latencies = spread_latencies();
+  wpbench::LatencyHistogram h;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    h.record(latencies[i]);
+    i = (i + 1) & (latencies.size() - 1);
+  }
+  benchmark::DoNotOptimize(h.count());
+}
+BENCHMARK(BM_HistogramRecord);
+
+// The per-sample overhead of BM_SampleOverhead with a histogram instead of the sample vector:
+// two clock reads through the Clock interface and one record.
+void BM_SampleOverheadHistogram(benchmark::State& state) {
+  wpbench::SteadyClock steady;
+  wpbench::Clock& clock = steady;
+  wpbench::LatencyHistogram h;
+  for (auto _ : state) {
+    const auto t0 = clock.now();
+    const auto t1 = clock.now();
+    h.record((t1 - t0).count());
+  }
+  benchmark::DoNotOptimize(h.count());
+}
+BENCHMARK(BM_SampleOverheadHistogram);
+
+// One TimeSeries::record with samples in time order (the runner's case): ~1 µs apart, so most
+// land in the current second and a few start a new one.
+void BM_TimeSeriesRecord(benchmark::State& state) {
+  const auto latencies = spread_latencies();
+  wpbench::TimeSeries ts;
+  std::int64_t since_start = 0;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    ts.record(since_start, latencies[i]);
+    since_start += 1000;
+    // Stay inside the reserved five minutes, as a run's measured phase does.
+    if (since_start >= 290'000'000'000) since_start = 0;
+    i = (i + 1) & (latencies.size() - 1);
+  }
+  benchmark::DoNotOptimize(ts.intervals().data());
+}
+BENCHMARK(BM_TimeSeriesRecord);
 
 }  // namespace
 

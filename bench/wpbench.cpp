@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "app.hpp"
+#include "schedule.hpp"
 #include "server.hpp"
 
 int main(int argc, char** argv) {
@@ -15,15 +16,49 @@ int main(int argc, char** argv) {
       "wpbench"};
   app.set_version_flag("--version", std::string("wpbench ") + wpbench::build::version + " (" +
                                         wpbench::build::git_commit + ")");
-  app.add_option("--samples", opt.run.samples, "measured inserts per case")
+  app.add_option("--samples", opt.run.samples, "measured inserts per case and repetition")
       ->capture_default_str()
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100000000}));
-  app.add_option("--warmup", opt.run.warmup, "inserts per case before measuring (discarded)")
+  app.add_option("--warmup", opt.run.warmup,
+                 "inserts per case and repetition before measuring (discarded)")
       ->capture_default_str()
       ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{100000000}));
   app.add_option("--seed", opt.run.seed, "seed of the decision generator")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--repetitions,-r", opt.repetitions,
+                 "rounds of every case, each round in a shuffled order, so drift hits every case "
+                 "alike; intervals come from the spread between rounds")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  std::uint64_t order_seed = 0;
+  auto* order_opt = app.add_option("--order-seed", order_seed,
+                                   "seed of the shuffled case order (default: drawn, and recorded "
+                                   "in the JSON so the order can be replayed)");
+  app.add_option("--rate", opt.run.rate_per_s,
+                 "open loop: start inserts on a schedule of this many per second and count "
+                 "latency from the intended start (default 0: closed loop)")
+      ->check(CLI::NonNegativeNumber);
+  std::string schedule = "fixed";
+  app.add_option("--schedule", schedule, "open-loop schedule: fixed or poisson")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"fixed", "poisson"}));
+  app.add_option("--sync-commit", opt.sync_commit,
+                 "PostgreSQL synchronous_commit for every session: server (as configured), on, "
+                 "or off (not durable: the JSON and table say what it risks)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"server", "on", "off"}));
+  app.add_option("--raw-samples", opt.run.raw_samples_max,
+                 "keep raw samples in the JSON up to this many per case and repetition; beyond "
+                 "it only the histogram (bounded memory, 0.1 % resolution)")
+      ->capture_default_str();
+  app.add_option("--floor-samples", opt.floor_samples,
+                 "samples of each floor (round trip, commit flush, disk sync) over the run; 0 "
+                 "skips them and the decomposition")
+      ->capture_default_str();
+  app.add_option("--connect-samples", opt.connect_samples,
+                 "connections timed per library, transport and authentication; 0 skips")
+      ->capture_default_str();
   app.add_option("--drivers", opt.drivers,
                  "drivers or driver/variant to run, comma-separated (default: all; see --list)")
       ->delimiter(',');
@@ -77,6 +112,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   opt.python_given = app.count("--python") > 0;
+  if (order_opt->count() > 0) opt.order_seed = order_seed;
+  opt.run.schedule = wpbench::parse_schedule(schedule);
   try {
     return wpbench::run_wpbench(opt);
   } catch (const wpbench::UsageError& e) {

@@ -4,12 +4,18 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <random>
+#include <thread>
 
+#include "connect_cost.hpp"
 #include "context.hpp"
 #include "dsn.hpp"
 #include "export/console_table.hpp"
@@ -17,13 +23,17 @@
 #include "export/export.hpp"
 #include "export/gbench_writer.hpp"
 #include "export/json_writer.hpp"
+#include "floors.hpp"
 #include "pg.hpp"
+#include "pooling.hpp"
 #include "python_arm.hpp"
 #include "result.hpp"
+#include "schedule.hpp"
 #include "schema.hpp"
 #include "server.hpp"
 #include "sqlite.hpp"
 #include "temp_dir.hpp"
+#include "text.hpp"
 
 namespace fs = std::filesystem;
 
@@ -129,6 +139,13 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
     info.mode = "existing";
     info.unix_auth = info.tcp_auth = "as configured by the server";
   }
+  if (opt.sync_commit != "server") {
+    // A session setting, so it works against any server and every driver (they all take the
+    // conninfo); the context below reads it back from such a session.
+    const std::string o = " options='-c synchronous_commit=" + opt.sync_commit + "'";
+    t.unix_conninfo += o;
+    t.tcp_conninfo += o;
+  }
   // Connect over every transport the run uses before measuring anything, so a wrong password
   // or a down server is one line now, not a failed case later.
   std::string first;
@@ -209,6 +226,219 @@ Endpoint endpoint_for(const Case& c, const Targets& t, const Options& opt) {
   }
   return Endpoint{c.transport, t.sqlite_path, opt.table, opt.sqlite};
 }
+CaseReport describe_case(const Case& c, const Options& opt, const Targets& t,
+                         const RunContext& ctx) {
+  CaseReport r;
+  r.name = c.name();
+  r.driver = c.path->driver;
+  r.variant = c.path->variant;
+  r.transport = transport_name(c.transport);
+  r.how = c.path->how;
+  r.round_trips = c.path->round_trips;
+  const bool pg = c.path->backend == Backend::postgres;
+  r.durable = pg ? postgres_durable(ctx.server) : sqlite_durable(ctx.sqlite);
+  r.durability = pg ? postgres_durability(ctx.server) : sqlite_durability(ctx.sqlite);
+  r.open_loop = opt.run.open_loop();
+  r.samples_requested = opt.run.samples;
+  r.repetitions_requested = opt.repetitions;
+  const auto missing = t.python.unavailable.find(c.path->id());
+  if (missing != t.python.unavailable.end()) r.not_measured = missing->second;
+  return r;
+}
+
+// A progress line on stderr, redrawn four times a second by its own thread so the measuring
+// thread only bumps a counter. Only on a terminal: nothing in a pipe or in CI.
+class Progress {
+ public:
+  Progress(bool enabled, std::size_t total_runs, std::uint64_t samples_per_run)
+      : enabled_(enabled), total_(total_runs), per_run_(samples_per_run) {
+    if (enabled_) thread_ = std::thread([this] { loop(); });
+  }
+  ~Progress() { finish(); }
+  std::atomic<std::uint64_t> samples{0};
+
+  void set(int rep, std::string what) {
+    std::lock_guard<std::mutex> lock(mu_);
+    rep_ = rep;
+    what_ = std::move(what);
+    samples.store(0, std::memory_order_relaxed);
+  }
+  void case_done() {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++done_;
+  }
+  void finish() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopped_) return;
+      stopped_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    if (enabled_) std::fprintf(stderr, "\r\033[K");
+  }
+
+ private:
+  void loop() {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!cv_.wait_for(lock, std::chrono::milliseconds(250), [this] { return stopped_; })) {
+      const double frac =
+          (static_cast<double>(done_) +
+           std::min(1.0, static_cast<double>(samples.load(std::memory_order_relaxed)) /
+                             static_cast<double>(std::max<std::uint64_t>(1, per_run_)))) /
+          static_cast<double>(std::max<std::size_t>(1, total_));
+      const double spent =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      char eta[32] = "?";
+      if (frac > 0.005) {
+        const long left = std::lround(spent * (1 - frac) / frac);
+        std::snprintf(eta, sizeof eta, "%ldm%02lds", left / 60, left % 60);
+      }
+      std::fprintf(stderr, "\r\033[K[repetition %d] [%zu/%zu] %s  %llu/%llu samples  ETA %s",
+                   rep_ + 1, std::min(done_ + 1, total_), total_, what_.c_str(),
+                   static_cast<unsigned long long>(samples.load(std::memory_order_relaxed)),
+                   static_cast<unsigned long long>(per_run_), eta);
+      std::fflush(stderr);
+    }
+  }
+
+  bool enabled_;
+  std::size_t total_;
+  std::uint64_t per_run_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int rep_ = 0;
+  std::string what_;
+  std::size_t done_ = 0;
+  bool stopped_ = false;
+  std::thread thread_;
+};
+
+// Raw floor samples, gathered a share per repetition.
+struct FloorSamples {
+  std::vector<std::int64_t> rt_unix, rt_tcp, pg_on, pg_off, disk, sqlite_on, sqlite_off;
+  std::string pg_transport, disk_dir, disk_method;
+  std::vector<std::string> errors;
+};
+
+void append(std::vector<std::int64_t>& to, const std::vector<std::int64_t>& from) {
+  to.insert(to.end(), from.begin(), from.end());
+}
+
+void measure_floors(const Options& opt, const std::vector<Case>& cases, const Targets& t,
+                    const RunConfig& cfg, int rep, FloorSamples& f, Clock& clock) {
+  const std::uint64_t n = (opt.floor_samples + opt.repetitions - 1) / opt.repetitions;
+  const std::uint64_t warmup = 20;
+  const auto note = [&](const std::string& what, const std::exception& e) {
+    const std::string line = what + ": " + one_line(e.what());
+    if (std::find(f.errors.begin(), f.errors.end(), line) == f.errors.end()) {
+      f.errors.push_back(line);
+    }
+  };
+  const std::uint64_t seed = cfg.seed + 1000003ULL * static_cast<std::uint64_t>(rep + 1);
+  if (any_backend(cases, Backend::postgres)) {
+    const bool unix_used = any_transport(cases, Transport::unix_socket);
+    try {
+      if (unix_used)
+        append(f.rt_unix, round_trip_floor(t.unix_conninfo, n, warmup, clock, stop_flag()));
+      if (any_transport(cases, Transport::tcp)) {
+        append(f.rt_tcp, round_trip_floor(t.tcp_conninfo, n, warmup, clock, stop_flag()));
+      }
+    } catch (const std::exception& e) {
+      note("round-trip floor", e);
+    }
+    // The flush floor on the transport most cases use; the difference on/off does not depend
+    // on the transport, the insert's own time does (it is the server-work estimate).
+    const Endpoint e{unix_used ? Transport::unix_socket : Transport::tcp,
+                     unix_used ? t.unix_conninfo : t.tcp_conninfo, opt.table, opt.sqlite};
+    f.pg_transport = transport_name(e.transport);
+    try {
+      const auto fl = commit_flush(e, n, warmup, seed, clock, stop_flag());
+      append(f.pg_on, fl.on_ns);
+      append(f.pg_off, fl.off_ns);
+      reset_table(Backend::postgres, e);
+    } catch (const std::exception& ex) {
+      note("commit flush", ex);
+    }
+  }
+  // The disk under the data: the throwaway cluster's temp dir, else the SQLite file's; a
+  // server reached by --dsn may sit on another machine's disk, so it is not probed.
+  f.disk_dir = t.server                ? t.server->dir()
+               : t.sqlite_path.empty() ? ""
+                                       : fs::path(t.sqlite_path).parent_path().string();
+  if (!f.disk_dir.empty()) {
+    try {
+      const auto d = disk_sync(f.disk_dir, n, warmup, clock, stop_flag());
+      append(f.disk, d.samples_ns);
+      f.disk_method = "write + " + d.sync_call + " of 8 kB";
+    } catch (const std::exception& e) {
+      note("disk sync", e);
+    }
+  }
+  if (any_backend(cases, Backend::sqlite)) {
+    try {
+      const auto fl = sqlite_flush(t.sqlite_path, opt.table, n, warmup, seed, clock, stop_flag());
+      append(f.sqlite_on, fl.on_ns);
+      append(f.sqlite_off, fl.off_ns);
+      reset_table(Backend::sqlite, Endpoint{Transport::file, t.sqlite_path, opt.table, opt.sqlite});
+    } catch (const std::exception& e) {
+      note("SQLite flush", e);
+    }
+  }
+}
+
+std::optional<std::int64_t> p50_of(const std::optional<LatencySummary>& s) {
+  return s ? std::optional<std::int64_t>(s->p50_ns) : std::nullopt;
+}
+
+FloorsResult summarize_floors(const FloorSamples& f) {
+  FloorsResult r;
+  r.rt_unix = summary_of(f.rt_unix);
+  r.rt_tcp = summary_of(f.rt_tcp);
+  r.pg_on = summary_of(f.pg_on);
+  r.pg_off = summary_of(f.pg_off);
+  r.disk_sync = summary_of(f.disk);
+  r.disk_sync_dir = f.disk_dir;
+  r.disk_sync_filesystem = f.disk_dir.empty() ? "" : filesystem_type(f.disk_dir);
+  r.disk_sync_method = f.disk_method;
+  r.sqlite_on = summary_of(f.sqlite_on);
+  r.sqlite_off = summary_of(f.sqlite_off);
+  r.errors = f.errors;
+  Floors& fl = r.floors;
+  fl.rt_unix_ns = p50_of(r.rt_unix);
+  fl.rt_tcp_ns = p50_of(r.rt_tcp);
+  if (r.pg_on && r.pg_off) {
+    fl.pg_flush_ns = r.pg_on->p50_ns - r.pg_off->p50_ns;
+    fl.pg_insert_off_ns = r.pg_off->p50_ns;
+    fl.pg_insert_off_transport = f.pg_transport;
+  }
+  fl.disk_sync_ns = p50_of(r.disk_sync);
+  if (r.sqlite_on && r.sqlite_off) {
+    fl.sqlite_flush_ns = r.sqlite_on->p50_ns - r.sqlite_off->p50_ns;
+    fl.sqlite_insert_off_ns = r.sqlite_off->p50_ns;
+  }
+  return r;
+}
+
+std::vector<ConnectCost> measure_connects(const Options& opt, const std::vector<Case>& cases,
+                                          const Targets& t, Clock& clock) {
+  std::vector<ConnectTarget> targets;
+  if (any_backend(cases, Backend::postgres)) {
+    if (t.server) {
+      targets = throwaway_connect_targets(*t.server);
+    } else {
+      for (const auto tr : {Transport::unix_socket, Transport::tcp}) {
+        if (!any_transport(cases, tr)) continue;
+        targets.push_back(
+            {tr, "as configured", tr == Transport::unix_socket ? t.unix_conninfo : t.tcp_conninfo});
+      }
+    }
+  }
+  std::optional<SqliteConnectTarget> sqlite;
+  if (any_backend(cases, Backend::sqlite)) sqlite = SqliteConnectTarget{t.sqlite_path, opt.sqlite};
+  return measure_connect_costs(targets, opt.connect_samples, clock, stop_flag(), sqlite);
+}
 }  // namespace
 
 std::vector<Case> select_cases(const Options& opt) {
@@ -261,11 +491,18 @@ int run_wpbench(const Options& opt) {
     return 0;
   }
 
+  if (opt.repetitions < 1) throw UsageError("--repetitions must be at least 1");
+  if (opt.sync_commit != "server" && opt.sync_commit != "on" && opt.sync_commit != "off") {
+    throw UsageError("--sync-commit must be server, on or off");
+  }
   RunResult run;
   RunConfig cfg = opt.run;
   run.context = collect_context();
   run.settings.run = opt.run;
   run.settings.table = opt.table;
+  run.settings.repetitions = opt.repetitions;
+  run.settings.order_seed = opt.order_seed ? *opt.order_seed : std::random_device{}();
+  run.settings.sync_commit = opt.sync_commit;
   for (const auto& c : cases) run.settings.cases_selected.push_back(c.name());
   const std::string out =
       opt.out.empty() ? "results/runs/" + run.context.run_id + ".json" : opt.out;
@@ -288,8 +525,8 @@ int run_wpbench(const Options& opt) {
   install_signal_handlers();
 
   // Status lines only on a terminal: in a pipe or CI, stderr carries errors alone, one line each.
-  const bool progress = !opt.quiet && isatty(STDERR_FILENO);
-  if (progress && any_backend(cases, Backend::postgres) && opt.dsn.empty()) {
+  const bool tty = !opt.quiet && isatty(STDERR_FILENO);
+  if (tty && any_backend(cases, Backend::postgres) && opt.dsn.empty()) {
     std::fprintf(stderr, "starting a throwaway PostgreSQL server...\n");
   }
   Targets targets;
@@ -302,38 +539,67 @@ int run_wpbench(const Options& opt) {
   if (any_backend(cases, Backend::sqlite)) setup_sqlite(opt, targets, run.context);
   add_warnings(run.context);
 
-  SteadyClock clock;
-  for (std::size_t i = 0; i < cases.size(); ++i) {
-    if (stop_flag()) break;
-    if (progress) {
-      std::fprintf(stderr, "\r\033[K[%zu/%zu] %s", i + 1, cases.size(), cases[i].name().c_str());
-    }
-    const auto missing = targets.python.unavailable.find(cases[i].path->id());
-    run.cases.push_back(
-        missing != targets.python.unavailable.end()
-            ? not_measured_case(cases[i], cfg, missing->second)
-            : run_case(cases[i], endpoint_for(cases[i], targets, opt), cfg, clock, stop_flag()));
-    run.cases.back().durable = cases[i].path->backend == Backend::postgres
-                                   ? postgres_durable(run.context.server)
-                                   : sqlite_durable(run.context.sqlite);
-    // Rewritten after every case: a crash or Ctrl-C keeps what was measured, marked partial.
-    write_exports(exports, run);
+  for (const auto& c : cases) run.cases.push_back(describe_case(c, opt, targets, run.context));
+  const auto order = interleaved_order(cases.size(), opt.repetitions, run.settings.order_seed);
+  for (const auto& round : order) {
+    run.settings.order.emplace_back();
+    for (const auto i : round) run.settings.order.back().push_back(cases[i].name());
   }
-  if (progress) std::fprintf(stderr, "\r\033[K");
+
+  SteadyClock clock;
+  Progress progress(tty, opt.repetitions * cases.size(), cfg.samples);
+  cfg.progress = &progress.samples;
+  FloorSamples floors;
+  for (int rep = 0; rep < opt.repetitions && !stop_flag(); ++rep) {
+    // Floors once a round, a share each, so drift hits them as it hits the cases.
+    if (opt.floor_samples > 0) {
+      progress.set(rep, "floors");
+      measure_floors(opt, cases, targets, cfg, rep, floors, clock);
+    }
+    for (std::size_t pos = 0; pos < order[rep].size() && !stop_flag(); ++pos) {
+      const std::size_t i = order[rep][pos];
+      CaseReport& report = run.cases[i];
+      progress.set(rep, cases[i].name());
+      if (!report.not_measured) {
+        CaseResult r =
+            run_case(cases[i], endpoint_for(cases[i], targets, opt), cfg, clock, stop_flag());
+        r.repetition = rep;
+        r.position = static_cast<int>(pos);
+        report.repetitions.push_back(std::move(r));
+        pool_case(report, run.settings.order_seed);
+      }
+      progress.case_done();
+      // Rewritten after every case: a crash or Ctrl-C keeps what was measured, marked partial.
+      write_exports(exports, run);
+    }
+  }
+  if (!stop_flag() && opt.connect_samples > 0) {
+    progress.set(opt.repetitions - 1, "connect cost");
+    run.connect = measure_connects(opt, cases, targets, clock);
+  }
+  progress.finish();
+  if (opt.floor_samples > 0) run.floors = summarize_floors(floors);
+  for (auto& c : run.cases) {
+    if (run.floors && c.pooled.samples > 0) {
+      c.decomposition = decompose(c.round_trips, c.transport, c.durable, c.pooled.latency.p50_ns,
+                                  run.floors->floors);
+    }
+  }
+  run.ratios = case_ratios(run.cases, run.settings.order_seed);
   run.status = stop_flag() ? RunStatus::interrupted : RunStatus::complete;
   write_exports(exports, run);
 
   std::cout << console_table(run) << "results: " << out << "\n";
   if (run.status == RunStatus::interrupted) {
-    std::cerr << "wpbench: interrupted; " << run.cases.size() << " of " << cases.size()
-              << " cases written to " << out << " (status: interrupted)\n";
+    std::cerr << "wpbench: interrupted; what was measured is in " << out
+              << " (status: interrupted)\n";
     return 130;
   }
   // A case this machine cannot run (a missing Python package) is reported, not failed.
   const auto failed = std::count_if(run.cases.begin(), run.cases.end(),
-                                    [](const CaseResult& c) { return !c.ok() && !c.not_measured; });
+                                    [](const CaseReport& c) { return !c.ok() && !c.not_measured; });
   if (std::all_of(run.cases.begin(), run.cases.end(),
-                  [](const CaseResult& c) { return c.not_measured.has_value(); })) {
+                  [](const CaseReport& c) { return c.not_measured.has_value(); })) {
     std::cerr << "wpbench: no selected case could be measured on this machine; see the warnings\n";
     return 1;
   }

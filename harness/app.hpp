@@ -2,6 +2,8 @@
 /// The wpbench program minus option parsing: choose cases, set up targets, run, report, export.
 
 #include <atomic>
+#include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -32,6 +34,11 @@ struct Options {
   SqliteSettings sqlite;
   bool python_given = false;  ///< --python was on the command line
   bool quiet = false;
+  int repetitions = 5;                      ///< rounds of every case, interleaved
+  std::optional<std::uint64_t> order_seed;  ///< shuffles each round; empty: drawn and recorded
+  std::string sync_commit = "server";       ///< server (as configured), on or off
+  std::uint64_t floor_samples = 1000;       ///< per floor probe over the run; 0: skip them
+  std::uint64_t connect_samples = 30;       ///< per library x transport x auth; 0: skip
 };
 
 /// The cases `opt` asks for, in registry order; throws UsageError for an unknown name.

@@ -119,6 +119,39 @@ bool sqlite_durable(const SqliteInfo& s) {
   return (s.synchronous == "FULL" || s.synchronous == "EXTRA") && s.filesystem != "tmpfs";
 }
 
+std::string postgres_durability(const ServerInfo& s) {
+  const auto get = [&](const char* k) {
+    const auto it = s.settings.find(k);
+    return it == s.settings.end() ? std::string() : it->second;
+  };
+  if (get("fsync") == "off") {
+    return "fsync=off: an OS crash or power loss can corrupt the whole cluster";
+  }
+  if (s.data_filesystem == "tmpfs") return "data on tmpfs: a reboot loses everything";
+  if (get("synchronous_commit") == "off") {
+    return "synchronous_commit=off: a crash can lose the commits acknowledged in the last "
+           "~3 x wal_writer_delay (600 ms by default); no corruption";
+  }
+  return "durable: a commit is acknowledged once its WAL is flushed to disk";
+}
+
+std::string sqlite_durability(const SqliteInfo& s) {
+  if (s.filesystem == "tmpfs") return "database on tmpfs: a reboot loses everything";
+  const bool wal = s.journal_mode == "wal" || s.journal_mode == "WAL";
+  if (s.synchronous == "OFF") {
+    return "synchronous=OFF: an OS crash or power loss can corrupt the database";
+  }
+  if (s.synchronous == "NORMAL") {
+    return wal ? "WAL + NORMAL: a power loss can roll back the last commits (the WAL is synced "
+                 "at checkpoints, not per commit); no corruption"
+               : "rollback journal + NORMAL: a power loss at the wrong moment can corrupt the "
+                 "database";
+  }
+  return wal ? "durable: WAL + " + s.synchronous + ", the WAL is synced at every commit"
+             : "durable: " + s.journal_mode + " journal + " + s.synchronous +
+                   ", several syncs per commit";
+}
+
 std::string filesystem_type(const std::string& path) {
   struct statfs s {};
   if (statfs(path.c_str(), &s) != 0) return "unknown";

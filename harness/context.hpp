@@ -58,6 +58,10 @@ bool postgres_durable(const ServerInfo& s);
 /// The same for SQLite: synchronous FULL or EXTRA (NORMAL may lose the last commits in WAL
 /// mode), not on tmpfs.
 bool sqlite_durable(const SqliteInfo& s);
+/// One line on what the server's (or the session's) settings risk, for the JSON and reports.
+std::string postgres_durability(const ServerInfo& s);
+/// One line on what SQLite's journal mode and synchronous level risk.
+std::string sqlite_durability(const SqliteInfo& s);
 
 /// A readable filesystem name for the path ("ext2/ext3/ext4", "tmpfs", "xfs", ...).
 std::string filesystem_type(const std::string& path);

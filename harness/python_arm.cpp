@@ -9,9 +9,11 @@
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "pg.hpp"
 #include "process.hpp"
 #include "text.hpp"
 
@@ -103,7 +105,7 @@ PythonCheck check_python(const RunConfig& cfg, const std::vector<Case>& cases,
 
 Measurement measure_python(const Case& c, const Endpoint& e, const RunConfig& cfg,
                            const std::atomic<bool>& stop) {
-  Measurement m;
+  Measurement m(cfg);
   if (stop.load()) return m;  // nothing started, nothing inserted
   const std::string dir = dir_of_arm(cfg);
   const std::string result = dir + "/result.json", log = dir + "/arm.log";
@@ -114,13 +116,33 @@ Measurement measure_python(const Case& c, const Endpoint& e, const RunConfig& cf
   so.own_session = true;  // a terminal's Ctrl-C reaches wpbench, which forwards it below
   so.die_with_parent = true;
   so.extra_env = {"WPBENCH_TARGET=" + e.target};  // not argv: it may hold a password
-  const pid_t pid = spawn(
-      arm_argv(cfg, {"run", "--case", c.path->id(), "--table", e.table, "--seed",
-                     std::to_string(cfg.seed), "--warmup", std::to_string(cfg.warmup), "--samples",
-                     std::to_string(cfg.samples), "--result", result, "--journal-mode",
-                     e.sqlite.journal_mode, "--synchronous", e.sqlite.synchronous,
-                     "--busy-timeout-ms", std::to_string(e.sqlite.busy_timeout_ms)}),
-      so);
+  const pid_t pid =
+      spawn(arm_argv(cfg, {"run",
+                           "--case",
+                           c.path->id(),
+                           "--table",
+                           e.table,
+                           "--seed",
+                           std::to_string(cfg.seed),
+                           "--warmup",
+                           std::to_string(cfg.warmup),
+                           "--samples",
+                           std::to_string(cfg.samples),
+                           "--result",
+                           result,
+                           "--journal-mode",
+                           e.sqlite.journal_mode,
+                           "--synchronous",
+                           e.sqlite.synchronous,
+                           "--busy-timeout-ms",
+                           std::to_string(e.sqlite.busy_timeout_ms),
+                           "--rate",
+                           format_double(cfg.rate_per_s),
+                           "--schedule",
+                           schedule_name(cfg.schedule),
+                           "--schedule-seed",
+                           std::to_string(cfg.seed ^ std::hash<std::string>{}(c.name()))}),
+            so);
   // Check on the child five times a second: often enough to forward a stop promptly, rarely
   // enough not to compete with the measured process for the CPU (a signal cuts the sleep short).
   bool forwarded = false;
@@ -137,7 +159,19 @@ Measurement measure_python(const Case& c, const Endpoint& e, const RunConfig& cf
   }
   try {
     const auto j = nlohmann::json::parse(read_file(result));
-    m.samples_ns = j.at("samples_ns").get<std::vector<std::int64_t>>();
+    // The arm hands back raw samples with their start offsets (and lags, open loop); they go
+    // through the same recorder as the C++ paths' samples.
+    const auto samples = j.at("samples_ns").get<std::vector<std::int64_t>>();
+    const auto starts = j.at("starts_ns").get<std::vector<std::int64_t>>();
+    const auto lags = j.at("lags_ns").get<std::vector<std::int64_t>>();
+    if (starts.size() != samples.size() || (cfg.open_loop() && lags.size() != samples.size())) {
+      throw std::runtime_error("inconsistent sample lists");
+    }
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+      m.rec.record(starts[i], samples[i]);
+      if (cfg.open_loop()) m.rec.record_lag(lags[i]);
+    }
+    if (cfg.progress) cfg.progress->fetch_add(samples.size(), std::memory_order_relaxed);
     m.connect_ns = j.at("connect_ns").get<std::int64_t>();
     m.elapsed_ns = j.at("elapsed_ns").get<std::int64_t>();
     m.cpu_ns = j.at("cpu_ns").get<std::int64_t>();

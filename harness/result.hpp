@@ -1,22 +1,88 @@
 #pragma once
-/// A whole run as the exporters see it: context, configuration and one result per case.
+/// A whole run as the exporters see it: context, configuration, one report per case (its
+/// repetitions and what is pooled from them), the floors and the connect costs.
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "connect_cost.hpp"
 #include "context.hpp"
+#include "decomposition.hpp"
+#include "repstats.hpp"
 #include "runner.hpp"
 
 namespace wpbench {
 
 /// Bumped whenever a field changes meaning or is removed (results/wpbench-result.schema.json).
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 struct RunSettings {
   RunConfig run;
   std::string table;
-  std::vector<std::string> cases_selected;  ///< names, in run order
+  std::vector<std::string> cases_selected;  ///< names, in registry order
+  int repetitions = 1;
+  std::uint64_t order_seed = 0;
+  std::vector<std::vector<std::string>> order;  ///< per repetition, the order cases ran in
+  std::string sync_commit = "server";           ///< server, on or off
+};
+
+/// What is computed from a case's repetitions together (harness/pooling.hpp).
+struct PooledResult {
+  std::uint64_t samples = 0;
+  LatencySummary latency;  ///< exact when every repetition kept raw samples, else histogram's
+  double throughput_per_s = 0;
+  std::optional<Interval> p50_ci, mean_ci;  ///< 95 %
+  std::string ci_method;                    ///< how the intervals were drawn
+  std::optional<double> cv_p50;             ///< across repetitions (two or more)
+  NoiseReport noise;
+};
+
+/// One case: every repetition of it, in repetition order, and what they give together.
+struct CaseReport {
+  std::string name, driver, variant, transport, how;
+  int round_trips = 0;
+  bool durable = true;     ///< the settings make an acknowledged commit survive power loss
+  std::string durability;  ///< one line on what the settings risk
+  bool open_loop = false;
+  std::uint64_t samples_requested = 0;  ///< per repetition
+  int repetitions_requested = 1;
+  std::optional<std::string> not_measured;  ///< why the case could not run here
+  std::vector<CaseResult> repetitions;
+  PooledResult pooled;
+  std::optional<Decomposition> decomposition;
+
+  /// Every repetition ran to the end without error and verified.
+  bool ok() const;
+  /// ok, not_measured, interrupted (a signal stopped it or its later repetitions) or failed.
+  const char* status_name() const;
+  /// The first repetition's error, or the not-measured reason.
+  std::optional<std::string> first_error() const;
+};
+
+/// A summary of raw latencies measured outside the cases (floors, connect costs).
+struct Probe {
+  LatencySummary latency;
+  std::optional<std::string> error;
+};
+
+/// Where-the-time-goes floors of one run (harness/floors.hpp), each null when not measured.
+struct FloorsResult {
+  std::optional<LatencySummary> rt_unix, rt_tcp;  ///< empty query through libpq
+  std::optional<LatencySummary> pg_on, pg_off;    ///< the insert, synchronous_commit on / off
+  std::optional<LatencySummary> disk_sync;
+  std::string disk_sync_dir, disk_sync_filesystem, disk_sync_method;
+  std::optional<LatencySummary> sqlite_on, sqlite_off;  ///< synchronous FULL / OFF
+  std::vector<std::string> errors;                      ///< probes that failed, one line each
+  Floors floors;                                        ///< the p50s decompose() takes
+};
+
+/// A case's p50 over another's (the fastest of its transport), with its uncertainty.
+struct RatioResult {
+  std::string numerator, denominator;
+  double ratio = 0;
+  std::optional<Interval> ci;
+  std::string method;
 };
 
 enum class RunStatus { complete, partial, interrupted };
@@ -25,7 +91,10 @@ const char* run_status_name(RunStatus s);
 struct RunResult {
   RunContext context;
   RunSettings settings;
-  std::vector<CaseResult> cases;
+  std::vector<CaseReport> cases;  ///< in registry order
+  std::optional<FloorsResult> floors;
+  std::vector<ConnectCost> connect;
+  std::vector<RatioResult> ratios;
   /// partial while cases remain to run (the file is rewritten after each case), interrupted
   /// when a signal ended the run early.
   RunStatus status = RunStatus::partial;

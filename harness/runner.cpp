@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <functional>
 
 #include "python_arm.hpp"
 #include "schema.hpp"
@@ -22,11 +23,8 @@ std::int64_t process_cpu_ns() {
 // The C++ driver paths, in this process: the clock around each Session::insert.
 Measurement measure_native(const Case& c, const Endpoint& e, const RunConfig& cfg, Clock& clock,
                            const std::atomic<bool>& stop) {
-  Measurement m;
+  Measurement m(cfg);
   DecisionGenerator gen(cfg.seed);
-  // Reserve up front so no reallocation lands between samples; beyond a million samples the
-  // vector grows as needed (the copy happens outside the timed region either way).
-  m.samples_ns.reserve(std::min<std::uint64_t>(cfg.samples, 1u << 20));
   const std::uint64_t total = cfg.warmup + cfg.samples;
   std::chrono::nanoseconds t_start{0}, t_end{0};
   std::optional<std::int64_t> cpu_start;
@@ -41,17 +39,31 @@ Measurement measure_native(const Case& c, const Endpoint& e, const RunConfig& cf
     for (; m.inserted < cfg.warmup && !stop.load(std::memory_order_relaxed); ++m.inserted) {
       session->insert(gen.next());
     }
+    // The schedule is seeded per case name, so every repetition replays the same arrivals.
+    std::optional<ArrivalSchedule> schedule;
+    if (cfg.open_loop()) {
+      schedule.emplace(cfg.rate_per_s, cfg.schedule, cfg.seed ^ std::hash<std::string>{}(c.name()));
+    }
     cpu_start = process_cpu_ns();
     t_start = clock.now();
     t_end = t_start;
     while (m.inserted < total && !stop.load(std::memory_order_relaxed)) {
       // The decision is made before the clock starts: generating it is not the driver's cost.
       const Decision d = gen.next();
+      std::chrono::nanoseconds intended{0};
+      if (schedule) {
+        intended = t_start + std::chrono::nanoseconds(schedule->next());
+        clock.sleep_until(intended);
+      }
       const auto t0 = clock.now();
       session->insert(d);
       t_end = clock.now();
       ++m.inserted;
-      m.samples_ns.push_back((t_end - t0).count());
+      // Open loop counts from the intended start: an insert queued behind a stall waited too.
+      const auto from = schedule ? intended : t0;
+      m.rec.record((t0 - t_start).count(), (t_end - from).count());
+      if (schedule) m.rec.record_lag(std::max<std::int64_t>(0, (t0 - intended).count()));
+      if (cfg.progress) cfg.progress->fetch_add(1, std::memory_order_relaxed);
     }
   } catch (const std::exception& ex) {
     m.error = one_line(ex.what());
@@ -80,7 +92,7 @@ CaseResult describe(const Case& c, const RunConfig& cfg) {
 CaseResult run_case(const Case& c, const Endpoint& e, const RunConfig& cfg, Clock& clock,
                     const std::atomic<bool>& stop) {
   CaseResult r = describe(c, cfg);
-  Measurement m;
+  Measurement m(cfg);
   try {
     reset_table(c.path->backend, e);
     m = c.path->arm == Arm::python ? measure_python(c, e, cfg, stop)
@@ -88,14 +100,20 @@ CaseResult run_case(const Case& c, const Endpoint& e, const RunConfig& cfg, Cloc
   } catch (const std::exception& ex) {
     m.error = one_line(ex.what());
   }
-  r.samples_ns = std::move(m.samples_ns);
+  r.samples = m.rec.count();
+  r.raw_kept = m.rec.raw_kept();
+  // Exact statistics from the raw samples while they are kept, else the histogram's (< 0.1 %).
+  r.latency = r.raw_kept ? summarize(m.rec.raw()) : summarize(m.rec.histogram());
+  r.samples_ns = m.rec.take_raw();
+  r.histogram = m.rec.histogram();
+  r.timeseries = m.rec.timeseries();
+  if (m.rec.lag()) r.schedule_lag = summarize(*m.rec.lag());
   r.connect_ns = m.connect_ns;
   r.elapsed_ns = m.elapsed_ns;
   r.cpu_ns = m.cpu_ns;
   r.error = m.error;
-  r.interrupted = !r.error && r.samples_ns.size() < cfg.samples;
-  r.latency = summarize(r.samples_ns);
-  r.throughput_per_s = throughput_per_s(r.samples_ns.size(), r.elapsed_ns);
+  r.interrupted = !r.error && r.samples < cfg.samples;
+  r.throughput_per_s = throughput_per_s(r.samples, r.elapsed_ns);
   // Verify even after an error: it tells whether the failed insert left a row behind.
   if (m.inserted_known) r.verification = verify_table(c.path->backend, e, cfg.seed, m.inserted);
   return r;

@@ -9,35 +9,59 @@
 
 #include "clock.hpp"
 #include "driver.hpp"
+#include "histogram.hpp"
+#include "recorder.hpp"
+#include "schedule.hpp"
 #include "stats.hpp"
+#include "timeseries.hpp"
 #include "verify.hpp"
 
 namespace wpbench {
 
-/// How much to measure; the same for every case of a run.
+/// How much to measure; the same for every case and repetition of a run.
 struct RunConfig {
-  std::uint64_t samples = 10000;
-  std::uint64_t warmup = 500;
+  std::uint64_t samples = 2000;  ///< per repetition
+  std::uint64_t warmup = 200;    ///< per repetition: every repetition opens a new session
   std::uint64_t seed = DecisionGenerator::default_seed;
+  std::uint64_t raw_samples_max = 100000;  ///< beyond it, a repetition keeps its histogram only
+  /// Open loop: inserts per second on a schedule (0: closed loop, each insert right after the
+  /// last one returns).
+  double rate_per_s = 0;
+  ScheduleKind schedule = ScheduleKind::fixed;
   std::string python = "/usr/bin/python3";  ///< interpreter of the Python arm (Debian's)
   std::string python_arm;  ///< the arm's script (written by write_python_arm()); empty: none
+  /// When set, incremented after every measured insert so a progress line can read it from
+  /// another thread (relaxed: it is a display, not a synchronisation).
+  std::atomic<std::uint64_t>* progress = nullptr;
+
+  bool open_loop() const { return rate_per_s > 0; }
 };
 
 /// What one way of measuring hands back: raw numbers, before statistics and verification.
 struct Measurement {
-  std::vector<std::int64_t> samples_ns;
+  explicit Measurement(const RunConfig& cfg) : rec(cfg.raw_samples_max, cfg.open_loop()) {}
+  Recorder rec;
   std::int64_t connect_ns = 0, elapsed_ns = 0, cpu_ns = 0;
   std::uint64_t inserted = 0;  ///< rows written, warm-up included
   bool inserted_known = true;  ///< false when a child died without saying how many it wrote
   std::optional<std::string> error;
 };
 
-/// Everything measured for one case. Samples stay in the result so nothing measured is lost
-/// even when the case ends early.
+/// Everything measured for one repetition of one case. Samples stay in the result so nothing
+/// measured is lost even when the case ends early.
 struct CaseResult {
   std::string name, driver, variant, transport, how;
   int round_trips = 0;
-  std::vector<std::int64_t> samples_ns;  ///< measured inserts, in order
+  int repetition = 0;                    ///< 0-based round of --repetitions
+  int position = 0;                      ///< 0-based place in that round's shuffled order
+  std::uint64_t samples = 0;             ///< measured inserts taken
+  std::vector<std::int64_t> samples_ns;  ///< measured inserts, in order, when raw_kept
+  bool raw_kept = true;  ///< false past RunConfig::raw_samples_max: the histogram holds them
+  LatencyHistogram histogram;
+  TimeSeries timeseries;
+  /// Open loop only: how late each insert started behind its schedule. latency then counts from
+  /// the intended start (as wrk2 and pgbench -R do), so a stall is not hidden.
+  std::optional<LatencySummary> schedule_lag;
   LatencySummary latency;
   std::int64_t connect_ns = 0;  ///< opening the session, measured apart from the inserts
   std::int64_t elapsed_ns = 0;  ///< wall time of the measured phase
@@ -60,8 +84,8 @@ struct CaseResult {
   }
 };
 
-/// Runs `c` against `e`. Never throws for database trouble: errors land in the result.
-/// `stop` is polled between samples so a signal ends the case with what was measured.
+/// Runs one repetition of `c` against `e`. Never throws for database trouble: errors land in
+/// the result. `stop` is polled between samples so a signal ends the case with what was measured.
 CaseResult run_case(const Case& c, const Endpoint& e, const RunConfig& cfg, Clock& clock,
                     const std::atomic<bool>& stop);
 

@@ -17,12 +17,16 @@
 
 #include "dsn.hpp"
 #include "pg.hpp"
+#include "text.hpp"
 
 namespace fs = std::filesystem;
 
 namespace wpbench {
 
 namespace {
+// The second role: login only, no password, so trust can be timed beside peer and scram.
+const char* const kTrustRole = "wpbench_trust";
+
 bool is_exec(const fs::path& p) { return access(p.c_str(), X_OK) == 0; }
 
 std::string random_password() {
@@ -144,8 +148,10 @@ ThrowawayServer::ThrowawayServer(const ServerOptions& opt) : dir_("wpbench-pg-",
       throw std::runtime_error("initdb failed (exit " + std::to_string(rc) +
                                "): " + tail_lines(dir_.file("initdb.log"), 3));
     }
+    add_trust_hba_lines();
     if (opt.stop && opt.stop->load()) throw Interrupted("interrupted while creating the server");
     start_postgres(bindir, opt);
+    create_trust_role();
   } catch (...) {
     stop();
     throw;
@@ -198,6 +204,29 @@ void ThrowawayServer::start_postgres(const std::string& bindir, const ServerOpti
                            tail_lines(dir_.file("postgres.log"), 3));
 }
 
+void ThrowawayServer::add_trust_hba_lines() {
+  // pg_hba.conf is first-match: these lines go above initdb's peer and scram lines and name only
+  // the trust role, so the main role still gets peer on the socket and scram on TCP.
+  const std::string path = dir_.file("data/pg_hba.conf");
+  const std::string rest = read_file(path);
+  if (rest.empty()) throw std::runtime_error("cannot read " + path);
+  const std::string role = kTrustRole;
+  std::ofstream out(path, std::ios::trunc);  // rewrites in place: owner and mode stay initdb's
+  out << "# wpbench: a role without a password, to time trust authentication\n"
+      << "local all " << role << " trust\n"
+      << "host all " << role << " 127.0.0.1/32 trust\n"
+      << rest;
+  if (!out.flush()) throw std::runtime_error("cannot write " + path);
+}
+
+void ThrowawayServer::create_trust_role() {
+  // Only what a connect needs: it logs in and leaves (CONNECT is also PUBLIC's by default; the
+  // grant says so here rather than relying on it).
+  auto c = pg_connect(unix_conninfo());
+  pg_exec(c.get(), std::string("CREATE ROLE ") + kTrustRole + " LOGIN");
+  pg_exec(c.get(), std::string("GRANT CONNECT ON DATABASE postgres TO ") + kTrustRole);
+}
+
 std::string ThrowawayServer::unix_conninfo() const {
   return build_conninfo({{"host", dir_.file("sock")},
                          {"port", std::to_string(port_)},
@@ -211,6 +240,21 @@ std::string ThrowawayServer::tcp_conninfo() const {
                          {"dbname", "postgres"},
                          {"user", role_},
                          {"password", password_},
+                         {"sslmode", "disable"}});
+}
+
+std::string ThrowawayServer::trust_unix_conninfo() const {
+  return build_conninfo({{"host", dir_.file("sock")},
+                         {"port", std::to_string(port_)},
+                         {"dbname", "postgres"},
+                         {"user", kTrustRole}});
+}
+
+std::string ThrowawayServer::trust_tcp_conninfo() const {
+  return build_conninfo({{"host", "127.0.0.1"},
+                         {"port", std::to_string(port_)},
+                         {"dbname", "postgres"},
+                         {"user", kTrustRole},
                          {"sslmode", "disable"}});
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 /// The throwaway PostgreSQL cluster wpbench starts when no --dsn is given: initdb into a temp
 /// dir, peer auth on the socket, scram-sha-256 on loopback TCP, removed when the object dies.
+/// A second, unprivileged role authenticates by trust on both, so connect cost can be timed for
+/// every method (harness/connect_cost.hpp).
 
 #include <sys/types.h>
 
@@ -41,6 +43,10 @@ class ThrowawayServer {
   std::string unix_conninfo() const;
   /// Over 127.0.0.1, scram-sha-256 with the generated password, no TLS.
   std::string tcp_conninfo() const;
+  /// Over the Unix socket as the login-only role wpbench_trust, trust authentication.
+  std::string trust_unix_conninfo() const;
+  /// Over 127.0.0.1 as wpbench_trust, trust authentication (no password), no TLS.
+  std::string trust_tcp_conninfo() const;
   std::string data_dir() const { return dir_.file("data"); }
   /// The temp dir holding data/, the socket and the log; also a home for SQLite files.
   std::string dir() const { return dir_.path(); }
@@ -53,6 +59,8 @@ class ThrowawayServer {
 
  private:
   void start_postgres(const std::string& bindir, const ServerOptions& opt);
+  void add_trust_hba_lines();
+  void create_trust_role();
   TempDir dir_;
   std::string role_, password_;
   OsUser server_user_;

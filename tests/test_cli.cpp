@@ -112,21 +112,28 @@ TEST(Cli, NonDurableSettingsAreLabelled) {
   TempPath tmp;
   const std::string out = tmp.file("r.json");
   const Cli r = run_cli(
-      "--drivers sqlite3/prepared --sqlite-sync OFF --samples 20 --warmup 2 "
+      "--drivers sqlite3/prepared --sqlite-sync OFF --samples 20 --warmup 2 -r 1 --floor-samples 0 "
+      "--connect-samples 0 "
       "--out " +
       shq(out));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("not durable"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("NOT DURABLE"), std::string::npos) << r.out;
   const json j = json::parse(read_file(out));
   EXPECT_FALSE(j["cases"][0]["durable"].get<bool>());
+  // What it risks, in the file and on the console.
+  const auto risk = j["cases"][0]["durability"].get<std::string>();
+  EXPECT_NE(risk.find("synchronous=OFF"), std::string::npos) << risk;
+  EXPECT_NE(r.out.find(risk), std::string::npos) << r.out;
   EXPECT_EQ(j["context"]["sqlite"]["synchronous"], "OFF");
 }
 
 TEST(Cli, ExportsGbenchAndCsvBesideTheJson) {
   TempPath tmp;
   const std::string a = tmp.file("r.json"), b = tmp.file("r.gbench.json"), c = tmp.file("r.csv");
-  const Cli r = run_cli("--drivers sqlite3/prepared --samples 20 --warmup 2 --out " + shq(a) +
-                        " --export-gbench " + shq(b) + " --export-csv " + shq(c));
+  const Cli r = run_cli(
+      "--drivers sqlite3/prepared --samples 20 --warmup 2 -r 1 --floor-samples 0 --connect-samples "
+      "0 --out " +
+      shq(a) + " --export-gbench " + shq(b) + " --export-csv " + shq(c));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_TRUE(fs::exists(a) && fs::exists(b) && fs::exists(c));
 
@@ -134,7 +141,8 @@ TEST(Cli, ExportsGbenchAndCsvBesideTheJson) {
   EXPECT_EQ(validate(a), 0);
   ASSERT_EQ(result["cases"].size(), 1u);
   const auto& rc = result["cases"][0];
-  EXPECT_GT(rc["cpu_ns"].get<std::int64_t>(), 0);
+  const auto& rep = rc["repetitions"][0];
+  EXPECT_GT(rep["cpu_ns"].get<std::int64_t>(), 0);
 
   const json gbench = json::parse(read_file(b));
   EXPECT_EQ(gbench["context"]["executable"], "wpbench");
@@ -147,7 +155,7 @@ TEST(Cli, ExportsGbenchAndCsvBesideTheJson) {
   EXPECT_FALSE(g.contains("error_occurred"));
   EXPECT_DOUBLE_EQ(g["real_time"].get<double>(), rc["latency_ns"]["mean"].get<double>() / 1000);
   EXPECT_DOUBLE_EQ(g["cpu_time"].get<double>(),
-                   static_cast<double>(rc["cpu_ns"].get<std::int64_t>()) / 20 / 1000);
+                   static_cast<double>(rep["cpu_ns"].get<std::int64_t>()) / 20 / 1000);
   EXPECT_DOUBLE_EQ(g["p99"].get<double>(),
                    static_cast<double>(rc["latency_ns"]["p99"].get<std::int64_t>()) / 1000);
 
@@ -156,8 +164,8 @@ TEST(Cli, ExportsGbenchAndCsvBesideTheJson) {
   for (std::string line; std::getline(csv, line);) rows.push_back(line);
   ASSERT_EQ(rows.size(), 2u) << read_file(c);
   EXPECT_EQ(rows[0].rfind("name,driver,variant,transport,round_trips,status,", 0), 0u) << rows[0];
-  EXPECT_EQ(std::count(rows[0].begin(), rows[0].end(), ','), 20);
-  EXPECT_EQ(std::count(rows[1].begin(), rows[1].end(), ','), 20);  // no field needs quotes here
+  EXPECT_EQ(std::count(rows[0].begin(), rows[0].end(), ','), 24);
+  EXPECT_EQ(std::count(rows[1].begin(), rows[1].end(), ','), 24);  // no field needs quotes here
   EXPECT_EQ(rows[1].rfind("sqlite3/prepared/file,sqlite3,prepared,file,0,ok,true,true,20,", 0), 0u)
       << rows[1];
   // No temp file left beside the three.
@@ -176,7 +184,7 @@ TEST(Cli, MissingPythonPackagesAreNotMeasuredAndTheRestRuns) {
   const std::string out = tmp.file("r.json");
   const Cli r = run_cli(
       "--drivers psycopg2/direct,python-sqlite3 --transports unix,file "
-      "--samples 20 --warmup 2 --python " +
+      "--samples 20 --warmup 2 -r 1 --floor-samples 0 --connect-samples 0 --python " +
       shq(python) + " --out " + shq(out));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("not measured"), std::string::npos) << r.out;
@@ -203,8 +211,11 @@ TEST(Cli, AnInheritedTargetVariableDoesNotRedirectThePythonArm) {
   TempPath tmp;
   const std::string decoy = tmp.file("decoy.sqlite");
   const std::string out = tmp.file("r.json");
-  const Cli r = run_cli("--drivers python-sqlite3 --samples 20 --warmup 2 --out " + shq(out),
-                        "WPBENCH_TARGET=" + shq(decoy));
+  const Cli r = run_cli(
+      "--drivers python-sqlite3 --samples 20 --warmup 2 -r 1 --floor-samples 0 --connect-samples 0 "
+      "--out " +
+          shq(out),
+      "WPBENCH_TARGET=" + shq(decoy));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_FALSE(fs::exists(decoy));
   EXPECT_EQ(json::parse(read_file(out))["cases"][0]["status"], "ok");
@@ -248,8 +259,8 @@ TEST(Cli, ExistingServerOverBothTransportsKeepsThePasswordOut) {
   const std::string out = tmp.path() + "/r.json";
   const Cli r =
       run_cli("--dsn " + shq(existing_dsn()) + " --socket-dir " + shq(server().dir() + "/sock") +
-              " --drivers libpq/prepared,libpqxx --samples 30 --warmup 3 --table "
-              "cli_existing --out " +
+              " --drivers libpq/prepared,libpqxx --samples 30 --warmup 3 -r 2 --floor-samples 60 "
+              "--connect-samples 2 --table cli_existing --out " +
               shq(out));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string text = read_file(out);
@@ -261,7 +272,15 @@ TEST(Cli, ExistingServerOverBothTransportsKeepsThePasswordOut) {
   EXPECT_EQ(j["context"]["server"]["mode"], "existing");
   EXPECT_EQ(j["config"]["table"], "cli_existing");
   ASSERT_EQ(j["cases"].size(), 6u);
-  for (const auto& c : j["cases"]) EXPECT_TRUE(c["verified"].get<bool>()) << c["name"];
+  for (const auto& c : j["cases"]) {
+    EXPECT_EQ(c["status"], "ok") << c["name"];
+    ASSERT_EQ(c["repetitions"].size(), 2u) << c["name"];
+    for (const auto& rep : c["repetitions"]) EXPECT_TRUE(rep["verified"].get<bool>()) << c["name"];
+  }
+  // An existing server's disk may be another machine's: no disk probe, but the others ran.
+  EXPECT_TRUE(j["floors"]["disk_sync"].is_null());
+  EXPECT_FALSE(j["floors"]["round_trip_ns"]["tcp"].is_null());
+  for (const auto& k : j["connect"]) EXPECT_EQ(k["auth"], "as configured");
   EXPECT_EQ(validate(out), 0);
 }
 
@@ -270,8 +289,10 @@ TEST(Cli, ThrowawayRunCoversEveryCaseAndValidates) {
   fs::permissions(tmp.path(), fs::perms::others_exec | fs::perms::group_exec,
                   fs::perm_options::add);
   const std::string out = tmp.path() + "/r.json";
-  const Cli r =
-      run_cli("--samples 30 --warmup 3 --tmp-dir " + shq(tmp.path()) + " --out " + shq(out));
+  const Cli r = run_cli(
+      "--samples 30 --warmup 3 -r 2 --floor-samples 100 --connect-samples 2 "
+      "--tmp-dir " +
+      shq(tmp.path()) + " --out " + shq(out));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json j = json::parse(read_file(out));
   ASSERT_EQ(j["cases"].size(), all_cases().size());
@@ -279,7 +300,27 @@ TEST(Cli, ThrowawayRunCoversEveryCaseAndValidates) {
     EXPECT_EQ(c["status"], "ok") << c["name"];
     EXPECT_TRUE(c["durable"].get<bool>()) << c["name"];
     EXPECT_NE(r.out.find(c["name"].get<std::string>()), std::string::npos);
+    // Two repetitions, with an interval drawn over them and the time split up.
+    ASSERT_EQ(c["repetitions"].size(), 2u) << c["name"];
+    EXPECT_EQ(c["interval"]["method"], "bootstrap over repetitions") << c["name"];
+    EXPECT_FALSE(c["decomposition"].is_null()) << c["name"];
   }
+  // Each round ran every case once, in the order the JSON records.
+  ASSERT_EQ(j["config"]["order"].size(), 2u);
+  for (const auto& round : j["config"]["order"]) {
+    auto names = round.get<std::vector<std::string>>();
+    std::sort(names.begin(), names.end());
+    auto all = j["config"]["cases"].get<std::vector<std::string>>();
+    std::sort(all.begin(), all.end());
+    EXPECT_EQ(names, all);
+  }
+  for (const char* k : {"unix", "tcp"}) EXPECT_FALSE(j["floors"]["round_trip_ns"][k].is_null());
+  EXPECT_FALSE(j["floors"]["disk_sync"].is_null());
+  EXPECT_FALSE(j["floors"]["commit_flush"].is_null());
+  EXPECT_FALSE(j["floors"]["sqlite_flush"].is_null());
+  EXPECT_EQ(j["connect"].size(), 13u);  // 3 libraries x 4 ways in, and SQLite
+  EXPECT_FALSE(j["ratios"].empty());
+  EXPECT_NE(r.out.find("where the time goes"), std::string::npos) << r.out;
   EXPECT_EQ(j["context"]["server"]["mode"], "throwaway");
   EXPECT_EQ(j["context"]["server"]["settings"]["synchronous_commit"], "on");
   EXPECT_EQ(validate(out), 0);
@@ -294,9 +335,11 @@ TEST(Cli, InterruptKeepsWhatWasMeasuredMarkedInterrupted) {
   const std::string out = tmp.path() + "/r.json";
   SpawnOptions so;
   so.log_path = tmp.path() + "/log";
-  const pid_t pid = spawn({WPBENCH_BINARY, "--samples", "100000000", "--warmup", "0", "--drivers",
-                           "sqlite3", "--tmp-dir", tmp.path(), "--out", out},
-                          so);
+  // No floors: their SQLite probe would grow the WAL before the first case does.
+  const pid_t pid =
+      spawn({WPBENCH_BINARY, "--samples", "100000000", "--warmup", "0", "--drivers", "sqlite3",
+             "--floor-samples", "0", "--tmp-dir", tmp.path(), "--out", out},
+            so);
   // Interrupt once the first case is writing (its WAL grows), however slow set-up was.
   const auto writing = [&] {
     std::error_code ec;
@@ -317,9 +360,14 @@ TEST(Cli, InterruptKeepsWhatWasMeasuredMarkedInterrupted) {
   EXPECT_EQ(WEXITSTATUS(*status), 130);
   const json j = json::parse(read_file(out));
   EXPECT_EQ(j["status"], "interrupted");
-  ASSERT_GE(j["cases"].size(), 1u);
-  EXPECT_EQ(j["cases"][0]["status"], "interrupted");
-  EXPECT_GT(j["cases"][0]["samples"].get<int>(), 0);
+  // Both cases are interrupted: the one that was writing keeps its samples, the other never ran.
+  ASSERT_EQ(j["cases"].size(), 2u);
+  int measured = 0;
+  for (const auto& c : j["cases"]) {
+    EXPECT_EQ(c["status"], "interrupted") << c["name"];
+    if (c["samples"].get<int>() > 0) ++measured;
+  }
+  EXPECT_EQ(measured, 1);
   EXPECT_EQ(validate(out), 0);
 }
 

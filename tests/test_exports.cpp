@@ -20,6 +20,7 @@
 #include "export/export.hpp"
 #include "export/gbench_writer.hpp"
 #include "export/json_writer.hpp"
+#include "report_fixture.hpp"
 #include "result.hpp"
 #include "stats.hpp"
 #include "temp_dir.hpp"
@@ -29,6 +30,9 @@ namespace fs = std::filesystem;
 
 namespace wpbench {
 namespace {
+
+using test::repool;
+using test::report_of;
 
 using json = nlohmann::json;
 
@@ -94,7 +98,7 @@ RunResult sample_run() {
   run.settings.run.samples = 3;
   run.settings.run.warmup = 1;
   run.settings.table = "wpbench_trade_decisions";
-  run.cases = {ok_case(), failed_case(), never_measured_case()};
+  run.cases = {report_of(ok_case()), report_of(failed_case()), report_of(never_measured_case())};
   run.status = RunStatus::complete;
   return run;
 }
@@ -180,11 +184,12 @@ TEST(Gbench, FailedCaseIsMarkedAsGoogleBenchmarkMarksErrors) {
 
 TEST(Gbench, InterruptedOrUnverifiedCasesAreErrorsToo) {
   RunResult run = sample_run();
-  run.cases = {ok_case(), ok_case()};
-  run.cases[0].interrupted = true;
-  run.cases[0].samples_requested = 10;
-  run.cases[1].verification->ok = false;
-  run.cases[1].verification->message = "row 2 differs";
+  CaseResult interrupted = ok_case(), unverified = ok_case();
+  interrupted.interrupted = true;
+  interrupted.samples_requested = 10;
+  unverified.verification->ok = false;
+  unverified.verification->message = "row 2 differs";
+  run.cases = {report_of(interrupted), report_of(unverified)};
   const json j = json::parse(serialize_gbench(run));
   ASSERT_EQ(j["benchmarks"].size(), 2u);
   EXPECT_EQ(j["benchmarks"][0]["error_occurred"], true);
@@ -195,8 +200,8 @@ TEST(Gbench, InterruptedOrUnverifiedCasesAreErrorsToo) {
 
 TEST(Gbench, StrictJsonWithoutNaN) {
   RunResult run = sample_run();
-  run.cases[1].latency.mean_ns = std::numeric_limits<double>::quiet_NaN();
-  run.cases[1].throughput_per_s = std::numeric_limits<double>::infinity();
+  run.cases[1].repetitions[0].latency.mean_ns = std::numeric_limits<double>::quiet_NaN();
+  run.cases[1].repetitions[0].throughput_per_s = std::numeric_limits<double>::infinity();
   run.context.cpu_mhz = std::numeric_limits<double>::quiet_NaN();
   const std::string text = serialize_gbench(run);
   ASSERT_TRUE(json::accept(text)) << text;  // nlohmann's parser is strict: no NaN, no Infinity
@@ -227,8 +232,11 @@ TEST(Gbench, GoogleBenchmarkComparePyReadsIt) {
   RunResult base = sample_run();
   RunResult slower = sample_run();
   for (auto& c : slower.cases) {
-    for (auto& s : c.samples_ns) s *= 2;
-    c.latency = summarize(c.samples_ns);
+    for (auto& r : c.repetitions) {
+      for (auto& s : r.samples_ns) s *= 2;
+      r.latency = summarize(r.samples_ns);
+    }
+    repool(c);
   }
   const std::string a = dir.file("base.gbench.json"), b = dir.file("slower.gbench.json");
   write_file_atomic(a, serialize_gbench(base));
@@ -302,9 +310,12 @@ std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
 }
 
 const std::vector<std::string> kCsvHeader = {
-    "name",    "driver",  "variant", "transport",        "round_trips", "status", "verified",
-    "durable", "samples", "min_ns",  "mean_ns",          "stddev_ns",   "p50_ns", "p90_ns",
-    "p99_ns",  "p999_ns", "max_ns",  "throughput_per_s", "connect_ns",  "cpu_ns", "error"};
+    "name",        "driver",       "variant",          "transport",  "round_trips",
+    "status",      "verified",     "durable",          "samples",    "min_ns",
+    "mean_ns",     "stddev_ns",    "p50_ns",           "p90_ns",     "p99_ns",
+    "p999_ns",     "max_ns",       "throughput_per_s", "connect_ns", "cpu_ns",
+    "repetitions", "p50_ci_lo_ns", "p50_ci_hi_ns",     "cv_p50",     "error"};
+constexpr std::size_t kErrorColumn = 24;
 
 TEST(Csv, HeaderAndOneRowPerCase) {
   const std::string text = serialize_csv(sample_run());
@@ -313,7 +324,13 @@ TEST(Csv, HeaderAndOneRowPerCase) {
   EXPECT_EQ(rows[0], kCsvHeader);
   for (const auto& r : rows) EXPECT_EQ(r.size(), kCsvHeader.size()) << text;
 
-  const auto& ok = rows[1];
+  auto ok = rows[1];
+  // One repetition of three samples: no interval (too few for a block bootstrap), no CV.
+  EXPECT_EQ(ok[20], "1");
+  EXPECT_EQ(ok[21], "");
+  EXPECT_EQ(ok[22], "");
+  EXPECT_EQ(ok[23], "");
+  ok.erase(ok.begin() + 20, ok.begin() + 24);
   EXPECT_EQ(ok, (std::vector<std::string>{"libpq/prepared/unix",
                                           "libpq",
                                           "prepared",
@@ -340,7 +357,7 @@ TEST(Csv, HeaderAndOneRowPerCase) {
   EXPECT_EQ(rows[2][6], "false");
   EXPECT_EQ(rows[3][0], "soci-postgresql/prepared/tcp");
   EXPECT_EQ(rows[3][8], "0");
-  EXPECT_EQ(rows[3][20], "connection refused");
+  EXPECT_EQ(rows[3][kErrorColumn], "connection refused");
 }
 
 TEST(Csv, ErrorWithCommaAndQuoteIsQuoted) {
@@ -349,7 +366,7 @@ TEST(Csv, ErrorWithCommaAndQuoteIsQuoted) {
   EXPECT_NE(text.find(",\"server said \"\"no\"\", then closed the connection\"\n"),
             std::string::npos)
       << text;
-  EXPECT_EQ(parse_csv(text)[2][20], "server said \"no\", then closed the connection");
+  EXPECT_EQ(parse_csv(text)[2][kErrorColumn], "server said \"no\", then closed the connection");
 }
 
 TEST(Csv, FieldQuoting) {
@@ -363,8 +380,8 @@ TEST(Csv, FieldQuoting) {
 
 TEST(Csv, NonFiniteStatisticIsAnEmptyField) {
   RunResult run = sample_run();
-  run.cases[0].latency.mean_ns = std::numeric_limits<double>::quiet_NaN();
-  run.cases[0].throughput_per_s = std::numeric_limits<double>::infinity();
+  run.cases[0].pooled.latency.mean_ns = std::numeric_limits<double>::quiet_NaN();
+  run.cases[0].pooled.throughput_per_s = std::numeric_limits<double>::infinity();
   const auto rows = parse_csv(serialize_csv(run));
   EXPECT_EQ(rows[1][10], "");
   EXPECT_EQ(rows[1][17], "");

@@ -16,6 +16,7 @@
 #include "dsn.hpp"
 #include "export/export.hpp"
 #include "export/json_writer.hpp"
+#include "report_fixture.hpp"
 #include "result.hpp"
 #include "stats.hpp"
 #include "temp_dir.hpp"
@@ -25,6 +26,8 @@ namespace fs = std::filesystem;
 
 namespace wpbench {
 namespace {
+
+using test::report_of;
 
 using json = nlohmann::ordered_json;
 
@@ -93,7 +96,7 @@ RunResult sample_run() {
   run.settings.run.warmup = 1;
   run.settings.table = "wpbench_trade_decisions";
   run.settings.cases_selected = {"sqlite3/prepared/file", "libpq/prepared/tcp"};
-  run.cases = {ok_case(), failed_case()};
+  run.cases = {report_of(ok_case()), report_of(failed_case())};
   run.status = RunStatus::complete;
   return run;
 }
@@ -108,7 +111,7 @@ TEST(Json, TopLevelFieldsInFixedOrder) {
   std::vector<std::string> keys;
   for (const auto& [k, v] : j.items()) keys.push_back(k);
   EXPECT_EQ(keys, (std::vector<std::string>{"schema_version", "tool", "run_id", "status", "context",
-                                            "config", "cases"}));
+                                            "config", "cases", "floors", "connect", "ratios"}));
   for (const char* k :
        {"timestamp_utc", "host", "build", "libraries", "server", "sqlite", "warnings"}) {
     EXPECT_TRUE(j.at("context").contains(k)) << k;
@@ -127,29 +130,47 @@ TEST(Json, CaseFields) {
   EXPECT_EQ(ok.at("name"), "sqlite3/prepared/file");
   EXPECT_EQ(ok.at("status"), "ok");
   EXPECT_EQ(ok.at("samples"), 3);
-  EXPECT_EQ(ok.at("warmup"), 1);  // from the run's config, not the case
-  EXPECT_EQ(ok.at("samples_ns"), json::array({1500, 1200, 900}));  // in order taken, unsorted
-  EXPECT_EQ(ok.at("latency_ns").at("min"), 900);
+  EXPECT_EQ(ok.at("warmup"), 1);                  // from the run's config, not the case
+  EXPECT_EQ(ok.at("latency_ns").at("min"), 900);  // pooled over the repetitions
   EXPECT_EQ(ok.at("latency_ns").at("p50"), 1200);
   EXPECT_EQ(ok.at("latency_ns").at("max"), 1500);
   EXPECT_DOUBLE_EQ(ok.at("latency_ns").at("mean").get<double>(), 1200.0);
   EXPECT_DOUBLE_EQ(ok.at("throughput_per_s").get<double>(), 750000.0);
-  EXPECT_EQ(ok.at("cpu_ns"), 3000);
-  EXPECT_EQ(ok.at("verified"), true);
-  EXPECT_EQ(ok.at("verification").at("checksum_expected"), "00000000000000ab");
-  EXPECT_EQ(ok.at("verification").at("rows_found"), 4);
+  EXPECT_EQ(ok.at("loop"), "closed");
   EXPECT_TRUE(ok.at("error").is_null());
+  ASSERT_EQ(ok.at("repetitions").size(), 1u);
+  const auto& rep = ok.at("repetitions").at(0);
+  EXPECT_EQ(rep.at("samples_ns"), json::array({1500, 1200, 900}));  // in order taken, unsorted
+  EXPECT_EQ(rep.at("histogram").at("count"), 3);
+  EXPECT_EQ(rep.at("cpu_ns"), 3000);
+  EXPECT_EQ(rep.at("verified"), true);
+  EXPECT_EQ(rep.at("verification").at("checksum_expected"), "00000000000000ab");
+  EXPECT_EQ(rep.at("verification").at("rows_found"), 4);
+  // One repetition of three samples: too few for a block bootstrap, so no interval is drawn.
+  EXPECT_TRUE(ok.at("interval").is_null());
+  EXPECT_TRUE(ok.at("cv_p50").is_null());
 
   const auto& bad = j.at("cases").at(1);
   EXPECT_EQ(bad.at("status"), "failed");
-  EXPECT_EQ(bad.at("verified"), false);
-  EXPECT_TRUE(bad.at("verification").is_null());
+  EXPECT_EQ(bad.at("repetitions").at(0).at("verified"), false);
+  EXPECT_TRUE(bad.at("repetitions").at(0).at("verification").is_null());
   EXPECT_EQ(bad.at("error"), "server closed the connection unexpectedly");
+}
+
+TEST(Json, RawSamplesPastTheCapAreNullAndTheHistogramRemains) {
+  RunResult run = sample_run();
+  auto& rep = run.cases[0].repetitions[0];
+  rep.raw_kept = false;
+  rep.samples_ns.clear();
+  const auto j = to_json(run);
+  const auto& r = j.at("cases").at(0).at("repetitions").at(0);
+  EXPECT_TRUE(r.at("samples_ns").is_null());
+  EXPECT_EQ(r.at("histogram").at("count"), 3);
 }
 
 TEST(Json, NonFiniteStatisticsAreNull) {
   const auto j = to_json(sample_run());
-  const auto& bad = j.at("cases").at(1);
+  const auto& bad = j.at("cases").at(1).at("repetitions").at(0);
   EXPECT_TRUE(bad.at("latency_ns").at("mean").is_null());
   EXPECT_TRUE(bad.at("latency_ns").at("stddev").is_null());
   EXPECT_TRUE(bad.at("throughput_per_s").is_null());
@@ -170,7 +191,7 @@ TEST(Json, PasswordNeverWritten) {
 TEST(Json, InterruptedCaseStatus) {
   RunResult run = sample_run();
   run.status = RunStatus::interrupted;
-  run.cases[0].interrupted = true;
+  run.cases[0].repetitions[0].interrupted = true;
   const auto j = to_json(run);
   EXPECT_EQ(j.at("status"), "interrupted");
   EXPECT_EQ(j.at("cases").at(0).at("status"), "interrupted");
@@ -259,7 +280,7 @@ TEST_F(Validate, AcceptsCaseWithoutSamples) {
   c.samples_ns.clear();
   c.latency = summarize(c.samples_ns);
   c.throughput_per_s = 0;
-  run.cases = {c};
+  run.cases = {report_of(c)};
   EXPECT_EQ(validate(to_json(run)), 0) << output_;
 }
 
@@ -283,7 +304,7 @@ TEST_F(Validate, RejectsBadCaseFields) {
   EXPECT_EQ(validate(j), 2) << output_;
 
   j = to_json(sample_run());
-  j["cases"][0]["samples_ns"][1] = 1.5;  // samples are whole nanoseconds
+  j["cases"][0]["repetitions"][0]["samples_ns"][1] = 1.5;  // samples are whole nanoseconds
   EXPECT_EQ(validate(j), 2) << output_;
 
   j = to_json(sample_run());
@@ -291,7 +312,7 @@ TEST_F(Validate, RejectsBadCaseFields) {
   EXPECT_EQ(validate(j), 2) << output_;
 
   j = to_json(sample_run());
-  j["cases"][0]["cpu_ns"] = -1;  // optional (files from before it stay valid), but never negative
+  j["cases"][0]["repetitions"][0]["cpu_ns"] = -1;  // never negative
   EXPECT_EQ(validate(j), 2) << output_;
 
   j = to_json(sample_run());
@@ -301,7 +322,7 @@ TEST_F(Validate, RejectsBadCaseFields) {
 
 TEST_F(Validate, RejectsNonStrictJson) {
   std::string text = to_json(sample_run()).dump(1);
-  const auto pos = text.find("\"throughput_per_s\": ");
+  const auto pos = text.find("\"throughput_per_s\": ");  // the first case's
   ASSERT_NE(pos, std::string::npos);
   const auto start = pos + std::string("\"throughput_per_s\": ").size();
   text.replace(start, text.find(',', start) - start, "NaN");

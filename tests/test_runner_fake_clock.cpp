@@ -33,6 +33,12 @@ class FakeClock final : public Clock {
     if (on_read_) on_read_(reads_);
     return t_;
   }
+  /// Open loop waits here: time jumps to `t`, no read is counted.
+  void sleep_until(std::chrono::nanoseconds t) override {
+    if (t > t_) t_ = t;
+  }
+  /// A stall: time moves on by `d` without a read.
+  void advance(std::chrono::nanoseconds d) { t_ += d; }
   int reads() const { return reads_; }
   /// Called after every read with the number of reads so far.
   void on_read(std::function<void(int)> f) { on_read_ = std::move(f); }
@@ -148,6 +154,58 @@ TEST_F(RunnerFakeClock, DatabaseErrorLandsInResult) {
   ASSERT_TRUE(r.verification);
   EXPECT_FALSE(r.verification->ok);
   EXPECT_FALSE(r.ok());
+}
+
+TEST_F(RunnerFakeClock, RawSamplesPastTheCapAreDroppedAndTheHistogramKeepsThem) {
+  cfg_.raw_samples_max = 20;
+  const CaseResult r = run_case(find_case("sqlite3/prepared/file"), endpoint_, cfg_, clock_, stop_);
+  EXPECT_TRUE(r.ok());
+  EXPECT_FALSE(r.raw_kept);
+  EXPECT_TRUE(r.samples_ns.empty());  // all dropped: a prefix would bias every statistic
+  EXPECT_EQ(r.samples, 50u);
+  EXPECT_EQ(r.histogram.count(), 50u);
+  EXPECT_EQ(r.latency.count, 50u);
+  EXPECT_EQ(r.latency.p50_ns, kStep.count());  // from the histogram: exact below 2048 ns
+}
+
+// Open loop at 1000 inserts/s (one every 1 ms) with one 10 ms stall: the inserts scheduled during
+// the stall waited behind it, and count from their intended start, as wrk2 and pgbench -R do.
+// Closed loop would show one slow sample and hide the queue (coordinated omission).
+TEST_F(RunnerFakeClock, OpenLoopCountsFromTheIntendedStartSoAStallIsNotHidden) {
+  cfg_.rate_per_s = 1000;
+  const int stall_at = 2 + 1 + 2 * 10 + 2;  // the 11th measured insert's second read
+  clock_.on_read([this](int reads) {
+    if (reads == stall_at) clock_.advance(std::chrono::milliseconds(10));
+  });
+  const CaseResult r = run_case(find_case("sqlite3/prepared/file"), endpoint_, cfg_, clock_, stop_);
+  ASSERT_TRUE(r.ok()) << r.error.value_or("");
+  ASSERT_EQ(r.samples_ns.size(), 50u);
+  // On schedule: the read that starts the insert (one step of lag) and one of service time.
+  EXPECT_EQ(r.samples_ns[0], 2 * kStep.count());
+  // The stalled insert took 10 ms; the nine scheduled in that time queued behind it.
+  EXPECT_GE(r.samples_ns[10], 10'000'000);
+  int slow = 0;
+  for (const auto s : r.samples_ns) slow += s > 1'000'000 ? 1 : 0;
+  EXPECT_EQ(slow, 10);
+  EXPECT_GT(r.samples_ns[11], 9'000'000);  // started 9 ms late
+  EXPECT_LT(r.samples_ns[20], 1'000'000);  // caught up
+  ASSERT_TRUE(r.schedule_lag);
+  EXPECT_GT(r.schedule_lag->max_ns, 9'000'000);
+  EXPECT_EQ(r.schedule_lag->p50_ns, kStep.count());
+  // 50 inserts at 1 ms spacing: the phase lasts about 49 ms, not 50 steps.
+  EXPECT_GT(r.elapsed_ns, 49'000'000);
+}
+
+TEST_F(RunnerFakeClock, ClosedLoopHidesTheSameStallInOneSample) {
+  const int stall_at = 2 + 1 + 2 * 10 + 2;
+  clock_.on_read([this](int reads) {
+    if (reads == stall_at) clock_.advance(std::chrono::milliseconds(10));
+  });
+  const CaseResult r = run_case(find_case("sqlite3/prepared/file"), endpoint_, cfg_, clock_, stop_);
+  int slow = 0;
+  for (const auto s : r.samples_ns) slow += s > 1'000'000 ? 1 : 0;
+  EXPECT_EQ(slow, 1);
+  EXPECT_FALSE(r.schedule_lag);
 }
 
 }  // namespace

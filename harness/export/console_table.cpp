@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 
 namespace wpbench {
 
@@ -32,42 +33,121 @@ std::string context_line(const RunContext& ctx) {
   return s;
 }
 
+namespace {
+std::string ms3(std::int64_t ns) { return fmt::format("{:.3f}", ms(ns)); }
+
+std::string interval_text(const PooledResult& p) {
+  if (!p.p50_ci) return "";
+  return fmt::format("[{:.3f}, {:.3f}]", p.p50_ci->lo / 1e6, p.p50_ci->hi / 1e6);
+}
+
+// "rt 0.090 + flush 0.085 + server 0.040 + driver 0.012"
+std::string decomposition_text(const std::optional<Decomposition>& d, int round_trips) {
+  if (!d) return "";
+  std::string s;
+  if (round_trips > 0) s += fmt::format("{}xrt {:.3f} + ", round_trips, ms(d->round_trips_ns));
+  s += fmt::format("flush {:.3f} + {} {:.3f} + driver {:.3f}", ms(d->flush_ns),
+                   round_trips > 0 ? "server" : "engine", ms(d->server_ns), ms(d->driver_ns));
+  return s;
+}
+
+std::string summary_cell(const std::optional<LatencySummary>& s) {
+  return s ? fmt::format("{:.3f} ms (p99 {:.3f})", ms(s->p50_ns), ms(s->p99_ns)) : "-";
+}
+}  // namespace
+
 std::string console_table(const RunResult& run) {
   std::size_t w = 4;
   for (const auto& c : run.cases) w = std::max(w, c.name.size());
+  std::map<std::string, const RatioResult*> ratio;
+  for (const auto& r : run.ratios) ratio[r.numerator] = &r;
   std::string out = context_line(run.context) + "\n\n";
-  out += fmt::format("{:<{}}  {:>2}  {:>8}  {:>8}  {:>8}  {:>8}  {}\n", "case", w, "rt", "p50 ms",
-                     "p99 ms", "max ms", "ops/s", "verified");
-  out += std::string(w + 53, '-') + "\n";
+  const auto row = [&](const std::string& name, const std::string& rt, const std::string& p50,
+                       const std::string& ci, const std::string& cv, const std::string& p99,
+                       const std::string& ops, const std::string& x, const std::string& status) {
+    return fmt::format("{:<{}}  {:>2}  {:>7}  {:<17}  {:>5}  {:>7}  {:>6}  {:<15}  {}\n", name, w,
+                       rt, p50, ci, cv, p99, ops, x, status);
+  };
+  out +=
+      row("case", "rt", "p50 ms", "95 % CI of p50", "CV", "p99 ms", "ops/s", "x fastest", "status");
+  out += std::string(w + 86, '-') + "\n";
   for (const auto& c : run.cases) {
-    std::string verified = c.not_measured  ? "not measured"
-                           : c.ok()        ? "yes"
-                           : c.interrupted ? "partial"
-                                           : "FAILED";
-    if (!c.durable) verified += ", not durable";
-    if (c.samples_ns.empty()) {
-      out += fmt::format("{:<{}}  {:>2}  {:>8}  {:>8}  {:>8}  {:>8}  {}\n", c.name, w,
-                         c.round_trips, "-", "-", "-", "-", verified);
-    } else {
-      out += fmt::format("{:<{}}  {:>2}  {:>8.3f}  {:>8.3f}  {:>8.3f}  {:>8.0f}  {}\n", c.name, w,
-                         c.round_trips, ms(c.latency.p50_ns), ms(c.latency.p99_ns),
-                         ms(c.latency.max_ns), c.throughput_per_s, verified);
+    std::string status = c.status_name();
+    if (status == "ok") status = "ok, verified";
+    if (!c.durable) status += ", NOT DURABLE";
+    const auto& p = c.pooled;
+    if (p.samples == 0) {
+      out += row(c.name, std::to_string(c.round_trips), "-", "", "", "-", "-", "", status);
+      continue;
+    }
+    std::string x;
+    if (const auto it = ratio.find(c.name); it != ratio.end()) {
+      x = it->second->ci ? format_ratio(it->second->ratio, *it->second->ci)
+                         : fmt::format("{:.2f} x", it->second->ratio);
+    } else if (c.ok()) {
+      x = "1 (fastest)";
+    }
+    out += row(c.name, std::to_string(c.round_trips), ms3(p.latency.p50_ns), interval_text(p),
+               p.cv_p50 ? fmt::format("{:.1f}%", *p.cv_p50 * 100) : "", ms3(p.latency.p99_ns),
+               fmt::format("{:.0f}", p.throughput_per_s), x, status);
+  }
+  if (run.floors) {
+    const auto& f = *run.floors;
+    out += "\nfloors (p50): round trip unix " + summary_cell(f.rt_unix) + ", tcp " +
+           summary_cell(f.rt_tcp) + "; PostgreSQL insert synchronous_commit on " +
+           summary_cell(f.pg_on) + " vs off " + summary_cell(f.pg_off) + "; disk " +
+           (f.disk_sync_method.empty() ? "sync" : f.disk_sync_method) + " " +
+           summary_cell(f.disk_sync);
+    if (f.sqlite_on) {
+      out += "; SQLite insert FULL " + summary_cell(f.sqlite_on) + " vs OFF " +
+             summary_cell(f.sqlite_off);
+    }
+    out += "\n";
+    for (const auto& e : f.errors) out += "floor not measured: " + e + "\n";
+    out += "\nwhere the time goes (ms at p50; medians do not add exactly):\n";
+    for (const auto& c : run.cases) {
+      if (c.decomposition) {
+        out += fmt::format("  {:<{}}  {:>7}  = {}\n", c.name, w, ms3(c.decomposition->total_ns),
+                           decomposition_text(c.decomposition, c.round_trips));
+      }
     }
   }
-  for (const auto& c : run.cases) {
-    if (c.error) {
-      out += fmt::format("{}: error: {}\n", c.name, *c.error);
-    } else if (c.verification && !c.verification->ok) {
-      out += fmt::format("{}: verification failed: {}\n", c.name, c.verification->message);
+  if (!run.connect.empty()) {
+    out += "\nconnect cost (p50 open / close, ms):";
+    for (const auto& k : run.connect) {
+      out += fmt::format("\n  {:<16} {:<5} {:<14} ", k.driver, k.transport, k.auth);
+      if (k.connect_ns.empty()) {
+        out += "-";
+      } else {
+        out += fmt::format("{:.3f} / {:.3f}", ms(summarize(k.connect_ns).p50_ns),
+                           ms(summarize(k.close_ns).p50_ns));
+      }
+      if (k.error) out += "  error: " + *k.error;
     }
+    out += "\n";
   }
-  const auto& first = run.cases.empty() ? nullptr : &run.cases.front();
-  if (first != nullptr) {
-    out += fmt::format(
-        "\n{} samples per case after {} warm-up; rt = round trips per durable insert; SQLite "
-        "rows have none.\n",
-        first->samples_requested, run.settings.run.warmup);
+  for (const auto& c : run.cases) {
+    for (const auto& r : c.repetitions) {
+      if (r.error) {
+        out += fmt::format("{} (repetition {}): error: {}\n", c.name, r.repetition + 1, *r.error);
+      } else if (r.verification && !r.verification->ok) {
+        out += fmt::format("{} (repetition {}): verification failed: {}\n", c.name,
+                           r.repetition + 1, r.verification->message);
+      }
+    }
+    if (c.not_measured) out += fmt::format("{}: not measured: {}\n", c.name, *c.not_measured);
+    for (const auto& n : c.pooled.noise.warnings) out += fmt::format("{}: {}\n", c.name, n);
+    if (!c.durable) out += fmt::format("{}: {}\n", c.name, c.durability);
   }
+  const auto& s = run.settings;
+  out += fmt::format(
+      "\n{} repetitions x {} samples per case after {} warm-up each, interleaved (order seed "
+      "{}); {}; rt = round trips per durable insert (SQLite: none); CI: {}.\n",
+      s.repetitions, s.run.samples, s.run.warmup, s.order_seed,
+      s.run.open_loop() ? fmt::format("open loop at {:g}/s ({}), latency from the intended start",
+                                      s.run.rate_per_s, schedule_name(s.run.schedule))
+                        : std::string("closed loop"),
+      s.repetitions >= 2 ? "bootstrap over repetitions" : "block bootstrap over samples");
   for (const auto& w2 : run.context.warnings) out += "warning: " + w2 + "\n";
   return out;
 }

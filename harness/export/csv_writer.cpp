@@ -31,21 +31,29 @@ std::string csv_field(const std::string& s) {
 
 std::string serialize_csv(const RunResult& run) {
   std::string out;
-  row(out,
-      {"name",    "driver",  "variant", "transport",        "round_trips", "status", "verified",
-       "durable", "samples", "min_ns",  "mean_ns",          "stddev_ns",   "p50_ns", "p90_ns",
-       "p99_ns",  "p999_ns", "max_ns",  "throughput_per_s", "connect_ns",  "cpu_ns", "error"});
+  row(out, {"name",        "driver",       "variant",          "transport",  "round_trips",
+            "status",      "verified",     "durable",          "samples",    "min_ns",
+            "mean_ns",     "stddev_ns",    "p50_ns",           "p90_ns",     "p99_ns",
+            "p999_ns",     "max_ns",       "throughput_per_s", "connect_ns", "cpu_ns",
+            "repetitions", "p50_ci_lo_ns", "p50_ci_hi_ns",     "cv_p50",     "error"});
   for (const auto& c : run.cases) {
-    const auto& l = c.latency;
+    const auto& p = c.pooled;
+    const auto& l = p.latency;
+    std::int64_t connect = 0, cpu = 0;
+    for (const auto& r : c.repetitions) {
+      connect += r.connect_ns;
+      cpu += r.cpu_ns;
+    }
+    const auto reps = static_cast<std::int64_t>(c.repetitions.size());
     row(out, {c.name,
               c.driver,
               c.variant,
               c.transport,
               std::to_string(c.round_trips),
               c.status_name(),
-              c.verification && c.verification->ok ? "true" : "false",
+              c.ok() ? "true" : "false",  // every repetition verified
               c.durable ? "true" : "false",
-              std::to_string(c.samples_ns.size()),
+              std::to_string(p.samples),
               std::to_string(l.min_ns),
               number(l.mean_ns),
               number(l.stddev_ns),
@@ -54,10 +62,14 @@ std::string serialize_csv(const RunResult& run) {
               std::to_string(l.p99_ns),
               std::to_string(l.p999_ns),
               std::to_string(l.max_ns),
-              number(c.throughput_per_s),
-              std::to_string(c.connect_ns),
-              std::to_string(c.cpu_ns),
-              c.error ? *c.error : c.not_measured.value_or("")});
+              number(p.throughput_per_s),
+              std::to_string(reps > 0 ? connect / reps : 0),  // mean over repetitions
+              std::to_string(cpu),                            // over all repetitions
+              std::to_string(c.repetitions.size()),
+              p.p50_ci ? number(p.p50_ci->lo) : "",
+              p.p50_ci ? number(p.p50_ci->hi) : "",
+              p.cv_p50 ? number(*p.cv_p50) : "",
+              c.first_error().value_or("")});
   }
   return out;
 }

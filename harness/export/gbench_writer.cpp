@@ -33,47 +33,85 @@ long long num_cpus(const RunContext& ctx) {
   }
 }
 
-// Why a case does not count, as Google Benchmark's error_message; empty when it does.
+// Why a repetition does not count, as Google Benchmark's error_message; empty when it does.
 std::string error_message(const CaseResult& c) {
   if (c.ok()) return "";
   if (c.error) return *c.error;
   if (c.interrupted) {
-    return "interrupted after " + std::to_string(c.samples_ns.size()) + " of " +
+    return "interrupted after " + std::to_string(c.samples) + " of " +
            std::to_string(c.samples_requested) + " samples";
   }
   if (!c.verification) return "rows not verified";
   return "verification failed: " + c.verification->message;
 }
 
-json benchmark_json(const CaseResult& c, int family_index) {
-  const auto n = c.samples_ns.size();
+// The fields every entry of one case shares; repetitions as Google Benchmark writes them with
+// --benchmark_repetitions, so compare.py runs its U test over them.
+json entry(const CaseReport& c, int family_index, int reps) {
   json b;
   b["name"] = c.name;
   b["family_index"] = family_index;
   b["per_family_instance_index"] = 0;
   b["run_name"] = c.name;
-  b["run_type"] = "iteration";
-  b["repetitions"] = 1;
-  b["repetition_index"] = 0;
+  b["repetitions"] = reps;
   b["threads"] = 1;
-  if (!c.ok()) {
-    b["error_occurred"] = true;
-    b["error_message"] = error_message(c);
-  }
-  b["iterations"] = n;
-  b["real_time"] = us(c.latency.mean_ns);
-  b["cpu_time"] = us(static_cast<double>(c.cpu_ns) / static_cast<double>(n));
-  b["time_unit"] = "us";
-  // Extra counters, as user counters appear in Google Benchmark's output.
-  b["p50"] = us(static_cast<double>(c.latency.p50_ns));
-  b["p90"] = us(static_cast<double>(c.latency.p90_ns));
-  b["p99"] = us(static_cast<double>(c.latency.p99_ns));
-  b["p999"] = us(static_cast<double>(c.latency.p999_ns));
-  b["min"] = us(static_cast<double>(c.latency.min_ns));
-  b["max"] = us(static_cast<double>(c.latency.max_ns));
-  b["round_trips"] = c.round_trips;
-  b["throughput_per_s"] = finite_or_0(c.throughput_per_s);
   return b;
+}
+
+void latency_counters(json& b, const LatencySummary& l, const CaseReport& c) {
+  b["p50"] = us(static_cast<double>(l.p50_ns));
+  b["p90"] = us(static_cast<double>(l.p90_ns));
+  b["p99"] = us(static_cast<double>(l.p99_ns));
+  b["p999"] = us(static_cast<double>(l.p999_ns));
+  b["min"] = us(static_cast<double>(l.min_ns));
+  b["max"] = us(static_cast<double>(l.max_ns));
+  b["round_trips"] = c.round_trips;
+  b["durable"] = c.durable ? 1 : 0;
+}
+
+json repetition_json(const CaseReport& c, const CaseResult& r, int family_index, int reps) {
+  json b = entry(c, family_index, reps);
+  b["run_type"] = "iteration";
+  b["repetition_index"] = r.repetition;
+  if (!r.ok()) {
+    b["error_occurred"] = true;
+    b["error_message"] = error_message(r);
+  }
+  b["iterations"] = r.samples;
+  b["real_time"] = us(r.latency.mean_ns);
+  b["cpu_time"] = us(static_cast<double>(r.cpu_ns) / static_cast<double>(r.samples));
+  b["time_unit"] = "us";
+  latency_counters(b, r.latency, c);
+  b["throughput_per_s"] = finite_or_0(r.throughput_per_s);
+  return b;
+}
+
+// mean, median, stddev and cv of the repetitions' mean latency, as Google Benchmark's
+// aggregates of real_time.
+void aggregates(json& benchmarks, const CaseReport& c, int family_index, int reps) {
+  std::vector<double> xs;
+  for (const auto& r : c.repetitions) {
+    if (r.samples > 0) xs.push_back(r.latency.mean_ns);
+  }
+  if (xs.size() < 2) return;
+  double mean = 0;
+  for (const double x : xs) mean += x / static_cast<double>(xs.size());
+  double var = 0;
+  for (const double x : xs) var += (x - mean) * (x - mean) / static_cast<double>(xs.size() - 1);
+  const double values[] = {mean, median(xs), std::sqrt(var), std::sqrt(var) / mean};
+  const char* names[] = {"mean", "median", "stddev", "cv"};
+  for (int i = 0; i < 4; ++i) {
+    json b = entry(c, family_index, reps);
+    b["name"] = c.name + "_" + names[i];
+    b["run_type"] = "aggregate";
+    b["aggregate_name"] = names[i];
+    b["aggregate_unit"] = i == 3 ? "percentage" : "time";
+    b["iterations"] = xs.size();
+    b["real_time"] = i == 3 ? values[i] : us(values[i]);
+    b["cpu_time"] = b["real_time"];
+    b["time_unit"] = "us";
+    benchmarks.push_back(std::move(b));
+  }
 }
 }  // namespace
 
@@ -92,10 +130,18 @@ std::string serialize_gbench(const RunResult& run) {
   json benchmarks = json::array();
   int family = 0;
   for (const auto& c : run.cases) {
-    // Without samples there is no time to report: Google Benchmark's readers would take a 0 as
-    // a measurement.
-    if (c.samples_ns.empty()) continue;
-    benchmarks.push_back(benchmark_json(c, family++));
+    const int reps = static_cast<int>(c.repetitions.size());
+    bool any = false;
+    for (const auto& r : c.repetitions) {
+      // Without samples there is no time to report: Google Benchmark's readers would take a 0
+      // as a measurement.
+      if (r.samples == 0) continue;
+      benchmarks.push_back(repetition_json(c, r, family, reps));
+      any = true;
+    }
+    if (!any) continue;
+    aggregates(benchmarks, c, family, reps);
+    ++family;
   }
   j["benchmarks"] = std::move(benchmarks);
   return j.dump(2) + "\n";

@@ -17,7 +17,63 @@ std::string hex64(std::uint64_t v) {
   return buf;
 }
 
-json case_json(const CaseResult& c, const RunConfig& cfg) {
+json summary_json(const LatencySummary& l) {
+  return {{"min", l.min_ns},
+          {"mean", finite(l.mean_ns)},
+          {"stddev", finite(l.stddev_ns)},
+          {"p50", l.p50_ns},
+          {"p90", l.p90_ns},
+          {"p99", l.p99_ns},
+          {"p999", l.p999_ns},
+          {"max", l.max_ns}};
+}
+
+json optional_summary(const std::optional<LatencySummary>& l) {
+  return l ? summary_json(*l) : json(nullptr);
+}
+
+json interval_json(const Interval& i) { return json::array({finite(i.lo), finite(i.hi)}); }
+
+json verification_json(const std::optional<Verification>& ver) {
+  if (!ver) return nullptr;
+  const auto& v = *ver;
+  return {{"rows_expected", v.rows_expected},
+          {"rows_found", v.rows_found},
+          {"checksum_expected", hex64(v.checksum_expected)},
+          {"checksum_found", hex64(v.checksum_found)},
+          {"message", v.message}};
+}
+
+json repetition_json(const CaseResult& r) {
+  json j;
+  j["repetition"] = r.repetition;
+  j["position"] = r.position;
+  j["status"] = r.status_name();
+  j["samples"] = r.samples;
+  j["connect_ns"] = r.connect_ns;
+  j["elapsed_ns"] = r.elapsed_ns;
+  j["cpu_ns"] = r.cpu_ns;
+  j["throughput_per_s"] = finite(r.throughput_per_s);
+  j["latency_ns"] = summary_json(r.latency);
+  j["verified"] = r.verification && r.verification->ok;
+  j["verification"] = verification_json(r.verification);
+  j["error"] = r.error ? json(*r.error) : json(nullptr);
+  j["samples_ns"] = r.raw_kept ? json(r.samples_ns) : json(nullptr);
+  j["histogram"] = r.histogram.to_json();
+  j["timeseries"] = r.timeseries.to_json();
+  j["schedule_lag_ns"] = optional_summary(r.schedule_lag);
+  return j;
+}
+
+json decomposition_json(const Decomposition& d) {
+  return {
+      {"basis", d.basis},       {"total_ns", d.total_ns},   {"round_trips_ns", d.round_trips_ns},
+      {"flush_ns", d.flush_ns}, {"server_ns", d.server_ns}, {"driver_ns", d.driver_ns},
+      {"complete", d.complete}, {"notes", d.notes}};
+}
+
+json case_json(const CaseReport& c, const RunConfig& cfg) {
+  const auto& p = c.pooled;
   json j;
   j["name"] = c.name;
   j["driver"] = c.driver;
@@ -25,38 +81,90 @@ json case_json(const CaseResult& c, const RunConfig& cfg) {
   j["transport"] = c.transport;
   j["how"] = c.how;
   j["round_trips"] = c.round_trips;
+  j["durable"] = c.durable;
+  j["durability"] = c.durability;
   j["status"] = c.status_name();
-  j["samples"] = c.samples_ns.size();
+  j["loop"] = c.open_loop ? "open" : "closed";
+  j["samples"] = p.samples;
   j["samples_requested"] = c.samples_requested;
   j["warmup"] = cfg.warmup;
-  j["connect_ns"] = c.connect_ns;
-  j["latency_ns"] = {{"min", c.latency.min_ns},
-                     {"mean", finite(c.latency.mean_ns)},
-                     {"stddev", finite(c.latency.stddev_ns)},
-                     {"p50", c.latency.p50_ns},
-                     {"p90", c.latency.p90_ns},
-                     {"p99", c.latency.p99_ns},
-                     {"p999", c.latency.p999_ns},
-                     {"max", c.latency.max_ns}};
-  j["throughput_per_s"] = finite(c.throughput_per_s);
-  j["elapsed_ns"] = c.elapsed_ns;
-  j["cpu_ns"] = c.cpu_ns;
-  j["verified"] = c.verification && c.verification->ok;
-  j["durable"] = c.durable;
-  if (c.verification) {
-    const auto& v = *c.verification;
-    j["verification"] = {{"rows_expected", v.rows_expected},
-                         {"rows_found", v.rows_found},
-                         {"checksum_expected", hex64(v.checksum_expected)},
-                         {"checksum_found", hex64(v.checksum_found)},
-                         {"message", v.message}};
+  j["latency_ns"] = summary_json(p.latency);
+  j["throughput_per_s"] = finite(p.throughput_per_s);
+  if (p.p50_ci && p.mean_ci) {
+    j["interval"] = {{"method", p.ci_method},
+                     {"confidence", 0.95},
+                     {"p50_ns", interval_json(*p.p50_ci)},
+                     {"mean_ns", interval_json(*p.mean_ci)}};
   } else {
-    j["verification"] = nullptr;
+    j["interval"] = nullptr;
   }
-  // A case that could not run says why in the same field an error goes in.
-  j["error"] = c.error ? json(*c.error) : c.not_measured ? json(*c.not_measured) : json(nullptr);
-  j["samples_ns"] = c.samples_ns;
+  j["cv_p50"] = p.cv_p50 ? finite(*p.cv_p50) : json(nullptr);
+  j["noise"] = {{"outlier_repetitions", p.noise.outlier_repetitions},
+                {"slow_first", p.noise.slow_first},
+                {"sample_outlier_fraction", finite(p.noise.sample_outlier_fraction)},
+                {"warnings", p.noise.warnings}};
+  j["decomposition"] = c.decomposition ? decomposition_json(*c.decomposition) : json(nullptr);
+  const auto err = c.first_error();
+  j["error"] = err ? json(*err) : json(nullptr);
+  json reps = json::array();
+  for (const auto& r : c.repetitions) reps.push_back(repetition_json(r));
+  j["repetitions"] = std::move(reps);
   return j;
+}
+
+json flush_json(const std::optional<LatencySummary>& on, const std::optional<LatencySummary>& off) {
+  if (!on || !off) return nullptr;
+  return {{"on_ns", summary_json(*on)},
+          {"off_ns", summary_json(*off)},
+          {"flush_p50_ns", on->p50_ns - off->p50_ns}};
+}
+
+json floors_json(const std::optional<FloorsResult>& floors) {
+  if (!floors) return nullptr;
+  const auto& f = *floors;
+  json j;
+  j["round_trip_ns"] = {{"unix", optional_summary(f.rt_unix)}, {"tcp", optional_summary(f.rt_tcp)}};
+  j["commit_flush"] = flush_json(f.pg_on, f.pg_off);
+  if (f.disk_sync) {
+    j["disk_sync"] = {{"dir", f.disk_sync_dir},
+                      {"filesystem", f.disk_sync_filesystem},
+                      {"method", f.disk_sync_method},
+                      {"latency_ns", summary_json(*f.disk_sync)}};
+  } else {
+    j["disk_sync"] = nullptr;
+  }
+  j["sqlite_flush"] = flush_json(f.sqlite_on, f.sqlite_off);
+  j["errors"] = f.errors;
+  return j;
+}
+
+json connect_json(const std::vector<ConnectCost>& costs) {
+  json out = json::array();
+  for (const auto& k : costs) {
+    out.push_back(
+        {{"driver", k.driver},
+         {"transport", k.transport},
+         {"auth", k.auth},
+         {"samples", k.connect_ns.size()},
+         {"connect_ns",
+          k.connect_ns.empty() ? json(nullptr) : summary_json(summarize(k.connect_ns))},
+         {"close_ns", k.close_ns.empty() ? json(nullptr) : summary_json(summarize(k.close_ns))},
+         {"error", k.error ? json(*k.error) : json(nullptr)}});
+  }
+  return out;
+}
+
+json ratios_json(const std::vector<RatioResult>& ratios) {
+  json out = json::array();
+  for (const auto& r : ratios) {
+    out.push_back({{"numerator", r.numerator},
+                   {"denominator", r.denominator},
+                   {"stat", "p50"},
+                   {"ratio", finite(r.ratio)},
+                   {"interval", r.ci ? interval_json(*r.ci) : json(nullptr)},
+                   {"method", r.method}});
+  }
+  return out;
 }
 }  // namespace
 
@@ -85,16 +193,33 @@ json to_json(const RunResult& run) {
                     {"journal_mode", ctx.sqlite.journal_mode},
                     {"synchronous", ctx.sqlite.synchronous}}},
                   {"warnings", ctx.warnings}};
-  j["config"] = {{"samples", run.settings.run.samples},
-                 {"warmup", run.settings.run.warmup},
-                 {"seed", run.settings.run.seed},
-                 {"table", run.settings.table},
-                 {"cases", run.settings.cases_selected},
+  const auto& st = run.settings;
+  json loop = {{"mode", st.run.open_loop() ? "open" : "closed"}};
+  if (st.run.open_loop()) {
+    loop["rate_per_s"] = st.run.rate_per_s;
+    loop["schedule"] = schedule_name(st.run.schedule);
+  }
+  j["config"] = {{"samples", st.run.samples},
+                 {"warmup", st.run.warmup},
+                 {"seed", st.run.seed},
+                 {"table", st.table},
+                 {"cases", st.cases_selected},
                  {"timer", "CLOCK_MONOTONIC (std::chrono::steady_clock), ns"},
-                 {"percentiles", "nearest-rank over all measured samples"}};
+                 {"percentiles", "nearest-rank over all measured samples"},
+                 {"repetitions", st.repetitions},
+                 {"order_seed", st.order_seed},
+                 {"order", st.order},
+                 {"raw_samples_max", st.run.raw_samples_max},
+                 {"loop", loop},
+                 {"sync_commit", st.sync_commit},
+                 {"clients", 1},
+                 {"pool_size", nullptr}};
   json cases = json::array();
   for (const auto& c : run.cases) cases.push_back(case_json(c, run.settings.run));
   j["cases"] = std::move(cases);
+  j["floors"] = floors_json(run.floors);
+  j["connect"] = connect_json(run.connect);
+  j["ratios"] = ratios_json(run.ratios);
   return j;
 }
 

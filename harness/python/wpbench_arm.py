@@ -16,6 +16,7 @@ are not done here: wpbench computes them with the same code as for every other c
 """
 import argparse
 import json
+import math
 import os
 import signal
 import struct
@@ -279,14 +280,34 @@ def check(names):
     return {"cases": result, "versions": versions()}
 
 
+class Schedule:
+    """Intended start offsets (ns) of an open-loop run, as harness/schedule.cpp makes them:
+    fixed spacing from the index, or exponential gaps from SplitMix64 (the same seed gives the
+    same arrivals as the C++ paths)."""
+
+    def __init__(self, rate, kind, seed):
+        self.rate, self.kind, self.rng, self.i, self.at = rate, kind, SplitMix64(seed), 0, 0.0
+
+    def next(self):
+        i, self.i = self.i, self.i + 1
+        if self.kind == "fixed":
+            return round(i * 1e9 / self.rate)
+        at = self.at
+        u = ((self.rng.next() >> 11) + 1.0) * 2.0 ** -53
+        self.at += -math.log(u) * 1e9 / self.rate
+        return round(at)
+
+
 def run(args):
     """Measures one case; the result always reaches the file, with what was measured so far."""
-    out = {"connect_ns": 0, "samples_ns": [], "elapsed_ns": 0, "cpu_ns": 0, "inserted": 0, "error": None}
+    out = {"connect_ns": 0, "samples_ns": [], "starts_ns": [], "lags_ns": [], "elapsed_ns": 0, "cpu_ns": 0,
+           "inserted": 0, "error": None}
     target = os.environ.get("WPBENCH_TARGET", "")
     sqlite = {"journal_mode": args.journal_mode, "synchronous": args.synchronous,
               "busy_timeout_ms": args.busy_timeout_ms}
     gen = decisions(args.seed)
-    samples = out["samples_ns"]
+    samples, starts, lags = out["samples_ns"], out["starts_ns"], out["lags_ns"]
+    schedule = Schedule(args.rate, args.schedule, args.schedule_seed) if args.rate > 0 else None
     close = None
     clock = time.perf_counter_ns
     try:
@@ -304,11 +325,21 @@ def run(args):
         total = args.warmup + args.samples
         while out["inserted"] < total and not STOPPING:
             row = adapt(next(gen))  # made before the clock starts, as in the C++ runner
+            if schedule is not None:
+                intended = start + schedule.next()
+                wait = intended - clock()
+                if wait > 0:
+                    time.sleep(wait / 1e9)
             t0 = clock()
             insert(row)
             end = clock()
             out["inserted"] += 1
-            samples.append(end - t0)
+            starts.append(t0 - start)
+            if schedule is not None:
+                samples.append(end - intended)  # from the intended start, as the C++ runner does
+                lags.append(max(0, t0 - intended))
+            else:
+                samples.append(end - t0)
         out["elapsed_ns"] = end - start
         out["cpu_ns"] = time.process_time_ns() - cpu0
     except Exception as e:  # any driver error ends the case; it is reported, not raised
@@ -340,6 +371,9 @@ def main(argv):
     r.add_argument("--journal-mode", default="WAL")
     r.add_argument("--synchronous", default="FULL")
     r.add_argument("--busy-timeout-ms", type=int, default=5000)
+    r.add_argument("--rate", type=float, default=0.0, help="inserts per second (0: closed loop)")
+    r.add_argument("--schedule", choices=("fixed", "poisson"), default="fixed")
+    r.add_argument("--schedule-seed", type=int, default=0)
     k = sub.add_parser("checksum")
     k.add_argument("--seed", type=int, default=DEFAULT_SEED)
     k.add_argument("--count", type=int, required=True)

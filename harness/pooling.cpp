@@ -1,0 +1,145 @@
+#include "pooling.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace wpbench {
+
+bool CaseReport::ok() const {
+  return !not_measured && static_cast<int>(repetitions.size()) == repetitions_requested &&
+         std::all_of(repetitions.begin(), repetitions.end(),
+                     [](const CaseResult& r) { return r.ok(); });
+}
+
+const char* CaseReport::status_name() const {
+  if (not_measured) return "not_measured";
+  if (ok()) return "ok";
+  for (const auto& r : repetitions) {
+    if (!r.ok() && !r.interrupted) return "failed";
+  }
+  return "interrupted";  // a signal stopped a repetition, or the run before the last ones
+}
+
+std::optional<std::string> CaseReport::first_error() const {
+  if (not_measured) return not_measured;
+  for (const auto& r : repetitions) {
+    if (r.error) return r.error;
+    if (r.verification && !r.verification->ok) return r.verification->message;
+  }
+  return std::nullopt;
+}
+
+std::optional<LatencySummary> summary_of(const std::vector<std::int64_t>& samples_ns) {
+  if (samples_ns.empty()) return std::nullopt;
+  return summarize(samples_ns);
+}
+
+namespace {
+// The repetitions that took samples; statistics over repetitions use these alone.
+std::vector<const CaseResult*> measured(const CaseReport& c) {
+  std::vector<const CaseResult*> out;
+  for (const auto& r : c.repetitions) {
+    if (r.samples > 0) out.push_back(&r);
+  }
+  return out;
+}
+
+// Pooled p50 of the chosen repetitions, through their histograms (within 0.1 % of exact).
+double pooled_p50(const std::vector<const CaseResult*>& reps, const std::vector<std::size_t>& idx) {
+  LatencyHistogram h;
+  for (const auto i : idx) h.merge(reps[i]->histogram);
+  return static_cast<double>(h.percentile(50));
+}
+
+// Pooled mean of the chosen repetitions: every sample weighs the same.
+double pooled_mean(const std::vector<const CaseResult*>& reps,
+                   const std::vector<std::size_t>& idx) {
+  double sum = 0, n = 0;
+  for (const auto i : idx) {
+    sum += reps[i]->latency.mean_ns * static_cast<double>(reps[i]->samples);
+    n += static_cast<double>(reps[i]->samples);
+  }
+  return n > 0 ? sum / n : 0;
+}
+}  // namespace
+
+void pool_case(CaseReport& c, std::uint64_t seed) {
+  PooledResult& p = c.pooled;
+  p = PooledResult{};
+  const auto reps = measured(c);
+  if (reps.empty()) return;
+  LatencyHistogram merged;
+  std::int64_t elapsed = 0;
+  bool all_raw = true;
+  for (const auto* r : reps) {
+    merged.merge(r->histogram);
+    elapsed += r->elapsed_ns;
+    p.samples += r->samples;
+    all_raw = all_raw && r->raw_kept;
+  }
+  std::vector<std::int64_t> raw;
+  if (all_raw) {
+    raw.reserve(p.samples);
+    for (const auto* r : reps) raw.insert(raw.end(), r->samples_ns.begin(), r->samples_ns.end());
+  }
+  p.latency = all_raw ? summarize(raw) : summarize(merged);
+  p.throughput_per_s = throughput_per_s(p.samples, elapsed);
+
+  std::vector<double> p50s, means;
+  for (const auto* r : reps) {
+    p50s.push_back(static_cast<double>(r->latency.p50_ns));
+    means.push_back(r->latency.mean_ns);
+  }
+  if (reps.size() >= 2) {
+    p.p50_ci = bootstrap_over_repetitions(
+        reps.size(), [&](const std::vector<std::size_t>& idx) { return pooled_p50(reps, idx); },
+        seed);
+    p.mean_ci = bootstrap_over_repetitions(
+        reps.size(), [&](const std::vector<std::size_t>& idx) { return pooled_mean(reps, idx); },
+        seed);
+    p.ci_method = "bootstrap over repetitions";
+    p.cv_p50 = coefficient_of_variation(p50s);
+  } else if (all_raw && raw.size() >= 2 * kMinBlockSamples) {  // fewer: one block, no spread
+    p.p50_ci = block_bootstrap(raw, percentile_stat(50), seed);
+    p.mean_ci = block_bootstrap(raw, mean_stat(), seed);
+    p.ci_method = "block bootstrap over samples";
+  }
+  // A statistic that is not finite (no samples' mean) says nothing about noise.
+  if (std::all_of(means.begin(), means.end(), [](double m) { return std::isfinite(m); })) {
+    p.noise = noise_report(p50s, means, all_raw ? sample_outlier_fraction(raw) : 0.0);
+  }
+}
+
+std::vector<RatioResult> case_ratios(const std::vector<CaseReport>& cases, std::uint64_t seed) {
+  std::map<std::string, const CaseReport*> fastest;
+  for (const auto& c : cases) {
+    if (!c.ok() || c.pooled.samples == 0) continue;
+    auto& f = fastest[c.transport];
+    if (!f || c.pooled.latency.p50_ns < f->pooled.latency.p50_ns) f = &c;
+  }
+  std::vector<RatioResult> out;
+  for (const auto& c : cases) {
+    const auto it = fastest.find(c.transport);
+    if (!c.ok() || c.pooled.samples == 0 || it == fastest.end() || it->second == &c) continue;
+    const CaseReport& den = *it->second;
+    RatioResult r;
+    r.numerator = c.name;
+    r.denominator = den.name;
+    r.ratio = static_cast<double>(c.pooled.latency.p50_ns) /
+              static_cast<double>(den.pooled.latency.p50_ns);
+    const auto a = measured(c), b = measured(den);
+    if (a.size() >= 2 && a.size() == b.size()) {
+      r.ci = bootstrap_ratio_paired(
+          a.size(), [&](const std::vector<std::size_t>& idx) { return pooled_p50(a, idx); },
+          [&](const std::vector<std::size_t>& idx) { return pooled_p50(b, idx); }, seed);
+      r.method = "paired bootstrap over repetitions";
+    } else {
+      r.method = "none: needs --repetitions 2 or more";
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace wpbench

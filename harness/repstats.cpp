@@ -1,0 +1,380 @@
+#include "repstats.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <random>
+#include <stdexcept>
+
+namespace wpbench {
+namespace {
+
+// For normal data MAD = 0.6745 sigma and the mean absolute deviation = sigma / 1.253314 (i.e.
+// sqrt(2 / pi) sigma), so both spreads below estimate sigma and the scores are comparable.
+constexpr double kMadToSigma = 0.6745;
+constexpr double kMeanAdToSigma = 1.253314;
+
+void check_finite(const std::vector<double>& xs, const char* what) {
+  for (const double x : xs) {
+    if (!std::isfinite(x)) throw std::invalid_argument(std::string(what) + ": non-finite value");
+  }
+}
+
+void check_bootstrap_args(int resamples, double confidence) {
+  if (resamples < 1) throw std::invalid_argument("bootstrap: resamples must be at least 1");
+  if (!(confidence > 0.0 && confidence < 1.0)) {
+    throw std::invalid_argument("bootstrap: confidence must be inside (0, 1)");
+  }
+}
+
+double checked(double v) {
+  if (!std::isfinite(v)) {
+    throw std::invalid_argument("bootstrap: the statistic returned a non-finite value");
+  }
+  return v;
+}
+
+// std::uniform_int_distribution's algorithm differs between standard libraries; rejection
+// sampling on the raw 64-bit stream is the same everywhere, so a seed gives the same interval on
+// every platform. The accepted range [0, limit) is a multiple of n, so there is no modulo bias.
+std::size_t uniform_index(std::mt19937_64& rng, std::size_t n) {
+  const std::uint64_t range = n;
+  const std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
+  const std::uint64_t limit = max - max % range;
+  std::uint64_t x;
+  do {
+    x = rng();
+  } while (x >= limit);
+  return static_cast<std::size_t>(x % range);
+}
+
+// A resample of repetitions, sorted: the pooled statistic depends on the multiset only, and the
+// sorted vector is the cache key.
+void draw_repetitions(std::mt19937_64& rng, std::size_t reps, std::vector<std::size_t>& out) {
+  out.resize(reps);
+  for (auto& i : out) i = uniform_index(rng, reps);
+  std::sort(out.begin(), out.end());
+}
+
+// Calls the statistic once per distinct multiset: with R = 5 a thousand resamples hit only 126,
+// and a pooled statistic (merging R histograms) is the costly part of the bootstrap.
+class CachedStat {
+ public:
+  explicit CachedStat(const RepetitionStat& stat) : stat_(stat) {}
+  double operator()(const std::vector<std::size_t>& sorted_indices) {
+    const auto it = cache_.find(sorted_indices);
+    if (it != cache_.end()) return it->second;
+    const double v = checked(stat_(sorted_indices));
+    cache_.emplace(sorted_indices, v);
+    return v;
+  }
+
+ private:
+  const RepetitionStat& stat_;
+  std::map<std::vector<std::size_t>, double> cache_;
+};
+
+// Linear interpolation between order statistics: numpy's default quantile, as scripts/wpstats.py.
+double quantile_sorted(const std::vector<double>& sorted, double q) {
+  const double h = static_cast<double>(sorted.size() - 1) * q;
+  const auto i = static_cast<std::size_t>(std::floor(h));
+  const std::size_t j = std::min(i + 1, sorted.size() - 1);
+  return sorted[i] + (h - static_cast<double>(i)) * (sorted[j] - sorted[i]);
+}
+
+Interval percentile_interval(std::vector<double> values, double confidence) {
+  std::sort(values.begin(), values.end());
+  const double alpha = 1.0 - confidence;
+  return {quantile_sorted(values, alpha / 2), quantile_sorted(values, 1 - alpha / 2)};
+}
+
+double mean_of(const std::vector<double>& xs) {
+  double mean = 0;
+  std::size_t k = 0;
+  for (const double x : xs) mean += (x - mean) / static_cast<double>(++k);
+  return mean;
+}
+
+double median_of_finite(std::vector<double> xs) {
+  const std::size_t mid = xs.size() / 2;
+  std::nth_element(xs.begin(), xs.begin() + static_cast<std::ptrdiff_t>(mid), xs.end());
+  const double upper = xs[mid];
+  if (xs.size() % 2 == 1) return upper;
+  const double lower = *std::max_element(xs.begin(), xs.begin() + static_cast<std::ptrdiff_t>(mid));
+  return lower + (upper - lower) / 2;
+}
+
+// Robust location and an estimate of sigma; sigma is 0 only when all values are equal.
+struct Spread {
+  double median = 0, sigma = 0;
+};
+
+Spread robust_spread(const std::vector<double>& xs) {
+  Spread s;
+  s.median = median_of_finite(xs);
+  std::vector<double> dev(xs.size());
+  for (std::size_t i = 0; i < xs.size(); ++i) dev[i] = std::abs(xs[i] - s.median);
+  const double m = median_of_finite(dev);
+  if (m > 0) {
+    s.sigma = m / kMadToSigma;
+  } else {
+    s.sigma = kMeanAdToSigma * mean_of(dev);  // 0 only when every value equals the median
+  }
+  return s;
+}
+
+double z_of(double x, const Spread& s) { return s.sigma > 0 ? (x - s.median) / s.sigma : 0.0; }
+
+// A relative floor, so that repetitions agreeing to 0.1 % do not make a 0.5 % one an outlier.
+bool far_from(double x, double reference) {
+  return std::abs(x - reference) > kMinOutlierDeviation * std::abs(reference);
+}
+
+std::string ms(double ns) { return fmt::format("{:.3f}", ns / 1e6); }
+
+}  // namespace
+
+Interval bootstrap_over_repetitions(std::size_t reps, const RepetitionStat& stat,
+                                    std::uint64_t seed, int resamples, double confidence) {
+  if (reps < 2) {
+    throw std::invalid_argument("bootstrap over repetitions needs at least 2 repetitions");
+  }
+  check_bootstrap_args(resamples, confidence);
+  std::mt19937_64 rng(seed);
+  CachedStat cached(stat);
+  std::vector<std::size_t> indices;
+  std::vector<double> values;
+  values.reserve(static_cast<std::size_t>(resamples));
+  for (int r = 0; r < resamples; ++r) {
+    draw_repetitions(rng, reps, indices);
+    values.push_back(cached(indices));
+  }
+  return percentile_interval(std::move(values), confidence);
+}
+
+Interval bootstrap_ratio_paired(std::size_t reps, const RepetitionStat& num,
+                                const RepetitionStat& den, std::uint64_t seed, int resamples,
+                                double confidence) {
+  // The same indices for both sides: a repetition slowed by the machine slows both cases in it.
+  return bootstrap_over_repetitions(
+      reps, [&](const std::vector<std::size_t>& idx) { return num(idx) / den(idx); }, seed,
+      resamples, confidence);
+}
+
+Interval bootstrap_ratio_unpaired(std::size_t reps, const RepetitionStat& num,
+                                  const RepetitionStat& den, std::uint64_t seed, int resamples,
+                                  double confidence) {
+  if (reps < 2) {
+    throw std::invalid_argument("bootstrap over repetitions needs at least 2 repetitions");
+  }
+  check_bootstrap_args(resamples, confidence);
+  std::mt19937_64 rng(seed);
+  CachedStat cached_num(num), cached_den(den);
+  std::vector<std::size_t> a, b;
+  std::vector<double> values;
+  values.reserve(static_cast<std::size_t>(resamples));
+  for (int r = 0; r < resamples; ++r) {
+    draw_repetitions(rng, reps, a);
+    draw_repetitions(rng, reps, b);
+    values.push_back(checked(cached_num(a) / cached_den(b)));
+  }
+  return percentile_interval(std::move(values), confidence);
+}
+
+Interval block_bootstrap(const std::vector<std::int64_t>& samples, const SampleStat& stat,
+                         std::uint64_t seed, int resamples, double confidence) {
+  const std::size_t n = samples.size();
+  if (n < 2 * kMinBlockSamples) {
+    throw std::invalid_argument("block bootstrap needs at least " +
+                                std::to_string(2 * kMinBlockSamples) + " samples, got " +
+                                std::to_string(n));
+  }
+  check_bootstrap_args(resamples, confidence);
+  // scripts/wpstats.py's _block_resamples: size = max(MIN_BLOCK, n // BLOCKS), k = n // size.
+  const std::size_t size = std::max(kMinBlockSamples, n / kBootstrapBlocks);
+  const std::size_t k = n / size;
+  std::mt19937_64 rng(seed);
+  std::vector<std::int64_t> resample(k * size);
+  std::vector<double> values;
+  values.reserve(static_cast<std::size_t>(resamples));
+  for (int r = 0; r < resamples; ++r) {
+    // Rewritten in full each time: stat may have reordered it.
+    for (std::size_t b = 0; b < k; ++b) {
+      const auto from = samples.begin() + static_cast<std::ptrdiff_t>(uniform_index(rng, k) * size);
+      std::copy(from, from + static_cast<std::ptrdiff_t>(size),
+                resample.begin() + static_cast<std::ptrdiff_t>(b * size));
+    }
+    values.push_back(checked(stat(resample)));
+  }
+  return percentile_interval(std::move(values), confidence);
+}
+
+SampleStat percentile_stat(double p) {
+  if (!(p >= 0.0 && p <= 100.0)) throw std::invalid_argument("percentile outside [0, 100]");
+  // The rank of percentile_sorted (stats.cpp): p in parts per million, ceil(ppm * n / 1e6) in
+  // integers, so p99.9 lands on the same rank as in the result file.
+  const auto ppm = static_cast<unsigned __int128>(std::llround(p * 10000.0));
+  return [ppm](std::vector<std::int64_t>& v) -> double {
+    if (v.empty()) throw std::invalid_argument("percentile of no samples");
+    const auto n = static_cast<unsigned __int128>(v.size());
+    auto rank = static_cast<std::size_t>((ppm * n + 999999) / 1000000);
+    rank = std::clamp<std::size_t>(rank, 1, v.size());
+    const auto nth = v.begin() + static_cast<std::ptrdiff_t>(rank - 1);
+    std::nth_element(v.begin(), nth, v.end());
+    return static_cast<double>(*nth);
+  };
+}
+
+SampleStat mean_stat() {
+  return [](std::vector<std::int64_t>& v) -> double {
+    if (v.empty()) throw std::invalid_argument("mean of no samples");
+    long double sum = 0;
+    for (const auto x : v) sum += static_cast<long double>(x);
+    return static_cast<double>(sum / static_cast<long double>(v.size()));
+  };
+}
+
+double coefficient_of_variation(const std::vector<double>& xs) {
+  check_finite(xs, "coefficient of variation");
+  if (xs.size() < 2) return 0.0;
+  double mean = 0, m2 = 0;
+  std::size_t k = 0;
+  for (const double x : xs) {
+    const double delta = x - mean;
+    mean += delta / static_cast<double>(++k);
+    m2 += delta * (x - mean);
+  }
+  if (mean == 0.0) return 0.0;
+  return std::sqrt(m2 / static_cast<double>(xs.size() - 1)) / std::abs(mean);
+}
+
+double median(std::vector<double> xs) {
+  if (xs.empty()) throw std::invalid_argument("median of no values");
+  check_finite(xs, "median");
+  return median_of_finite(std::move(xs));
+}
+
+double mad(const std::vector<double>& xs) {
+  const double m = median(xs);
+  std::vector<double> dev(xs.size());
+  for (std::size_t i = 0; i < xs.size(); ++i) dev[i] = std::abs(xs[i] - m);
+  return median_of_finite(std::move(dev));
+}
+
+std::vector<double> modified_z_scores(const std::vector<double>& xs) {
+  if (xs.empty()) return {};
+  check_finite(xs, "modified z-scores");
+  const Spread s = robust_spread(xs);
+  std::vector<double> z(xs.size());
+  for (std::size_t i = 0; i < xs.size(); ++i) z[i] = z_of(xs[i], s);
+  return z;
+}
+
+double sample_outlier_fraction(const std::vector<std::int64_t>& samples) {
+  if (samples.empty()) return 0.0;
+  const std::vector<double> xs(samples.begin(), samples.end());
+  const Spread s = robust_spread(xs);
+  const auto slow =
+      std::count_if(xs.begin(), xs.end(), [&](double x) { return z_of(x, s) > kOutlierZ; });
+  return static_cast<double>(slow) / static_cast<double>(xs.size());
+}
+
+NoiseReport noise_report(const std::vector<double>& rep_p50_ns,
+                         const std::vector<double>& rep_mean_ns, double sample_outliers) {
+  if (rep_p50_ns.empty()) throw std::invalid_argument("noise report of no repetitions");
+  if (rep_mean_ns.size() != rep_p50_ns.size()) {
+    throw std::invalid_argument("noise report: " + std::to_string(rep_p50_ns.size()) +
+                                " p50s but " + std::to_string(rep_mean_ns.size()) + " means");
+  }
+  check_finite(rep_p50_ns, "noise report");
+  check_finite(rep_mean_ns, "noise report");
+  if (!(sample_outliers >= 0.0 && sample_outliers <= 1.0)) {
+    throw std::invalid_argument("noise report: sample outlier fraction outside [0, 1]");
+  }
+
+  NoiseReport report;
+  const std::size_t reps = rep_p50_ns.size();
+  report.cv = coefficient_of_variation(rep_p50_ns);
+  report.sample_outlier_fraction = sample_outliers;
+
+  const Spread p50 = robust_spread(rep_p50_ns);
+  for (std::size_t i = 0; i < reps; ++i) {
+    if (std::abs(z_of(rep_p50_ns[i], p50)) > kOutlierZ && far_from(rep_p50_ns[i], p50.median)) {
+      report.outlier_repetitions.push_back(i);
+    }
+  }
+
+  // Against the others, as hyperfine's "first run significantly slower": warm-up effects make
+  // the first repetition slow, and including it in its own reference would soften the score.
+  double others_median = 0;
+  if (reps >= 3) {
+    const std::vector<double> others(rep_p50_ns.begin() + 1, rep_p50_ns.end());
+    const Spread o = robust_spread(others);
+    others_median = o.median;
+    const double first = rep_p50_ns[0];
+    const bool largest = first >= *std::max_element(others.begin(), others.end());
+    // Others all equal (sigma 0, e.g. p50s quantised by a histogram): any slowdown beyond the
+    // relative floor stands out.
+    const bool significant = o.sigma > 0 ? z_of(first, o) > kOutlierZ : first > o.median;
+    report.slow_first = largest && significant && far_from(first, o.median);
+  }
+
+  const Spread mean = robust_spread(rep_mean_ns);
+  for (std::size_t i = 0; i < reps; ++i) {
+    const bool p50_outlier =
+        std::find(report.outlier_repetitions.begin(), report.outlier_repetitions.end(), i) !=
+        report.outlier_repetitions.end();
+    if (!p50_outlier && z_of(rep_mean_ns[i], mean) > kOutlierZ &&
+        far_from(rep_mean_ns[i], mean.median)) {
+      report.mean_outlier_repetitions.push_back(i);
+    }
+  }
+
+  auto& w = report.warnings;
+  if (report.slow_first) {
+    w.push_back(fmt::format(
+        "the first repetition was much slower (p50 {} ms vs median {} ms of the others): "
+        "warm-up too short? raise --warmup",
+        ms(rep_p50_ns[0]), ms(others_median)));
+  }
+  for (const std::size_t i : report.outlier_repetitions) {
+    if (i == 0 && report.slow_first) continue;
+    const bool slow = rep_p50_ns[i] > p50.median;
+    w.push_back(fmt::format(
+        "repetition {} of {} is an outlier (p50 {} ms vs median {} ms): {}; rerun or add "
+        "repetitions",
+        i + 1, reps, ms(rep_p50_ns[i]), ms(p50.median),
+        slow ? "the machine was busy" : "the machine was busier during the other repetitions"));
+  }
+  for (const std::size_t i : report.mean_outlier_repetitions) {
+    w.push_back(fmt::format(
+        "repetition {} of {} had an ordinary p50 but a much higher mean ({} ms vs median {} ms): "
+        "a stall (a checkpoint, another process) hit part of it; look at its p99 and max",
+        i + 1, reps, ms(rep_mean_ns[i]), ms(mean.median)));
+  }
+  if (report.cv > kCvWarning) {
+    w.push_back(fmt::format(
+        "p50 varies {:.1f} % between repetitions (CV): compare cases as ratios within one run",
+        report.cv * 100));
+  }
+  if (sample_outliers > kSampleOutlierWarning) {
+    w.push_back(fmt::format(
+        "{:.1f} % of samples are outliers (modified z-score above {}; a usual tail stays under "
+        "{:.0f} %): something else ran on the machine; rerun on a quiet system",
+        sample_outliers * 100, kOutlierZ, kSampleOutlierWarning * 100));
+  }
+  return report;
+}
+
+std::string format_ratio(double ratio, Interval ci) {
+  if (!std::isfinite(ratio) || !std::isfinite(ci.lo) || !std::isfinite(ci.hi)) {
+    throw std::invalid_argument("format_ratio: non-finite ratio or interval");
+  }
+  const double half = std::max({ci.hi - ratio, ratio - ci.lo, 0.0});
+  return fmt::format("{:.2f} ± {:.2f} ×", ratio, half);
+}
+
+}  // namespace wpbench

@@ -1,0 +1,143 @@
+#pragma once
+/// Statistics over repetitions (`--repetitions R`: every case measured R times, interleaved):
+/// bootstrap intervals, robust outlier scores and noise warnings. Pure functions: no clock, no
+/// I/O; every random draw comes from std::mt19937_64 seeded by the caller, so results repeat.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace wpbench {
+
+/// A confidence interval [lo, hi].
+struct Interval {
+  double lo = 0, hi = 0;
+};
+
+/// |modified z-score| beyond which a value is an outlier (Iglewicz and Hoaglin's 3.5).
+inline constexpr double kOutlierZ = 3.5;
+/// A repetition also has to be this far from the median (relative) to count as an outlier:
+/// when repetitions agree to 0.1 %, one that is 0.5 % off has a large z but is not a busy machine.
+inline constexpr double kMinOutlierDeviation = 0.01;
+/// CV of the repetitions' p50 above which noise_report warns.
+inline constexpr double kCvWarning = 0.05;
+/// Fraction of outlying samples above which noise_report warns (a latency tail is normal).
+inline constexpr double kSampleOutlierWarning = 0.05;
+/// The block rule of scripts/wpstats.py: a resample is made of this many blocks ...
+inline constexpr std::size_t kBootstrapBlocks = 50;
+/// ... of at least this many consecutive samples.
+inline constexpr std::size_t kMinBlockSamples = 50;
+
+/// A statistic of the pooled repetitions named by `indices` (sorted ascending, size R, with
+/// repeats), e.g. the p50 of their merged histograms.
+using RepetitionStat = std::function<double(const std::vector<std::size_t>& indices)>;
+
+/// Percentile bootstrap whose resampling unit is a whole repetition: each of `resamples`
+/// resamples draws `reps` repetition indices with replacement and calls stat(indices); the
+/// interval is the (1 - confidence) / 2 and (1 + confidence) / 2 quantiles of the results
+/// (linear interpolation, numpy's default, as scripts/wpstats.py). stat is called once per
+/// distinct multiset (R = 5 has only 126), so it may be costly; it must depend on the multiset
+/// only. For a ratio of two cases measured in the same interleaved repetitions, let stat return
+/// num(indices) / den(indices): pairing by repetition cancels drift that hit both cases in the
+/// same repetition (see bootstrap_ratio_paired). With few repetitions the percentile bootstrap
+/// under-covers (R = 10: about 90 % for a nominal 95 %). Throws std::invalid_argument for
+/// reps < 2, resamples < 1, confidence outside (0, 1), or a non-finite stat.
+Interval bootstrap_over_repetitions(std::size_t reps, const RepetitionStat& stat,
+                                    std::uint64_t seed, int resamples = 1000,
+                                    double confidence = 0.95);
+
+/// Interval of num / den with both resampled by the same repetition indices: the way to compare
+/// two cases measured in the same repetitions. Each of num and den is called once per multiset.
+Interval bootstrap_ratio_paired(std::size_t reps, const RepetitionStat& num,
+                                const RepetitionStat& den, std::uint64_t seed, int resamples = 1000,
+                                double confidence = 0.95);
+
+/// Interval of num / den with numerator and denominator resampled independently, as if the two
+/// cases had been measured in unrelated runs (scripts/wpstats.py's bootstrap_ratio_ci does this
+/// for one run). Wider than the paired interval whenever the repetitions share drift; kept for
+/// comparison and for cases that were not measured in the same repetitions.
+Interval bootstrap_ratio_unpaired(std::size_t reps, const RepetitionStat& num,
+                                  const RepetitionStat& den, std::uint64_t seed,
+                                  int resamples = 1000, double confidence = 0.95);
+
+/// A statistic of a block-bootstrap resample; it may reorder the vector (e.g. nth_element).
+using SampleStat = std::function<double(std::vector<std::int64_t>& resample)>;
+
+/// Block bootstrap over the samples of one repetition (R = 1), with the block rule of
+/// scripts/wpstats.py: blocks of max(kMinBlockSamples, n / kBootstrapBlocks) consecutive samples
+/// (a trailing remainder is dropped), each resample as many blocks drawn with replacement.
+/// Consecutive latencies are correlated (checkpoints, a noisy neighbour), so resampling single
+/// samples would give intervals several times too narrow. Same rule, not the same random stream
+/// as numpy. Throws std::invalid_argument for fewer than 2 * kMinBlockSamples samples (one block
+/// would give a zero-width interval), resamples < 1, confidence outside (0, 1), or a non-finite
+/// stat.
+Interval block_bootstrap(const std::vector<std::int64_t>& samples, const SampleStat& stat,
+                         std::uint64_t seed, int resamples = 1000, double confidence = 0.95);
+
+/// The nearest-rank percentile p of a resample, exactly as percentile_sorted in stats.hpp.
+/// Throws std::invalid_argument for p outside [0, 100] (here) or an empty resample (when called).
+SampleStat percentile_stat(double p);
+
+/// The mean of a resample. Throws std::invalid_argument for an empty resample (when called).
+SampleStat mean_stat();
+
+/// Sample standard deviation (n - 1) over |mean|; 0 for fewer than two values or a zero mean,
+/// so never NaN. Throws std::invalid_argument for a non-finite value.
+double coefficient_of_variation(const std::vector<double>& xs);
+
+/// The median (mean of the two middle values for an even count). Throws std::invalid_argument
+/// for no values or a non-finite value.
+double median(std::vector<double> xs);
+
+/// Median absolute deviation from the median, raw (not scaled by 1.4826). Throws as median().
+double mad(const std::vector<double>& xs);
+
+/// Modified z-scores 0.6745 (x - median) / MAD (Iglewicz and Hoaglin; 0.6745 = 1 / 1.4826, the
+/// scale hyperfine uses). When MAD is 0 (half the values or more are equal) the spread falls back
+/// to the mean absolute deviation from the median: z = (x - median) / (1.253314 * MeanAD), IBM
+/// SPSS's rule (both denominators estimate the standard deviation of normal data). So scores stay
+/// finite: values equal to the median score 0, and all values equal gives all 0. With the fallback,
+/// one value apart from n - 1 equal ones scores n / 1.253314, beyond 3.5 only from n = 5. Empty in,
+/// empty out; throws std::invalid_argument for a non-finite value.
+std::vector<double> modified_z_scores(const std::vector<double>& xs);
+
+/// Fraction of samples whose modified z-score exceeds kOutlierZ on the slow side only (latency
+/// has no fast outliers worth a warning: nothing finishes before the work is done). 0 for no
+/// samples.
+double sample_outlier_fraction(const std::vector<std::int64_t>& samples);
+
+/// What noise_report found in one case's repetitions. Indices are 0-based; warnings say
+/// "repetition k of R" 1-based.
+struct NoiseReport {
+  /// |modified z| of the repetition's p50 > kOutlierZ and more than kMinOutlierDeviation from
+  /// the median p50.
+  std::vector<std::size_t> outlier_repetitions;
+  /// Repetitions with an ordinary p50 but a mean far above the others' (slow side, same rule):
+  /// a stall (a checkpoint, another process) hit part of that repetition.
+  std::vector<std::size_t> mean_outlier_repetitions;
+  /// The first repetition's p50 is the largest and its modified z against the other repetitions
+  /// exceeds kOutlierZ (and kMinOutlierDeviation; when the others are all equal, that alone).
+  /// Needs at least 3 repetitions.
+  bool slow_first = false;
+  double cv = 0;                       ///< coefficient_of_variation of the repetitions' p50
+  double sample_outlier_fraction = 0;  ///< as passed in
+  std::vector<std::string> warnings;   ///< one plain sentence each, saying what to do
+};
+
+/// Hyperfine-style noise warnings for one case, from each repetition's p50 and mean latency (ns,
+/// in repetition order) and the case's sample_outlier_fraction(). Warnings, in this order: a slow
+/// first repetition (raise --warmup), each outlying repetition not already reported as the slow
+/// first, each mean outlier, CV above kCvWarning, sample outliers above kSampleOutlierWarning.
+/// Throws std::invalid_argument for no repetitions, sizes that differ, non-finite values, or a
+/// fraction outside [0, 1].
+NoiseReport noise_report(const std::vector<double>& rep_p50_ns,
+                         const std::vector<double>& rep_mean_ns, double sample_outlier_fraction);
+
+/// "2.41 ± 0.05 ×": the ratio and the larger half-width of its interval (hi - ratio,
+/// ratio - lo), 2 decimals. An asymmetric interval loses its shape here, so exports should carry
+/// the Interval itself. Throws std::invalid_argument for non-finite input.
+std::string format_ratio(double ratio, Interval ci);
+
+}  // namespace wpbench

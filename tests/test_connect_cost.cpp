@@ -1,0 +1,224 @@
+// Connect cost against the shared throwaway server: every library by every authentication
+// method, an authentication failure that does not stop the rest, the stop flag, and the one
+// timing property the protocol guarantees (scram-sha-256 costs the client 4096 PBKDF2 rounds
+// that trust does not).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "connect_cost.hpp"
+#include "dsn.hpp"
+#include "fixture.hpp"
+#include "pg.hpp"
+#include "stats.hpp"
+
+namespace wpbench::test {
+namespace {
+
+constexpr std::uint64_t kSamples = 20;
+const char* const kLibraries[] = {"libpq", "libpqxx", "soci-postgresql"};
+const char* const kWrongPassword = "scram-sha-256 (wrong password)";
+
+// The main role over TCP with a password the server does not know.
+ConnectTarget wrong_password_target() {
+  auto kv = parse_conninfo(server().tcp_conninfo());
+  kv["password"] = "wrong";
+  return {Transport::tcp, kWrongPassword, build_conninfo(kv)};
+}
+
+std::int64_t median(std::vector<std::int64_t> v) { return summarize(std::move(v)).p50_ns; }
+std::int64_t minimum(const std::vector<std::int64_t>& v) {
+  return *std::min_element(v.begin(), v.end());
+}
+
+// One measurement of every combination, shared by the tests that only read it (about 2 s).
+class ConnectCostAll : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    tmp_ = new TempPath;
+    auto targets = throwaway_connect_targets(server());
+    // Second, so the targets after it show that a refusal does not end the measurement.
+    targets.insert(targets.begin() + 1, wrong_password_target());
+    SteadyClock clock;
+    std::atomic<bool> stop{false};
+    results_ = new std::vector<ConnectCost>(measure_connect_costs(
+        targets, kSamples, clock, stop, SqliteConnectTarget{tmp_->file("connect.sqlite"), {}}));
+    print(*results_);
+  }
+  static void TearDownTestSuite() {
+    delete results_;
+    delete tmp_;
+  }
+
+  static const ConnectCost& find(const std::string& driver, const std::string& transport,
+                                 const std::string& auth) {
+    for (const auto& r : *results_) {
+      if (r.driver == driver && r.transport == transport && r.auth == auth) return r;
+    }
+    throw std::runtime_error("no entry " + driver + "/" + transport + "/" + auth);
+  }
+
+  static void print(const std::vector<ConnectCost>& results) {
+    std::printf("%-16s %-5s %-31s %3s %12s %12s %12s\n", "driver", "tr", "auth", "n", "p50 open us",
+                "min open us", "p50 close us");
+    for (const auto& r : results) {
+      if (r.error) {
+        std::printf("%-16s %-5s %-31s error: %s\n", r.driver.c_str(), r.transport.c_str(),
+                    r.auth.c_str(), r.error->c_str());
+        continue;
+      }
+      std::printf("%-16s %-5s %-31s %3zu %12.1f %12.1f %12.1f\n", r.driver.c_str(),
+                  r.transport.c_str(), r.auth.c_str(), r.connect_ns.size(),
+                  median(r.connect_ns) / 1e3, minimum(r.connect_ns) / 1e3,
+                  median(r.close_ns) / 1e3);
+    }
+  }
+
+  static TempPath* tmp_;
+  static std::vector<ConnectCost>* results_;
+};
+TempPath* ConnectCostAll::tmp_ = nullptr;
+std::vector<ConnectCost>* ConnectCostAll::results_ = nullptr;
+
+TEST_F(ConnectCostAll, EveryLibraryConnectsByEveryMethod) {
+  const std::pair<const char*, const char*> ways[] = {
+      {"unix", "peer"}, {"unix", "trust"}, {"tcp", "trust"}, {"tcp", "scram-sha-256"}};
+  for (const char* lib : kLibraries) {
+    for (const auto& [transport, auth] : ways) {
+      const ConnectCost& r = find(lib, transport, auth);
+      SCOPED_TRACE(r.driver + "/" + r.transport + "/" + r.auth);
+      EXPECT_FALSE(r.error) << *r.error;
+      ASSERT_EQ(r.connect_ns.size(), kSamples);
+      ASSERT_EQ(r.close_ns.size(), kSamples);
+      EXPECT_GT(minimum(r.connect_ns), 0);
+      EXPECT_GT(minimum(r.close_ns), 0);
+    }
+  }
+  const ConnectCost& s = find("sqlite3", "file", "none");
+  EXPECT_FALSE(s.error) << *s.error;
+  EXPECT_EQ(s.connect_ns.size(), kSamples);
+  EXPECT_EQ(s.close_ns.size(), kSamples);
+  // 3 libraries x 5 targets, then SQLite, in that order.
+  ASSERT_EQ(results_->size(), 16u);
+  EXPECT_EQ(results_->front().driver, "libpq");
+  EXPECT_EQ(results_->back().driver, "sqlite3");
+}
+
+TEST_F(ConnectCostAll, WrongPasswordIsAnErrorAndTheRestIsStillMeasured) {
+  for (const char* lib : kLibraries) {
+    const ConnectCost& r = find(lib, "tcp", kWrongPassword);
+    SCOPED_TRACE(r.driver);
+    ASSERT_TRUE(r.error);
+    EXPECT_NE(r.error->find("password authentication failed"), std::string::npos) << *r.error;
+    EXPECT_EQ(r.error->find('\n'), std::string::npos) << *r.error;
+    EXPECT_EQ(r.error->find("wrong"), std::string::npos) << "the password leaked: " << *r.error;
+    EXPECT_TRUE(r.connect_ns.empty());
+    EXPECT_TRUE(r.close_ns.empty());
+    // The next target of the same library was still measured.
+    EXPECT_EQ(find(lib, "unix", "trust").connect_ns.size(), kSamples);
+  }
+}
+
+TEST_F(ConnectCostAll, ScramCostsMoreThanTrustOverTcp) {
+  // scram-sha-256 adds a round trip and 4096 PBKDF2-HMAC-SHA-256 iterations in the client,
+  // milliseconds of CPU; trust adds nothing. The fastest samples are compared, since
+  // noise only ever adds time.
+  for (const char* lib : kLibraries) {
+    const auto trust = minimum(find(lib, "tcp", "trust").connect_ns);
+    const auto scram = minimum(find(lib, "tcp", "scram-sha-256").connect_ns);
+    EXPECT_GT(scram, trust + 200'000)
+        << lib << ": scram " << scram << " ns, trust " << trust << " ns";
+  }
+}
+
+TEST(ConnectCostServer, TrustRoleAuthenticatesWithoutPasswordAndMainRoleKeepsItsMethods) {
+  for (const auto& ci : {server().trust_unix_conninfo(), server().trust_tcp_conninfo()}) {
+    EXPECT_EQ(ci.find("password"), std::string::npos);
+    auto c = pg_connect(ci);
+    EXPECT_EQ(pg_query_value(c.get(), "SELECT current_user"), "wpbench_trust");
+    EXPECT_EQ(pg_query_value(c.get(), "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"),
+              "f");
+  }
+  // The trust lines name only their role, ahead of initdb's: the main role still needs peer on
+  // the socket (checked in Auth.*) and a password on TCP.
+  TempPath tmp;
+  auto kv = parse_conninfo(server().tcp_conninfo());
+  kv.erase("password");
+  kv["passfile"] = tmp.file("no-pgpass");  // not ~/.pgpass, whatever it holds
+  EXPECT_THROW(pg_connect(build_conninfo(kv)), DriverError);
+  auto admin = pg_connect(server().unix_conninfo());
+  EXPECT_EQ(pg_query_value(admin.get(),
+                           "SELECT string_agg(type || ' ' || user_name[1] || ' ' || auth_method, "
+                           "', ' ORDER BY line_number) FROM (SELECT * FROM pg_hba_file_rules "
+                           "ORDER BY line_number LIMIT 2) f"),
+            "local wpbench_trust trust, host wpbench_trust trust");
+}
+
+TEST(ConnectCostServer, OnlySociSendsAStatementAtOpen) {
+  // What an open costs includes what the library sends before handing the connection back:
+  // SOCI sets extra_float_digits (one more round trip), libpq and libpqxx send nothing.
+  // pg_stat_statements counts per role, and only these connects use the trust role's socket.
+  auto admin = pg_connect(server().unix_conninfo());
+  pg_exec(admin.get(), "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+  const std::string calls =
+      "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s JOIN pg_roles r "
+      "ON r.oid = s.userid WHERE r.rolname = 'wpbench_trust'";
+  const std::string set_calls = calls + " AND query ILIKE 'SET extra_float_digits%'";
+  const auto count = [&](const std::string& q) {
+    return std::stoll(pg_query_value(admin.get(), q));
+  };
+  const auto all_before = count(calls), set_before = count(set_calls);
+
+  SteadyClock clock;
+  std::atomic<bool> stop{false};
+  const auto r = measure_connect_costs(
+      {{Transport::unix_socket, "trust", server().trust_unix_conninfo()}}, 4, clock, stop);
+  ASSERT_EQ(r.size(), 3u);
+  for (const auto& c : r) EXPECT_FALSE(c.error) << *c.error;
+  // Each library opened 4 + 1 (the warm-up) times; only SOCI's opens sent anything.
+  EXPECT_EQ(count(set_calls) - set_before, 5);
+  EXPECT_EQ(count(calls) - all_before, 5);
+}
+
+// The real clock, but the stop flag is raised at a chosen reading, as a signal would be.
+class StopAtRead final : public Clock {
+ public:
+  StopAtRead(int read, std::atomic<bool>& stop) : read_(read), stop_(stop) {}
+  std::chrono::nanoseconds now() override {
+    if (++reads_ == read_) stop_ = true;
+    return clock_.now();
+  }
+
+ private:
+  SteadyClock clock_;
+  int reads_ = 0, read_;
+  std::atomic<bool>& stop_;
+};
+
+TEST(ConnectCostStop, EndsWithWhatWasMeasured) {
+  const auto targets = throwaway_connect_targets(server());
+  std::atomic<bool> stop{false};
+  StopAtRead clock(3 * 3, stop);  // three clock reads per sample: stop during the third
+  const auto r = measure_connect_costs(targets, 1000, clock, stop);
+  ASSERT_EQ(r.size(), 1u);  // nothing after the combination that saw the stop
+  EXPECT_EQ(r[0].driver, "libpq");
+  EXPECT_EQ(r[0].auth, "peer");
+  EXPECT_EQ(r[0].connect_ns.size(), 3u);  // the open in flight finished and was kept
+  EXPECT_EQ(r[0].close_ns.size(), 3u);
+  EXPECT_FALSE(r[0].error);
+}
+
+TEST(ConnectCostStop, SetBeforehandMeasuresNothing) {
+  SteadyClock clock;
+  std::atomic<bool> stop{true};
+  TempPath tmp;
+  EXPECT_TRUE(measure_connect_costs(throwaway_connect_targets(server()), 10, clock, stop,
+                                    SqliteConnectTarget{tmp.file("x.sqlite"), {}})
+                  .empty());
+}
+
+}  // namespace
+}  // namespace wpbench::test

@@ -1,0 +1,168 @@
+// decompose(): exact arithmetic of the split of a case's p50, and what it says when floors are
+// missing or noise makes a term come out impossible.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "decomposition.hpp"
+
+namespace wpbench {
+namespace {
+
+// Round numbers in ns that keep every term apart: 40 us unix and 60 us tcp round trips, a 90 us
+// flush, a 70 us no-flush insert over unix (so 30 us of server work), SQLite 80 us sync + 20 us.
+Floors full_floors() {
+  Floors f;
+  f.rt_unix_ns = 40000;
+  f.rt_tcp_ns = 60000;
+  f.pg_flush_ns = 90000;
+  f.pg_insert_off_ns = 70000;
+  f.disk_sync_ns = 85000;
+  f.sqlite_flush_ns = 80000;
+  f.sqlite_insert_off_ns = 20000;
+  return f;
+}
+
+bool has_note(const Decomposition& d, const std::string& part) {
+  return std::any_of(d.notes.begin(), d.notes.end(),
+                     [&](const std::string& n) { return n.find(part) != std::string::npos; });
+}
+
+void expect_parts_add_up(const Decomposition& d) {
+  EXPECT_EQ(d.round_trips_ns + d.flush_ns + d.server_ns + d.driver_ns, d.total_ns);
+}
+
+TEST(Decompose, PostgresOneRoundTripOverUnix) {
+  const auto d = decompose(1, "unix", true, 200000, full_floors());
+  EXPECT_EQ(d.basis, "p50");
+  EXPECT_EQ(d.total_ns, 200000);
+  EXPECT_EQ(d.round_trips_ns, 40000);
+  EXPECT_EQ(d.flush_ns, 90000);
+  EXPECT_EQ(d.server_ns, 30000);
+  EXPECT_EQ(d.driver_ns, 40000);
+  EXPECT_TRUE(d.complete);
+  EXPECT_TRUE(has_note(d, "medians do not add exactly"));
+  EXPECT_TRUE(has_note(d, "85.0 us"));  // the disk floor, for scale
+  expect_parts_add_up(d);
+}
+
+TEST(Decompose, PostgresThreeRoundTripsOverTcpUsesTcpFloorAndUnixServerWork) {
+  // The server term comes from the insert measured over unix minus the unix floor; the case's own
+  // round trips are priced at the tcp floor.
+  const auto d = decompose(3, "tcp", true, 500000, full_floors());
+  EXPECT_EQ(d.round_trips_ns, 180000);
+  EXPECT_EQ(d.flush_ns, 90000);
+  EXPECT_EQ(d.server_ns, 30000);
+  EXPECT_EQ(d.driver_ns, 200000);
+  EXPECT_TRUE(d.complete);
+  EXPECT_TRUE(has_note(d, "other 2 statements is in driver_ns"));
+  expect_parts_add_up(d);
+}
+
+TEST(Decompose, ServerWorkFromAnInsertMeasuredOverTcp) {
+  Floors f = full_floors();
+  f.pg_insert_off_transport = "tcp";
+  f.pg_insert_off_ns = 100000;
+  const auto d = decompose(1, "unix", true, 250000, f);
+  EXPECT_EQ(d.server_ns, 40000);  // 100 us - the 60 us tcp floor
+  EXPECT_EQ(d.driver_ns, 250000 - 40000 - 90000 - 40000);
+  EXPECT_TRUE(d.complete);
+}
+
+TEST(Decompose, NonDurableCommitHasNoFlush) {
+  const auto d = decompose(1, "unix", false, 120000, full_floors());
+  EXPECT_EQ(d.flush_ns, 0);
+  EXPECT_EQ(d.driver_ns, 120000 - 40000 - 30000);
+  EXPECT_TRUE(d.complete);
+  EXPECT_TRUE(has_note(d, "not durable"));
+  EXPECT_FALSE(has_note(d, "for scale"));
+}
+
+TEST(Decompose, ServerWorkBelowTheRoundTripFloorIsClampedWithANote) {
+  Floors f = full_floors();
+  f.pg_insert_off_ns = 35000;  // faster than the 40 us empty query: noise
+  const auto d = decompose(1, "unix", true, 200000, f);
+  EXPECT_EQ(d.server_ns, 0);
+  EXPECT_EQ(d.driver_ns, 200000 - 40000 - 90000);
+  EXPECT_TRUE(has_note(d, "server_ns clamped at 0"));
+  EXPECT_TRUE(has_note(d, "35.0 us"));
+  expect_parts_add_up(d);
+}
+
+TEST(Decompose, NegativeFlushKeepsItsSign) {
+  Floors f = full_floors();
+  f.pg_flush_ns = -5000;
+  const auto d = decompose(1, "unix", true, 100000, f);
+  EXPECT_EQ(d.flush_ns, -5000);
+  EXPECT_EQ(d.driver_ns, 100000 - 40000 + 5000 - 30000);
+  EXPECT_TRUE(has_note(d, "flush_ns is negative (-5.0 us)"));
+  expect_parts_add_up(d);
+}
+
+TEST(Decompose, NegativeDriverIsKeptWithANote) {
+  const auto d = decompose(1, "unix", true, 100000, full_floors());
+  EXPECT_EQ(d.driver_ns, -60000);
+  EXPECT_TRUE(d.complete);
+  EXPECT_TRUE(has_note(d, "driver_ns is negative (-60.0 us)"));
+  expect_parts_add_up(d);
+}
+
+TEST(Decompose, SqliteFileCase) {
+  const auto d = decompose(0, "file", true, 150000, full_floors());
+  EXPECT_EQ(d.round_trips_ns, 0);
+  EXPECT_EQ(d.flush_ns, 80000);
+  EXPECT_EQ(d.server_ns, 20000);
+  EXPECT_EQ(d.driver_ns, 50000);
+  EXPECT_TRUE(d.complete);
+  expect_parts_add_up(d);
+}
+
+TEST(Decompose, SqliteWithoutSyncHasNoFlush) {
+  const auto d = decompose(0, "file", false, 30000, full_floors());
+  EXPECT_EQ(d.flush_ns, 0);
+  EXPECT_EQ(d.server_ns, 20000);
+  EXPECT_EQ(d.driver_ns, 10000);
+}
+
+TEST(Decompose, MissingFloorsAreNamedOnceAndLeftInDriver) {
+  const auto d = decompose(1, "unix", true, 200000, Floors{});
+  EXPECT_FALSE(d.complete);
+  EXPECT_EQ(d.round_trips_ns, 0);
+  EXPECT_EQ(d.flush_ns, 0);
+  EXPECT_EQ(d.server_ns, 0);
+  EXPECT_EQ(d.driver_ns, 200000);
+  EXPECT_TRUE(
+      has_note(d,
+               "not measured: rt_unix_ns, pg_flush_ns, pg_insert_off_ns; their share is left "
+               "in driver_ns"));
+}
+
+TEST(Decompose, OnlyTheFloorsTheCaseNeedsCount) {
+  Floors f = full_floors();
+  f.rt_tcp_ns.reset();
+  f.sqlite_flush_ns.reset();
+  EXPECT_TRUE(decompose(1, "unix", true, 200000, f).complete);
+  const auto tcp = decompose(1, "tcp", true, 200000, f);
+  EXPECT_FALSE(tcp.complete);
+  EXPECT_EQ(tcp.server_ns, 30000);  // the server term needs only the unix floor
+  EXPECT_TRUE(has_note(tcp, "not measured: rt_tcp_ns;"));
+  const auto sqlite = decompose(0, "file", true, 200000, f);
+  EXPECT_FALSE(sqlite.complete);
+  EXPECT_TRUE(has_note(sqlite, "not measured: sqlite_flush_ns;"));
+  EXPECT_TRUE(decompose(0, "file", false, 200000, f).complete);  // no flush needed
+}
+
+TEST(Decompose, RejectsBadInput) {
+  const Floors f = full_floors();
+  EXPECT_THROW(decompose(1, "udp", true, 1, f), std::invalid_argument);
+  EXPECT_THROW(decompose(1, "file", true, 1, f), std::invalid_argument);
+  EXPECT_THROW(decompose(-1, "unix", true, 1, f), std::invalid_argument);
+  EXPECT_THROW(decompose(1, "unix", true, -1, f), std::invalid_argument);
+  Floors bad = f;
+  bad.pg_insert_off_transport = "file";
+  EXPECT_THROW(decompose(1, "unix", true, 1, bad), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace wpbench

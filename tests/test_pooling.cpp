@@ -1,0 +1,119 @@
+// What a case's repetitions give together (harness/pooling.cpp): pooled statistics, intervals
+// over repetitions, noise warnings, and ratios paired by repetition.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "pooling.hpp"
+
+namespace wpbench {
+namespace {
+
+// One repetition of `n` latencies around `median_ns` times `drift` (a slow minute).
+CaseResult repetition(int index, std::int64_t median_ns, double drift, std::uint64_t seed,
+                      std::size_t n = 400) {
+  std::mt19937_64 rng(seed);
+  std::lognormal_distribution<double> noise(0.0, 0.1);
+  CaseResult r;
+  r.repetition = index;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto v = static_cast<std::int64_t>(static_cast<double>(median_ns) * drift * noise(rng));
+    r.samples_ns.push_back(v);
+    r.histogram.record(v);
+  }
+  r.samples = n;
+  r.latency = summarize(r.samples_ns);
+  r.elapsed_ns = r.latency.count * static_cast<std::int64_t>(r.latency.mean_ns);
+  Verification v;
+  v.ok = true;
+  r.verification = v;
+  return r;
+}
+
+CaseReport report(const std::string& name, std::int64_t median_ns,
+                  const std::vector<double>& drifts, std::uint64_t seed) {
+  CaseReport c;
+  c.name = name;
+  c.transport = "unix";
+  c.repetitions_requested = static_cast<int>(drifts.size());
+  for (std::size_t i = 0; i < drifts.size(); ++i) {
+    c.repetitions.push_back(repetition(static_cast<int>(i), median_ns, drifts[i], seed + i));
+  }
+  pool_case(c, 1);
+  return c;
+}
+
+TEST(Pooling, PooledStatisticsComeFromEverySample) {
+  const CaseReport c = report("a/b/unix", 200000, {1.0, 1.0, 1.0}, 10);
+  EXPECT_EQ(c.pooled.samples, 1200u);
+  EXPECT_EQ(c.pooled.latency.count, 1200u);
+  std::vector<std::int64_t> all;
+  for (const auto& r : c.repetitions)
+    all.insert(all.end(), r.samples_ns.begin(), r.samples_ns.end());
+  EXPECT_EQ(c.pooled.latency.p50_ns, summarize(all).p50_ns);  // exact while raw samples are kept
+  ASSERT_TRUE(c.pooled.p50_ci);
+  EXPECT_EQ(c.pooled.ci_method, "bootstrap over repetitions");
+  EXPECT_LE(c.pooled.p50_ci->lo, c.pooled.latency.p50_ns * 1.001);
+  EXPECT_GE(c.pooled.p50_ci->hi, c.pooled.latency.p50_ns * 0.999);
+  ASSERT_TRUE(c.pooled.cv_p50);
+  EXPECT_LT(*c.pooled.cv_p50, 0.05);
+  EXPECT_TRUE(c.pooled.noise.warnings.empty());
+}
+
+TEST(Pooling, DriftBetweenRepetitionsWidensTheIntervalAndWarns) {
+  const CaseReport steady = report("a/b/unix", 200000, {1.0, 1.0, 1.0, 1.0, 1.0}, 20);
+  const CaseReport drifting = report("a/b/unix", 200000, {1.0, 1.3, 0.9, 1.2, 1.0}, 20);
+  const auto width = [](const CaseReport& c) { return c.pooled.p50_ci->hi - c.pooled.p50_ci->lo; };
+  EXPECT_GT(width(drifting), 3 * width(steady));
+  EXPECT_GT(*drifting.pooled.cv_p50, 0.05);
+  EXPECT_FALSE(drifting.pooled.noise.warnings.empty());
+}
+
+TEST(Pooling, OneRepetitionUsesABlockBootstrapOverItsSamples) {
+  const CaseReport c = report("a/b/unix", 200000, {1.0}, 30);
+  ASSERT_TRUE(c.pooled.p50_ci);
+  EXPECT_EQ(c.pooled.ci_method, "block bootstrap over samples");
+  EXPECT_FALSE(c.pooled.cv_p50);
+}
+
+TEST(Pooling, HistogramOnlyRepetitionsPoolThroughTheHistogram) {
+  CaseReport c = report("a/b/unix", 200000, {1.0, 1.0}, 40);
+  const auto exact = c.pooled.latency.p50_ns;
+  for (auto& r : c.repetitions) {
+    r.raw_kept = false;
+    r.samples_ns.clear();
+  }
+  pool_case(c, 1);
+  EXPECT_NEAR(c.pooled.latency.p50_ns, exact, exact / 1000.0);  // within 0.1 %
+  EXPECT_EQ(c.pooled.samples, 800u);
+}
+
+TEST(Pooling, RatiosArePairedByRepetitionSoSharedDriftCancels) {
+  // Both cases saw the same slow rounds: their ratio stays 2 with a narrow interval.
+  const std::vector<double> drift = {1.0, 1.4, 0.8, 1.2, 1.0};
+  std::vector<CaseReport> cases = {report("fast/x/unix", 100000, drift, 50),
+                                   report("slow/x/unix", 200000, drift, 60)};
+  const auto ratios = case_ratios(cases, 1);
+  ASSERT_EQ(ratios.size(), 1u);
+  EXPECT_EQ(ratios[0].numerator, "slow/x/unix");
+  EXPECT_EQ(ratios[0].denominator, "fast/x/unix");
+  EXPECT_NEAR(ratios[0].ratio, 2.0, 0.05);
+  ASSERT_TRUE(ratios[0].ci);
+  EXPECT_EQ(ratios[0].method, "paired bootstrap over repetitions");
+  EXPECT_LT(ratios[0].ci->hi - ratios[0].ci->lo, 0.1);
+  EXPECT_LE(ratios[0].ci->lo, 2.0);
+  EXPECT_GE(ratios[0].ci->hi, 2.0 * 0.97);
+}
+
+TEST(Pooling, StatusCountsMissingRepetitions) {
+  CaseReport c = report("a/b/unix", 200000, {1.0, 1.0}, 70);
+  EXPECT_STREQ(c.status_name(), "ok");
+  c.repetitions_requested = 3;  // the run stopped before the third round
+  EXPECT_STREQ(c.status_name(), "interrupted");
+  c.repetitions[1].error = "server closed the connection";
+  EXPECT_STREQ(c.status_name(), "failed");
+  EXPECT_EQ(c.first_error(), "server closed the connection");
+}
+
+}  // namespace
+}  // namespace wpbench

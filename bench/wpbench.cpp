@@ -43,6 +43,15 @@ int main(int argc, char** argv) {
   app.add_option("--schedule", schedule, "open-loop schedule: fixed or poisson")
       ->capture_default_str()
       ->check(CLI::IsMember({"fixed", "poisson"}));
+  app.add_option("--clients", opt.run.clients,
+                 "threads inserting at once, each on its own connection (C++ paths; the Python "
+                 "arm's pool case is psycopg2/pool)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--pool-size", opt.run.pool_size,
+                 "with --clients: connections the threads share; fewer than --clients makes a "
+                 "shared pool whose wait counts in the latency (default: one per client)")
+      ->check(CLI::Range(1, 1024));
   app.add_option("--sync-commit", opt.sync_commit,
                  "PostgreSQL synchronous_commit for every session: server (as configured), on, "
                  "or off (not durable: the JSON and table say what it risks)")

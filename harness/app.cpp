@@ -243,6 +243,11 @@ CaseReport describe_case(const Case& c, const Options& opt, const Targets& t,
   r.repetitions_requested = opt.repetitions;
   const auto missing = t.python.unavailable.find(c.path->id());
   if (missing != t.python.unavailable.end()) r.not_measured = missing->second;
+  if (opt.run.clients > 1 && c.path->arm == Arm::python) {
+    r.not_measured =
+        "--clients runs the C++ paths only; the Python arm measures one client (its pool "
+        "discipline is psycopg2/pool)";
+  }
   return r;
 }
 
@@ -492,6 +497,11 @@ int run_wpbench(const Options& opt) {
   }
 
   if (opt.repetitions < 1) throw UsageError("--repetitions must be at least 1");
+  if (opt.run.pool_size > opt.run.clients) {
+    throw UsageError("--pool-size " + std::to_string(opt.run.pool_size) +
+                     " is more than --clients " + std::to_string(opt.run.clients) +
+                     ": the extra connections would sit idle");
+  }
   if (opt.sync_commit != "server" && opt.sync_commit != "on" && opt.sync_commit != "off") {
     throw UsageError("--sync-commit must be server, on or off");
   }
@@ -540,6 +550,11 @@ int run_wpbench(const Options& opt) {
   add_warnings(run.context);
 
   for (const auto& c : cases) run.cases.push_back(describe_case(c, opt, targets, run.context));
+  if (std::all_of(run.cases.begin(), run.cases.end(),
+                  [](const CaseReport& c) { return c.not_measured.has_value(); }) &&
+      opt.run.clients > 1) {
+    throw UsageError("--clients measures the C++ paths; the chosen cases are all Python");
+  }
   const auto order = interleaved_order(cases.size(), opt.repetitions, run.settings.order_seed);
   for (const auto& round : order) {
     run.settings.order.emplace_back();

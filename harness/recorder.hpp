@@ -27,11 +27,15 @@ class Recorder {
     if (raw_kept_) {
       if (raw_.size() < raw_max_) {
         raw_.push_back(latency_ns);
+        starts_.push_back(since_start_ns);
       } else {
         drop_raw();
       }
     }
   }
+  /// Adds what another recorder of the same phase holds (a client thread's). Raw samples from
+  /// several threads interleave in time, so the caller merges those itself (merge_in_time_order).
+  void merge_counts(const Recorder& other);
   /// Open loop: the delay between an insert's intended and actual start.
   void record_lag(std::int64_t lag_ns) { lag_->record(lag_ns); }
 
@@ -39,6 +43,13 @@ class Recorder {
   bool raw_kept() const { return raw_kept_; }
   const std::vector<std::int64_t>& raw() const { return raw_; }
   std::vector<std::int64_t> take_raw() { return std::move(raw_); }
+  /// When each raw sample started, since the measured phase began (same length as raw()).
+  const std::vector<std::int64_t>& starts() const { return starts_; }
+
+  /// Recorders of client threads as one: raw samples (when every thread kept them and they fit
+  /// under the cap) in the order they started, histograms and series merged.
+  static Recorder merge_in_time_order(const std::vector<Recorder>& parts, std::uint64_t raw_max,
+                                      bool open_loop);
   const LatencyHistogram& histogram() const { return histogram_; }
   const TimeSeries& timeseries() const { return timeseries_; }
   const std::optional<LatencyHistogram>& lag() const { return lag_; }
@@ -48,7 +59,7 @@ class Recorder {
 
   std::uint64_t raw_max_;
   bool raw_kept_ = true;
-  std::vector<std::int64_t> raw_;
+  std::vector<std::int64_t> raw_, starts_;
   LatencyHistogram histogram_;
   TimeSeries timeseries_;
   std::optional<LatencyHistogram> lag_;

@@ -3,7 +3,10 @@
 #include <time.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
+#include <thread>
 
 #include "python_arm.hpp"
 #include "schema.hpp"
@@ -76,6 +79,138 @@ Measurement measure_native(const Case& c, const Endpoint& e, const RunConfig& cf
   return m;
 }
 
+// Connections shared by more client threads than there are connections: a thread waits for a
+// free one, as an application on a small pool does, and that wait is part of its insert.
+class SessionPool {
+ public:
+  explicit SessionPool(std::vector<std::unique_ptr<Session>>& sessions) {
+    for (auto& s : sessions) free_.push_back(s.get());
+  }
+  Session* acquire() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return !free_.empty(); });
+    Session* s = free_.back();
+    free_.pop_back();
+    return s;
+  }
+  void release(Session* s) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      free_.push_back(s);
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Session*> free_;
+};
+
+// What one client thread measured.
+struct ClientPart {
+  explicit ClientPart(const RunConfig& cfg) : rec(cfg.raw_samples_max, cfg.open_loop()) {}
+  Recorder rec;
+  LatencyHistogram pool_wait;
+  std::vector<std::uint64_t> failed;
+  std::string first_error;
+  std::chrono::nanoseconds last_end{0};
+};
+
+// --clients N: N threads insert at once over cfg.connections() sessions. Decisions (and, open
+// loop, intended start times) are handed out in stream order under one lock, before each
+// thread's clock starts. A failed insert (SQLite's busy timeout running out, say) is counted and
+// the thread goes on: under concurrency the failure rate is part of the answer.
+Measurement measure_concurrent(const Case& c, const Endpoint& e, const RunConfig& cfg, Clock& clock,
+                               const std::atomic<bool>& stop) {
+  Measurement m(cfg);
+  DecisionGenerator gen(cfg.seed);
+  std::vector<std::unique_ptr<Session>> sessions;
+  try {
+    const auto t_connect = clock.now();
+    for (int i = 0; i < cfg.connections(); ++i) sessions.push_back(c.path->open(e));
+    m.connect_ns = (clock.now() - t_connect).count() / cfg.connections();
+    for (; m.generated < cfg.warmup && !stop.load(std::memory_order_relaxed); ++m.generated) {
+      sessions[m.generated % sessions.size()]->insert(gen.next());
+    }
+  } catch (const std::exception& ex) {
+    m.error = one_line(ex.what());
+    m.inserted = m.generated;
+    return m;
+  }
+  const bool pooled = cfg.connections() < cfg.clients;
+  SessionPool pool(sessions);
+  std::optional<ArrivalSchedule> schedule;
+  if (cfg.open_loop()) {
+    schedule.emplace(cfg.rate_per_s, cfg.schedule, cfg.seed ^ std::hash<std::string>{}(c.name()));
+  }
+  std::mutex mu;  // guards gen, schedule and m.generated
+  const std::uint64_t total = cfg.warmup + cfg.samples;
+  std::vector<ClientPart> parts(cfg.clients, ClientPart(cfg));
+  const std::int64_t cpu_start = process_cpu_ns();
+  const auto t_start = clock.now();
+  const auto client = [&](int k) {
+    ClientPart& part = parts[k];
+    for (;;) {
+      Decision d;
+      std::uint64_t index;
+      std::chrono::nanoseconds intended{0};
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (m.generated >= total || stop.load(std::memory_order_relaxed)) break;
+        index = m.generated++;
+        d = gen.next();
+        if (schedule) intended = t_start + std::chrono::nanoseconds(schedule->next());
+      }
+      if (schedule) clock.sleep_until(intended);
+      const auto t0 = clock.now();
+      Session* s = pooled ? pool.acquire() : sessions[k].get();
+      if (pooled) part.pool_wait.record((clock.now() - t0).count());
+      bool failed = false;
+      try {
+        s->insert(d);
+      } catch (const std::exception& ex) {
+        failed = true;
+        if (part.first_error.empty()) part.first_error = one_line(ex.what());
+      }
+      const auto t_end = clock.now();
+      if (pooled) pool.release(s);
+      part.last_end = t_end;
+      if (failed) {
+        part.failed.push_back(index);
+        continue;
+      }
+      part.rec.record((t0 - t_start).count(), (t_end - (schedule ? intended : t0)).count());
+      if (schedule) part.rec.record_lag(std::max<std::int64_t>(0, (t0 - intended).count()));
+      if (cfg.progress) cfg.progress->fetch_add(1, std::memory_order_relaxed);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int k = 0; k < cfg.clients; ++k) threads.emplace_back(client, k);
+  for (auto& t : threads) t.join();
+  m.cpu_ns = process_cpu_ns() - cpu_start;
+  auto t_end = t_start;
+  std::vector<Recorder> recs;
+  if (pooled) m.pool_wait.emplace();
+  std::string first_error;
+  for (auto& p : parts) {
+    t_end = std::max(t_end, p.last_end);
+    if (pooled) m.pool_wait->merge(p.pool_wait);
+    m.failed.insert(m.failed.end(), p.failed.begin(), p.failed.end());
+    if (first_error.empty()) first_error = p.first_error;
+    recs.push_back(std::move(p.rec));
+  }
+  m.rec = Recorder::merge_in_time_order(recs, cfg.raw_samples_max, cfg.open_loop());
+  m.elapsed_ns = (t_end - t_start).count();
+  m.inserted = m.generated;
+  if (!m.failed.empty()) {
+    m.error = std::to_string(m.failed.size()) + " of " + std::to_string(m.generated - cfg.warmup) +
+              " inserts failed (the others were measured); first: " + first_error;
+    m.errors_counted = true;
+  }
+  return m;
+}
+
 CaseResult describe(const Case& c, const RunConfig& cfg) {
   CaseResult r;
   r.name = c.name();
@@ -96,6 +231,7 @@ CaseResult run_case(const Case& c, const Endpoint& e, const RunConfig& cfg, Cloc
   try {
     reset_table(c.path->backend, e);
     m = c.path->arm == Arm::python ? measure_python(c, e, cfg, stop)
+        : cfg.clients > 1          ? measure_concurrent(c, e, cfg, clock, stop)
                                    : measure_native(c, e, cfg, clock, stop);
   } catch (const std::exception& ex) {
     m.error = one_line(ex.what());
@@ -108,14 +244,24 @@ CaseResult run_case(const Case& c, const Endpoint& e, const RunConfig& cfg, Cloc
   r.histogram = m.rec.histogram();
   r.timeseries = m.rec.timeseries();
   if (m.rec.lag()) r.schedule_lag = summarize(*m.rec.lag());
+  r.clients = cfg.clients;
+  r.connections = cfg.clients > 1 ? cfg.connections() : 1;
+  r.errors = m.failed.size();
+  if (m.pool_wait) r.pool_wait = summarize(*m.pool_wait);
   r.connect_ns = m.connect_ns;
   r.elapsed_ns = m.elapsed_ns;
   r.cpu_ns = m.cpu_ns;
   r.error = m.error;
-  r.interrupted = !r.error && r.samples < cfg.samples;
+  r.interrupted = (!r.error || m.errors_counted) && r.samples + r.errors < cfg.samples;
   r.throughput_per_s = throughput_per_s(r.samples, r.elapsed_ns);
   // Verify even after an error: it tells whether the failed insert left a row behind.
-  if (m.inserted_known) r.verification = verify_table(c.path->backend, e, cfg.seed, m.inserted);
+  if (m.inserted_known) {
+    // Concurrent commits reach the table in any order; one client's in stream order.
+    r.verification =
+        cfg.clients > 1 && c.path->arm == Arm::native
+            ? verify_table_unordered(c.path->backend, e, cfg.seed, m.inserted, m.failed)
+            : verify_table(c.path->backend, e, cfg.seed, m.inserted);
+  }
   return r;
 }
 

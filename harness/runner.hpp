@@ -28,6 +28,12 @@ struct RunConfig {
   /// last one returns).
   double rate_per_s = 0;
   ScheduleKind schedule = ScheduleKind::fixed;
+  /// Threads inserting at once, each taking a connection for every insert (1: the classic
+  /// one-connection loop).
+  int clients = 1;
+  /// Connections the clients share; 0 means one per client (the one-per-thread discipline).
+  /// Fewer than clients is a shared pool: waiting for a free connection counts in the latency.
+  int pool_size = 0;
   std::string python = "/usr/bin/python3";  ///< interpreter of the Python arm (Debian's)
   std::string python_arm;  ///< the arm's script (written by write_python_arm()); empty: none
   /// When set, incremented after every measured insert so a progress line can read it from
@@ -35,6 +41,7 @@ struct RunConfig {
   std::atomic<std::uint64_t>* progress = nullptr;
 
   bool open_loop() const { return rate_per_s > 0; }
+  int connections() const { return pool_size > 0 ? pool_size : clients; }
 };
 
 /// What one way of measuring hands back: raw numbers, before statistics and verification.
@@ -43,7 +50,13 @@ struct Measurement {
   Recorder rec;
   std::int64_t connect_ns = 0, elapsed_ns = 0, cpu_ns = 0;
   std::uint64_t inserted = 0;  ///< rows written, warm-up included
-  bool inserted_known = true;  ///< false when a child died without saying how many it wrote
+  /// Concurrent clients: inserts that failed and went on (e.g. SQLITE_BUSY), by decision index
+  /// in the generator's stream, so verification expects every other one.
+  std::vector<std::uint64_t> failed;
+  std::uint64_t generated = 0;                ///< decisions handed out, failed ones included
+  std::optional<LatencyHistogram> pool_wait;  ///< shared pool: waiting for a connection
+  bool errors_counted = false;  ///< `error` summarises counted failures; the case ran on
+  bool inserted_known = true;   ///< false when a child died without saying how many it wrote
   std::optional<std::string> error;
 };
 
@@ -62,6 +75,9 @@ struct CaseResult {
   /// Open loop only: how late each insert started behind its schedule. latency then counts from
   /// the intended start (as wrk2 and pgbench -R do), so a stall is not hidden.
   std::optional<LatencySummary> schedule_lag;
+  int clients = 1, connections = 1;
+  std::uint64_t errors = 0;  ///< failed inserts that did not end the case (concurrent clients)
+  std::optional<LatencySummary> pool_wait;  ///< fewer connections than clients
   LatencySummary latency;
   std::int64_t connect_ns = 0;  ///< opening the session, measured apart from the inserts
   std::int64_t elapsed_ns = 0;  ///< wall time of the measured phase
@@ -77,7 +93,9 @@ struct CaseResult {
   std::optional<std::string> not_measured;  ///< why the case could not run here (nothing else set)
 
   /// A case counts only when it ran to the end without error and its rows verified.
-  bool ok() const { return !error && !interrupted && verification && verification->ok; }
+  bool ok() const {
+    return !error && errors == 0 && !interrupted && verification && verification->ok;
+  }
   /// "ok", "interrupted" (stopped by a signal) or "failed" (anything else), as the exports write.
   const char* status_name() const {
     return not_measured ? "not_measured" : ok() ? "ok" : interrupted ? "interrupted" : "failed";

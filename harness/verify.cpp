@@ -1,5 +1,6 @@
 #include "verify.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <functional>
 
@@ -17,14 +18,21 @@ std::string describe_row(const Decision& d) {
          format_double(d.score) + "|" + d.action + "|" + d.skip_reason.value_or("NULL");
 }
 
+// Receives the rows as they are read.
+class RowSink {
+ public:
+  virtual ~RowSink() = default;
+  virtual void row(const Decision& got) = 0;
+};
+
 // Walks rows as they are read, comparing each with the generator's; keeps the first mismatch.
-class Checker {
+class Checker final : public RowSink {
  public:
   Checker(std::uint64_t seed, std::uint64_t expected) : gen_(seed), expected_(expected) {
     DecisionGenerator g(seed);
     for (std::uint64_t i = 0; i < expected; ++i) want_sum_.add(g.next());
   }
-  void row(const Decision& got) {
+  void row(const Decision& got) override {
     got_sum_.add(got);
     ++rows_;
     if (!first_diff_.empty()) return;
@@ -61,7 +69,53 @@ class Checker {
   std::string first_diff_;
 };
 
-void read_pg(const Endpoint& e, Checker& check) {
+std::uint64_t row_hash(const Decision& d) {
+  RowChecksum h;
+  h.add(d);
+  return h.value();
+}
+
+// Collects per-row hashes and compares them as multisets: concurrent commits reorder ids.
+class UnorderedChecker final : public RowSink {
+ public:
+  UnorderedChecker(std::uint64_t seed, std::uint64_t generated,
+                   const std::vector<std::uint64_t>& failed) {
+    std::vector<bool> skip(generated, false);
+    for (const auto i : failed) {
+      if (i < generated) skip[i] = true;
+    }
+    DecisionGenerator g(seed);
+    for (std::uint64_t i = 0; i < generated; ++i) {
+      const Decision d = g.next();
+      if (!skip[i]) want_.push_back(row_hash(d));
+    }
+  }
+  void row(const Decision& got) override { got_.push_back(row_hash(got)); }
+  Verification result() {
+    Verification v;
+    v.rows_found = got_.size();
+    v.rows_expected = want_.size();
+    for (const auto h : got_) v.checksum_found += h;  // wraps: a sum mod 2^64, order-free
+    for (const auto h : want_) v.checksum_expected += h;
+    std::sort(got_.begin(), got_.end());
+    std::sort(want_.begin(), want_.end());
+    v.ok = got_ == want_;
+    if (!v.ok) {
+      const auto extra = std::count_if(got_.begin(), got_.end(), [&](std::uint64_t h) {
+        return !std::binary_search(want_.begin(), want_.end(), h);
+      });
+      v.message = "found " + std::to_string(got_.size()) + " rows, expected " +
+                  std::to_string(want_.size()) + " (" + std::to_string(extra) +
+                  " not inserted by this case or altered)";
+    }
+    return v;
+  }
+
+ private:
+  std::vector<std::uint64_t> got_, want_;
+};
+
+void read_pg(const Endpoint& e, RowSink& check) {
   auto c = pg_connect(e.target);
   // Shortest-exact float output on every server version, so strtod gets the very bits back.
   pg_exec(c.get(), "SET extra_float_digits = 3");
@@ -78,7 +132,7 @@ void read_pg(const Endpoint& e, Checker& check) {
   }
 }
 
-void read_sqlite(const Endpoint& e, Checker& check) {
+void read_sqlite(const Endpoint& e, RowSink& check) {
   auto db = sqlite_open(e.target, e.sqlite);
   auto stmt = sqlite_prepare(db.get(), std::string(kSelect) + e.table + " ORDER BY id");
   auto text = [&](int col) {
@@ -97,11 +151,9 @@ void read_sqlite(const Endpoint& e, Checker& check) {
   }
   sqlite_check(db.get(), rc, "read back");
 }
-}  // namespace
 
-Verification verify_table(Backend b, const Endpoint& e, std::uint64_t seed,
-                          std::uint64_t expected_rows) {
-  Checker check(seed, expected_rows);
+template <typename Check>
+Verification read_and_check(Backend b, const Endpoint& e, Check& check) {
   try {
     if (b == Backend::postgres) {
       read_pg(e, check);
@@ -109,12 +161,26 @@ Verification verify_table(Backend b, const Endpoint& e, std::uint64_t seed,
       read_sqlite(e, check);
     }
   } catch (const DriverError& ex) {
-    Verification v;
-    v.rows_expected = expected_rows;
+    Verification v = check.result();
+    v.ok = false;
     v.message = std::string("cannot read the table back: ") + ex.what();
     return v;
   }
   return check.result();
+}
+}  // namespace
+
+Verification verify_table(Backend b, const Endpoint& e, std::uint64_t seed,
+                          std::uint64_t expected_rows) {
+  Checker check(seed, expected_rows);
+  return read_and_check(b, e, check);
+}
+
+Verification verify_table_unordered(Backend b, const Endpoint& e, std::uint64_t seed,
+                                    std::uint64_t generated,
+                                    const std::vector<std::uint64_t>& failed) {
+  UnorderedChecker check(seed, generated, failed);
+  return read_and_check(b, e, check);
 }
 
 }  // namespace wpbench

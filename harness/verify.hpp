@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "driver.hpp"
 
@@ -22,5 +23,12 @@ struct Verification {
 /// compares it with the first `expected_rows` decisions of `seed`.
 Verification verify_table(Backend b, const Endpoint& e, std::uint64_t seed,
                           std::uint64_t expected_rows);
+
+/// For concurrent clients, whose commits land in any order: the table must hold exactly the
+/// decisions of `seed` with the indices in `expected` (each once), in any id order. The
+/// checksums are then order-independent (a sum of per-row FNV-1a hashes).
+Verification verify_table_unordered(Backend b, const Endpoint& e, std::uint64_t seed,
+                                    std::uint64_t generated,
+                                    const std::vector<std::uint64_t>& failed);
 
 }  // namespace wpbench

@@ -142,8 +142,11 @@ std::string console_table(const RunResult& run) {
   const auto& s = run.settings;
   out += fmt::format(
       "\n{} repetitions x {} samples per case after {} warm-up each, interleaved (order seed "
-      "{}); {}; rt = round trips per durable insert (SQLite: none); CI: {}.\n",
+      "{}); {}{}; rt = round trips per durable insert (SQLite: none); CI: {}.\n",
       s.repetitions, s.run.samples, s.run.warmup, s.order_seed,
+      s.run.clients > 1 ? fmt::format("{} clients on {} connections (throughput is all clients'); ",
+                                      s.run.clients, s.run.connections())
+                        : std::string(),
       s.run.open_loop() ? fmt::format("open loop at {:g}/s ({}), latency from the intended start",
                                       s.run.rate_per_s, schedule_name(s.run.schedule))
                         : std::string("closed loop"),

@@ -62,6 +62,10 @@ json repetition_json(const CaseResult& r) {
   j["histogram"] = r.histogram.to_json();
   j["timeseries"] = r.timeseries.to_json();
   j["schedule_lag_ns"] = optional_summary(r.schedule_lag);
+  j["clients"] = r.clients;
+  j["connections"] = r.connections;
+  j["errors"] = r.errors;
+  j["pool_wait_ns"] = optional_summary(r.pool_wait);
   return j;
 }
 
@@ -212,8 +216,8 @@ json to_json(const RunResult& run) {
                  {"raw_samples_max", st.run.raw_samples_max},
                  {"loop", loop},
                  {"sync_commit", st.sync_commit},
-                 {"clients", 1},
-                 {"pool_size", nullptr}};
+                 {"clients", st.run.clients},
+                 {"pool_size", st.run.clients > 1 ? json(st.run.connections()) : json(nullptr)}};
   json cases = json::array();
   for (const auto& c : run.cases) cases.push_back(case_json(c, run.settings.run));
   j["cases"] = std::move(cases);

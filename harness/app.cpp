@@ -255,8 +255,8 @@ CaseReport describe_case(const Case& c, const Options& opt, const Targets& t,
 // thread only bumps a counter. Only on a terminal: nothing in a pipe or in CI.
 class Progress {
  public:
-  Progress(bool enabled, std::size_t total_runs, std::uint64_t samples_per_run)
-      : enabled_(enabled), total_(total_runs), per_run_(samples_per_run) {
+  Progress(bool enabled, int repetitions, std::size_t total_runs, std::uint64_t samples_per_run)
+      : enabled_(enabled), reps_(repetitions), total_(total_runs), per_run_(samples_per_run) {
     if (enabled_) thread_ = std::thread([this] { loop(); });
   }
   ~Progress() { finish(); }
@@ -300,8 +300,8 @@ class Progress {
         const long left = std::lround(spent * (1 - frac) / frac);
         std::snprintf(eta, sizeof eta, "%ldm%02lds", left / 60, left % 60);
       }
-      std::fprintf(stderr, "\r\033[K[repetition %d] [%zu/%zu] %s  %llu/%llu samples  ETA %s",
-                   rep_ + 1, std::min(done_ + 1, total_), total_, what_.c_str(),
+      std::fprintf(stderr, "\r\033[Krepetition %d/%d, case %zu/%zu: %s  %llu/%llu samples  ETA %s",
+                   rep_ + 1, reps_, std::min(done_ + 1, total_), total_, what_.c_str(),
                    static_cast<unsigned long long>(samples.load(std::memory_order_relaxed)),
                    static_cast<unsigned long long>(per_run_), eta);
       std::fflush(stderr);
@@ -309,6 +309,7 @@ class Progress {
   }
 
   bool enabled_;
+  int reps_;
   std::size_t total_;
   std::uint64_t per_run_;
   std::mutex mu_;
@@ -562,7 +563,7 @@ int run_wpbench(const Options& opt) {
   }
 
   SteadyClock clock;
-  Progress progress(tty, opt.repetitions * cases.size(), cfg.samples);
+  Progress progress(tty, opt.repetitions, opt.repetitions * cases.size(), cfg.samples);
   cfg.progress = &progress.samples;
   FloorSamples floors;
   for (int rep = 0; rep < opt.repetitions && !stop_flag(); ++rep) {

@@ -226,15 +226,11 @@ Endpoint endpoint_for(const Case& c, const Targets& t, const Options& opt) {
   }
   return Endpoint{c.transport, t.sqlite_path, opt.table, opt.sqlite};
 }
+
 CaseReport describe_case(const Case& c, const Options& opt, const Targets& t,
                          const RunContext& ctx) {
   CaseReport r;
-  r.name = c.name();
-  r.driver = c.path->driver;
-  r.variant = c.path->variant;
-  r.transport = transport_name(c.transport);
-  r.how = c.path->how;
-  r.round_trips = c.path->round_trips;
+  describe_into(r, c);
   const bool pg = c.path->backend == Backend::postgres;
   r.durable = pg ? postgres_durable(ctx.server) : sqlite_durable(ctx.sqlite);
   r.durability = pg ? postgres_durability(ctx.server) : sqlite_durability(ctx.sqlite);

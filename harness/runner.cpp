@@ -213,12 +213,7 @@ Measurement measure_concurrent(const Case& c, const Endpoint& e, const RunConfig
 
 CaseResult describe(const Case& c, const RunConfig& cfg) {
   CaseResult r;
-  r.name = c.name();
-  r.driver = c.path->driver;
-  r.variant = c.path->variant;
-  r.transport = transport_name(c.transport);
-  r.how = c.path->how;
-  r.round_trips = c.path->round_trips;
+  describe_into(r, c);
   r.samples_requested = cfg.samples;
   return r;
 }

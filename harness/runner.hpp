@@ -102,6 +102,18 @@ struct CaseResult {
   }
 };
 
+/// Copies what names a case (name, driver, variant, transport, how, round trips) into a
+/// per-repetition or per-case result.
+template <typename Result>
+void describe_into(Result& r, const Case& c) {
+  r.name = c.name();
+  r.driver = c.path->driver;
+  r.variant = c.path->variant;
+  r.transport = transport_name(c.transport);
+  r.how = c.path->how;
+  r.round_trips = c.path->round_trips;
+}
+
 /// Runs one repetition of `c` against `e`. Never throws for database trouble: errors land in
 /// the result. `stop` is polled between samples so a signal ends the case with what was measured.
 CaseResult run_case(const Case& c, const Endpoint& e, const RunConfig& cfg, Clock& clock,

@@ -89,9 +89,11 @@ def pgbench_mean_ms(server, transactions):
 
 
 def wpbench_mean_ms(binary, server, transactions, out):
+    # One repetition, no floors or connect timing: each round is one stretch of inserts, as
+    # pgbench's is.
     run([binary, "--dsn", server.dsn, "--drivers", "libpq/prepared", "--transports", "unix", "--samples",
-         str(transactions), "--warmup", "0", "--table", TABLE, "--tmp-dir", str(server.dir), "--out", str(out),
-         "-q"])
+         str(transactions), "--warmup", "0", "--repetitions", "1", "--floor-samples", "0",
+         "--connect-samples", "0", "--table", TABLE, "--tmp-dir", str(server.dir), "--out", str(out), "-q"])
     return json.loads(out.read_text())["cases"][0]["latency_ns"]["mean"] / 1e6
 
 

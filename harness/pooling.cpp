@@ -108,6 +108,10 @@ void pool_case(CaseReport& c, std::uint64_t seed) {
   // A statistic that is not finite (no samples' mean) says nothing about noise.
   if (std::all_of(means.begin(), means.end(), [](double m) { return std::isfinite(m); })) {
     p.noise = noise_report(p50s, means, all_raw ? sample_outlier_fraction(raw) : 0.0);
+    // noise_report counts positions among the measured repetitions; the JSON names repetitions.
+    for (auto* list : {&p.noise.outlier_repetitions, &p.noise.mean_outlier_repetitions}) {
+      for (auto& i : *list) i = static_cast<std::size_t>(reps[i]->repetition);
+    }
   }
 }
 

@@ -2,13 +2,18 @@
 
 Usage: claims [--claims FILE] [--format text|markdown|json] RESULT.json|DIR...
 
-Several files (or a directory of them) are pooled by case name. Each claim names the cases that
-stand for it; a row per case says what was measured (p50 and p99 with 95 % intervals), the
-verdict (holds / does not hold / inconclusive / not measured) and why, from the round trips and,
-when the run measured it, the decomposition of where the time goes. Exit 0, or 2 on bad input.
+Several files (or a directory of them) are pooled by case name, every repetition of every file.
+Each claim names the cases that stand for it; a row per case says what was measured (p50 and p99
+with 95 % intervals: bootstrap over repetitions when a case has several, else blocks of
+consecutive samples), the verdict (holds / does not hold / inconclusive / not measured) and why,
+from the round trips and, when the run measured it, the decomposition of where the time goes
+("3 round trips × 0.06 ms + flush 0.09 ms + server 0.05 ms + driver 0.02 ms"). Exit 0, or 2 on
+bad input.
 """
 import json
 import sys
+
+import numpy as np
 
 import wpbench_results as wr
 import wpstats as st
@@ -20,13 +25,30 @@ def rt_text(n):
     return "in-process (no round trip)" if n == 0 else f"{n} round trip{'s' if n != 1 else ''}"
 
 
+def short_ms(ns):
+    """0.06 ms, 0.187 -> 0.19 ms, 0.004 ms: two decimals, three below 0.01 ms."""
+    v = ns / 1e6
+    return f"{v:.2f}" if abs(v) >= 0.01 or v == 0 else f"{v:.3f}"
+
+
 def breakdown(case):
-    """'3 round trips + commit flush', or the measured decomposition when the run has one."""
+    """'3 round trips + commit flush', or, when the run measured the floors, the decomposition
+    of the p50: '3 round trips × 0.06 ms + flush 0.09 ms + server 0.05 ms + driver 0.02 ms'."""
     d = case.decomposition
     if not d:
         return f"{rt_text(case.round_trips)} + commit flush"
-    parts = [f"{k.replace('_ns', '')} {st.fmt_ms(v)} ms" for k, v in d.items() if k.endswith("_ns")]
-    return "; ".join(parts)
+    if "server_ns" not in d or "round_trips_ns" not in d:  # a decomposition of another shape
+        return "; ".join(f"{k.replace('_ns', '')} {st.fmt_ms(v)} ms" for k, v in d.items() if k.endswith("_ns"))
+    rt = case.round_trips
+    head = (f"{rt} round trip{'s' if rt != 1 else ''} × {short_ms(d['round_trips_ns'] / rt)} ms" if rt
+            else "in-process")
+    parts = [head, f"flush {short_ms(d['flush_ns'])} ms", f"server {short_ms(d['server_ns'])} ms"]
+    driver = f"driver {short_ms(d['driver_ns'])} ms"
+    parts.append(driver + (" (below 0: within noise)" if d["driver_ns"] < 0 else ""))
+    text = " + ".join(parts)
+    if not d.get("complete", True):
+        text += " (incomplete: " + ("; ".join(d.get("notes") or []) or "a floor was not measured") + ")"
+    return text
 
 
 STATS = {"p50": 50, "p90": 90, "p99": 99, "p99.9": 99.9}
@@ -34,14 +56,15 @@ KINDS = {"below": ("limit_ms", "cases"), "between": ("range_ms", "cases"), "over
 
 
 def measured(case):
-    s = case.samples
-    p50, p99 = st.percentile(s, 50), st.percentile(s, 99)
+    i50, i99 = case.interval(50), case.interval(99)
     return {
-        "samples": len(s),
-        "p50_ns": p50,
-        "p50_ci_ns": st.percentile_ci(s, 50),
-        "p99_ns": p99,
-        "p99_ci_ns": st.percentile_ci(s, 99),
+        "samples": case.count,
+        "repetitions": len(case.measured),
+        "p50_ns": case.percentile(50),
+        "p50_ci_ns": [i50["lo"], i50["hi"]],
+        "p99_ns": case.percentile(99),
+        "p99_ci_ns": [i99["lo"], i99["hi"]],
+        "interval_method": i50["method"],
     }
 
 
@@ -49,12 +72,15 @@ def unusable(case, p=50):
     """Why a case cannot stand for a claim about percentile p, or None."""
     if not case.ok:
         return f"the case did not complete: {case.first_error}"
-    if not case.samples:
+    if not case.count:
         return "the case has no samples"
     if not case.durable:
         return "measured with non-durable settings; the claim is about durable writes"
-    if len(case.samples) < st.min_samples(p):
-        return f"{len(case.samples)} samples are too few to estimate p{p:g} (need {st.min_samples(p)})"
+    if case.count < st.min_samples(p):
+        return f"{case.count} samples are too few to estimate p{p:g} (need {st.min_samples(p)})"
+    if len(case.measured) == 1 and not case.time_ordered:
+        return ("one repetition that kept only its histogram (more samples than --raw-samples): an interval "
+                "needs its samples in time order or several repetitions (--repetitions)")
     return None
 
 
@@ -82,13 +108,14 @@ def level_rows(claim, runs):
                 rows.append({"case": case.name, "verdict": "not measured", "reason": why})
                 continue
             m = measured(case)
-            lo, hi = (v / 1e6 for v in st.percentile_ci(case.samples, p))
+            ci = case.interval(p)
+            lo, hi = ci["lo"] / 1e6, ci["hi"] / 1e6
             if claim["kind"] == "below":
                 limit = claim["limit_ms"]
                 verdict = judge_interval(lo, hi, float("-inf"), limit - 1e-12)
-                over = sum(1 for s in case.samples if s >= limit * 1e6)
+                over = int(np.count_nonzero(case.samples >= limit * 1e6))
                 target = (f"{stat} < {limit} ms: {stat} is {lo:.3f}-{hi:.3f} ms (95 % CI); "
-                          f"{over} of {len(case.samples)} writes ({100 * over / len(case.samples):.2f} %) "
+                          f"{over} of {case.count} writes ({100 * over / case.count:.2f} %) "
                           f"took {limit} ms or more")
             else:
                 a, b = claim["range_ms"]
@@ -114,17 +141,24 @@ def overhead_rows(claim, runs):
         if why:
             rows.append({"case": name, "verdict": "not measured", "reason": why})
             continue
-        cs, bs = case.samples, base.samples
-        ratio = st.percentile(cs, p) / st.percentile(bs, p)
-        lo, hi = st.bootstrap_ratio_ci(cs, bs, p)
+        r = wr.ratio_interval(case, base, p)
+        if r["lo"] is None:
+            rows.append({"case": name, "verdict": "not measured",
+                         "reason": "no interval for the ratio: the two cases were not measured in a way that "
+                                   "can be compared (several repetitions each, or raw samples of one each)"})
+            continue
+        ratio, lo, hi = r["ratio"], r["lo"], r["hi"]
         pct, pct_lo, pct_hi = (100 * (x - 1) for x in (ratio, lo, hi))
         verdict = judge_interval(pct_lo, pct_hi, a, b)
-        diff = st.percentile(cs, p) - st.percentile(bs, p)
+        diff = case.percentile(p) - base.percentile(p)
         if case.round_trips != base.round_trips:
             cause = f"{case.round_trips} round trips vs {base.round_trips}"
         else:
+            drift = ("drift that hit both in a repetition cancels (paired by repetition)"
+                     if r["method"] == "paired bootstrap over repetitions" else
+                     "plus drift between cases run minutes apart")
             cause = (f"same {rt_text(case.round_trips)}; {stat} difference {diff / 1e6:+.3f} ms, the layer's "
-                     "own cost plus drift between cases run minutes apart")
+                     f"own cost, {drift}")
         d = base.decomposition
         if d and "flush_ns" in d:
             cause += f"; the flush is {st.fmt_ms(d['flush_ns'])} ms of it"
@@ -205,9 +239,9 @@ def cell_measured(row):
 
 def render_markdown(result, runs):
     lines = [f"Measured on: {runs.describe()}", "",
-             "p50 and p99 in ms with 95 % confidence intervals (block bootstrap over each case's "
-             "samples). The intervals cover noise within a case; drift between cases run minutes "
-             "apart is not in them.", "",
+             "p50 and p99 in ms with 95 % confidence intervals: a bootstrap over repetitions when a "
+             "case has several (it sees drift from one repetition to the next), else blocks of "
+             "consecutive samples of its one repetition (noise within it only).", "",
              "| claim | case | p50 ms | p99 ms | verdict | why |", "|---|---|---|---|---|---|"]
     for c in result:
         lines.append(f"| **{c['text']}** | | | | **{c['verdict']}** | |")

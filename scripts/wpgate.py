@@ -4,20 +4,24 @@ CURRENT against a policy file.
 Usage: gate [options] BASELINE CURRENT
        gate --ratios-only [options] CURRENT
 
-BASELINE and CURRENT are result files or directories of them; each file counts as one run.
+BASELINE and CURRENT are result files or directories of them; a side's repetitions are every
+repetition of every file (a schema_version 1 file is one; a v2 file holds config.repetitions).
 Per case, a regression is a p50 (or p99) change beyond its threshold AND statistically
 significant at --alpha by a one-sided Mann-Whitney U test, Holm-corrected over every test the
 gate makes (two per case), so the chance that a build compared with itself fails stays below
 --alpha however many cases there are:
-  - over runs (each run's p50 / p99) when there are enough runs a side for the test to reach
-    --alpha / (number of tests) at all (1 / C(n1 + n2, n1) must be below it: 6 a side for 4
-    cases at 0.01, 8 a side for the full suite);
-  - with one run a side, over consecutive time blocks of each run (batch means), which sees
-    noise within a run but not from run to run: prefer the ratio rules then.
-Any other number of runs is refused (exit 2): it could never show a regression.
+  - over repetitions (each repetition's p50 / p99) when there are enough a side for the test to
+    reach --alpha / (number of tests) at all (1 / C(n1 + n2, n1) must be below it: 6 a side for
+    4 cases at 0.01, 8 a side for the full suite);
+  - with one repetition a side, over consecutive time blocks of each (batch means), which sees
+    noise within a repetition but not from one to the next: prefer the ratio rules then. Time
+    blocks need the raw samples in time order; a repetition that kept only its histogram
+    (more samples than --raw-samples) is refused (exit 2).
+Any other number of repetitions is refused (exit 2): it could never show a regression.
 A case of BASELINE that is missing or failed in CURRENT fails the gate. Ratio rules
-(--policy, default scripts/gate-policy.json) fail when a ratio's 95 % block-bootstrap interval
-lies wholly above its max, or when a case they name was selected in CURRENT but did not
+(--policy, default scripts/gate-policy.json) fail when a ratio's 95 % bootstrap interval (paired
+over repetitions when there are several, blocks of consecutive samples with one) lies wholly
+above its max, or when a case they name was selected in CURRENT but did not
 complete. Prints a Markdown table for a pull-request comment.
 Exit 0 pass, 1 regression, 2 unusable input.
 """
@@ -34,16 +38,24 @@ SEVERITY = ["regression", "improvement", "not significant", "ok"]  # the worst c
 
 
 def method(base, cur, alpha, tests):
-    """'runs' or 'blocks'; raises InputError for run counts that can never reach alpha / tests,
-    the smallest p-value Holm's correction asks of the first of `tests` tests."""
-    nb, nc = len(base.runs), len(cur.runs)
+    """'repetitions' or 'blocks'; raises InputError for repetition counts that can never reach
+    alpha / tests, the smallest p-value Holm's correction asks of the first of `tests` tests,
+    and for time blocks over samples that are not in time order."""
+    nb, nc = base.repetitions, cur.repetitions
     if nb == 1 and nc == 1:
+        for side, runs in (("BASELINE", base), ("CURRENT", cur)):
+            late = next((c.name for n, c in runs.cases.items()
+                         if n in base.cases and n in cur.cases and not c.time_ordered), None)
+            if late:
+                raise wr.InputError(f"{side}: {late} kept only its histogram (more samples than --raw-samples), "
+                                    "and time blocks of one repetition a side need the raw samples in time "
+                                    "order; rerun with --repetitions or a larger --raw-samples")
         return "blocks"
     level = alpha / tests
     if st.smallest_u_p_value(nb, nc) < level:
-        return "runs"
+        return "repetitions"
     need = next(n for n in range(2, 200) if st.smallest_u_p_value(n, n) < level)
-    raise wr.InputError(f"{nb} vs {nc} runs: a Mann-Whitney U test cannot reach p < {alpha:g} / {tests} "
+    raise wr.InputError(f"{nb} vs {nc} repetitions: a Mann-Whitney U test cannot reach p < {alpha:g} / {tests} "
                         f"(Holm over {tests} tests) with so few; give {need} or more a side (or one a side)")
 
 
@@ -78,29 +90,29 @@ def judge(cases, alpha):
 
 
 def values(case, p, how, blocks):
-    """What the U test compares: each run's percentile, or each time block's."""
-    if how == "runs":
-        return [st.percentile(r, p) for r in case.repetitions if r]
+    """What the U test compares: each repetition's percentile, or each time block's."""
+    if how == "repetitions":
+        return [r.percentile(p) for r in case.measured]
     min_size = 50 if p <= 50 else 200  # a block's p99 needs enough samples to mean anything
-    return [st.percentile(b, p) for r in case.repetitions for b in st.blocks(r, blocks, min_size)]
+    return [st.percentile(b, p) for r in case.measured for b in st.blocks(r.samples, blocks, min_size)]
 
 
 def compare_case(name, base, cur, how, args):
     row = {"case": name}
     if cur is None:
         return {**row, "verdict": "missing", "fail": True, "note": "not in CURRENT"}
-    if not cur.ok or not cur.samples:
+    if not cur.ok or not cur.count:
         return {**row, "verdict": "failed", "fail": True, "note": f"failed in CURRENT: {cur.first_error or 'no samples'}"}
-    if not base.ok or not base.samples:
+    if not base.ok or not base.count:
         return {**row, "verdict": "no baseline", "fail": False, "note": "the baseline case did not complete"}
     checks = []
     for p, threshold in ((50, args.p50_threshold), (99, args.p99_threshold)):
-        vb, vc = st.percentile(base.samples, p), st.percentile(cur.samples, p)
+        vb, vc = base.percentile(p), cur.percentile(p)
         change = 100.0 * (vc / vb - 1)
         xb, xc = values(base, p, how, args.blocks), values(cur, p, how, args.blocks)
         # One-sided in the direction the change went; judge() corrects for the whole family.
         raw_p = st.mann_whitney(xc, xb, "greater" if change >= 0 else "less")
-        test = f"U over {'runs' if how == 'runs' else 'time blocks'} ({len(xb)} vs {len(xc)})"
+        test = f"U over {how if how == 'repetitions' else 'time blocks'} ({len(xb)} vs {len(xc)})"
         checks.append({"p": p, "base_ns": vb, "cur_ns": vc, "change_pct": change, "threshold_pct": threshold,
                        "raw_p": raw_p, "test": test})
     return {**row, "checks": checks, "note": ""}
@@ -113,14 +125,14 @@ def check_ratio(rule, current):
         case = current.cases.get(name)
         if case is None and name not in selected:
             return {"rule": label, "verdict": "not applicable", "fail": False, "note": f"{name} was not run"}
-        if case is None or not case.ok or not case.samples:
+        if case is None or not case.ok or not case.count:
             why = "missing" if case is None else (case.first_error or "no samples")
             return {"rule": label, "verdict": "failed", "fail": True, "note": f"{name}: {why}"}
     num, den = current.cases[rule["numerator"]], current.cases[rule["denominator"]]
     p = STATS[rule.get("stat", "p50")]
-    ratio = st.percentile(num.samples, p) / st.percentile(den.samples, p)
-    lo, hi = st.bootstrap_ratio_ci(num.samples, den.samples, p)
-    fail = lo > rule["max"]
+    r = wr.ratio_interval(num, den, p)
+    ratio, lo, hi = r["ratio"], r["lo"], r["hi"]
+    fail = lo is not None and lo > rule["max"]
     return {"rule": label, "stat": rule.get("stat", "p50"), "ratio": ratio, "ci": [lo, hi], "max": rule["max"],
             "verdict": "exceeded" if fail else ("ok" if ratio <= rule["max"] else "above max, not significant"),
             "fail": fail, "note": rule.get("why", "")}
@@ -147,7 +159,8 @@ def load_policy(path):
 
 def render_ratios(lines, ratios):
     if ratios:
-        lines += ["", "Ratios inside CURRENT (fail when the 95 % block-bootstrap interval lies wholly above max):", "",
+        lines += ["", "Ratios inside CURRENT (fail when the 95 % bootstrap interval lies wholly above max; paired "
+                  "over repetitions when there are several, else blocks of consecutive samples):", "",
                   "| ratio | stat | measured [95 % CI] | max | verdict | why |", "|---|---|---|--:|---|---|"]
         for r in ratios:
             if "ratio" not in r:
@@ -155,7 +168,8 @@ def render_ratios(lines, ratios):
                 lines.append(f"| `{r['rule']}` | | | | {verdict} | {r['note']} |")
                 continue
             verdict = f"**{r['verdict']}**" if r["fail"] else r["verdict"]
-            lines.append(f"| `{r['rule']}` | {r['stat']} | {r['ratio']:.2f} [{r['ci'][0]:.2f}, {r['ci'][1]:.2f}] | "
+            ci = "no interval" if r["ci"][0] is None else f"[{r['ci'][0]:.2f}, {r['ci'][1]:.2f}]"
+            lines.append(f"| `{r['rule']}` | {r['stat']} | {r['ratio']:.2f} {ci} | "
                          f"{r['max']:g} | {verdict} | {r['note']} |")
     return "\n".join(lines) + "\n"
 
@@ -175,8 +189,9 @@ def render(cases, ratios, base, cur, how, args):
         lines.append("- **baseline and current ran on different machines: absolute times do not carry "
                      "across machines; trust the ratio rules below**")
     if how == "blocks":
-        lines.append("- one run a side: significance comes from time blocks within each run, which do not "
-                     "see run-to-run noise; alternate enough runs a side for a gate to trust (see --help)")
+        lines.append("- one repetition a side: significance comes from time blocks within each, which do not "
+                     "see noise from one repetition or run to the next; give enough repetitions a side "
+                     "(--repetitions, or alternated runs) for a gate to trust (see --help)")
     lines += ["", "| case | p50 base → current (ms) | change | p99 base → current (ms) | change | test | verdict |",
               "|---|---|--:|---|--:|---|---|"]
     for c in cases:
@@ -203,7 +218,8 @@ def main(argv):
     ap.add_argument("--p50-threshold", type=float, default=10.0, metavar="PCT", help="default 10")
     ap.add_argument("--p99-threshold", type=float, default=25.0, metavar="PCT", help="default 25")
     ap.add_argument("--alpha", type=float, default=0.01, help="significance level (default 0.01)")
-    ap.add_argument("--blocks", type=int, default=20, help="time blocks per run with one run a side (default 20)")
+    ap.add_argument("--blocks", type=int, default=20,
+                    help="time blocks per repetition with one repetition a side (default 20)")
     ap.add_argument("--policy", default=str(DEFAULT_POLICY), help="ratio rules (default scripts/gate-policy.json)")
     ap.add_argument("--no-policy", action="store_true", help="skip the ratio rules")
     args = ap.parse_args(argv[1:])
@@ -221,7 +237,7 @@ def main(argv):
         if not set(base.cases) & set(cur.cases):
             raise wr.InputError("BASELINE and CURRENT have no case in common: not runs of the same suite")
         common = [n for n in base.cases if n in cur.cases]
-        how = "runs" if args.ratios_only else method(base, cur, args.alpha, max(1, 2 * len(common)))
+        how = "repetitions" if args.ratios_only else method(base, cur, args.alpha, max(1, 2 * len(common)))
         policy = {"ratios": []} if args.no_policy else load_policy(args.policy)
     except wr.InputError as e:
         print(f"gate: {e}", file=sys.stderr)

@@ -2,13 +2,19 @@
 
 Usage: report [--out DIR] RESULT.json|DIR...
 
-Several files (or a directory of them) are pooled by case name. Writes DIR/report.md (run
-context, one table per transport with overhead against the fastest path and its uncertainty),
-DIR/spectrum-<transport>.png (latency by percentile, log scale to p99.99), DIR/p50-p99.png and,
-when the runs measured where the time goes, DIR/decomposition.png. DIR defaults to
-results/<run-id>/ of the first file. Exit 0, or 2 on bad input.
+Several files (or a directory of them) are pooled by case name, every repetition of every file.
+Writes DIR/report.md: run context; one table per transport (pooled p50 and mean with their 95 %
+intervals, overhead against the fastest path as "2.41 ± 0.05 ×"); the p50 of every repetition
+with the CV across them and the order seed; noise warnings; where the time goes; the floors
+(round trip, commit flush, disk sync, SQLite sync); connection cost; schedule lag in an open
+loop. And the PNGs: DIR/spectrum-<transport>.png (latency by percentile, log scale to p99.99),
+DIR/p50-p99.png, DIR/timeseries.png (mean and max latency per second over the run: stalls such
+as checkpoints show there) and, when the runs measured where the time goes,
+DIR/decomposition.png. DIR defaults to results/<run-id>/ of the first file. Exit 0, or 2 on bad
+input.
 """
 import pathlib
+import statistics
 import sys
 
 import matplotlib
@@ -17,6 +23,7 @@ matplotlib.use("Agg")  # files only; no display needed
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib import ticker  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 import textwrap  # noqa: E402
 
 import wpbench_results as wr  # noqa: E402
@@ -24,29 +31,43 @@ import wpstats as st  # noqa: E402
 
 TRANSPORT_ORDER = ["unix", "tcp", "file"]
 TRANSPORT_TITLE = {"unix": "Unix socket", "tcp": "TCP (127.0.0.1)", "file": "SQLite file (in-process)"}
+# The parts of a decomposition, in the order they stack (total_ns is their sum, not a part).
+PARTS = [("round_trips_ns", "round trips"), ("flush_ns", "commit flush"), ("server_ns", "server work"),
+         ("driver_ns", "driver (the rest)")]
 
 
 def by_transport(runs):
     groups = {}
     for case in runs.cases.values():
-        if case.samples:
+        if case.count:
             groups.setdefault(case.transport, []).append(case)
     order = sorted(groups, key=lambda t: TRANSPORT_ORDER.index(t) if t in TRANSPORT_ORDER else 99)
-    return [(t, groups[t]) for t in order]
+    return [(t, sorted(groups[t], key=lambda c: c.percentile(50))) for t in order]
 
 
 def throughput(case):
-    n = sum(len(r["samples_ns"]) for r in case.records)
-    elapsed = sum(r["elapsed_ns"] for r in case.records)
-    return n * 1e9 / elapsed if elapsed > 0 else 0.0
+    reps = case.measured
+    elapsed = sum(r.elapsed_ns for r in reps)
+    return sum(r.n for r in reps) * 1e9 / elapsed if elapsed > 0 else 0.0
 
 
 def cpu_per_insert_us(case):
     """Client CPU time per insert (µs): the driver's and, for the Python arm, the interpreter's
     own work; None for runs written before cpu_ns existed."""
-    recs = [r for r in case.records if "cpu_ns" in r and r["samples_ns"]]
-    n = sum(len(r["samples_ns"]) for r in recs)
-    return sum(r["cpu_ns"] for r in recs) / n / 1e3 if n else None
+    reps = [r for r in case.measured if r.cpu_ns is not None]
+    n = sum(r.n for r in reps)
+    return sum(r.cpu_ns for r in reps) / n / 1e3 if n else None
+
+
+def ms_cell(ns, digits=3):
+    return st.fmt_ms(ns, digits)
+
+
+def with_interval(value_ns, iv):
+    """'0.288 [0.279, 0.296]', or the value alone when there is no interval."""
+    if iv is None:
+        return f"{ms_cell(value_ns)} (no interval)"
+    return f"{ms_cell(value_ns)} [{ms_cell(iv['lo'])}, {ms_cell(iv['hi'])}]"
 
 
 def context_section(runs):
@@ -67,7 +88,16 @@ def context_section(runs):
             lines.append(f"  - SQLite {sq.get('version', '')} journal_mode={sq['journal_mode']} "
                          f"synchronous={sq['synchronous']} on {sq['filesystem']}")
         cfg = run["config"]
-        lines.append(f"  - {cfg['samples']} samples per case after {cfg['warmup']} warm-up, seed {cfg['seed']}")
+        if run["schema_version"] >= 2:
+            loop = cfg["loop"]
+            loop_text = ("closed loop" if loop["mode"] == "closed"
+                         else f"open loop at {loop['rate_per_s']:g}/s ({loop['schedule']} schedule)")
+            lines.append(f"  - {cfg['samples']} samples per case and repetition after {cfg['warmup']} warm-up, "
+                         f"{cfg['repetitions']} repetition(s) in shuffled order (order seed {cfg['order_seed']}), "
+                         f"seed {cfg['seed']}, {loop_text}, synchronous_commit {cfg['sync_commit']}, "
+                         f"{cfg['clients']} client(s), raw samples kept up to {cfg['raw_samples_max']} a repetition")
+        else:
+            lines.append(f"  - {cfg['samples']} samples per case after {cfg['warmup']} warm-up, seed {cfg['seed']}")
         for w in ctx["warnings"]:
             lines.append(f"  - **warning:** {w}")
     return lines
@@ -77,34 +107,199 @@ def colours(runs):
     """One colour per driver/variant for every plot, so libpq/tx is the same line on unix and
     on tcp."""
     keys = sorted({f"{c.driver}/{c.variant}" for c in runs.cases.values()})
-    palette = plt.get_cmap("tab20").colors
+    # tab20 in pairs of a dark and a light shade of one hue: the dark ones first, so up to ten
+    # keys get ten distinct hues.
+    tab20 = plt.get_cmap("tab20").colors
+    palette = tab20[0::2] + tab20[1::2]
     return {k: palette[i % len(palette)] for i, k in enumerate(keys)}
 
 
-def transport_table(transport, cases):
-    counted = [c for c in cases if c.ok and c.durable] or cases
-    fastest = min(counted, key=lambda c: st.percentile(c.samples, 50))
-    lines = [f"## {TRANSPORT_TITLE.get(transport, transport)}", "",
-             f"Latency of one durable insert in ms. Overhead is p50 against the fastest path here "
-             f"(`{fastest.name}`), with a 95 % bootstrap interval.", "",
-             "| case | rt | p50 | p90 | p99 | p99.9 | max | inserts/s | client CPU µs/insert | vs fastest | status |",
-             "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"]
-    for c in sorted(cases, key=lambda c: st.percentile(c.samples, 50)):
-        s = c.samples
+def ratio_cells(runs, transport, cases):
+    """(fastest case, {case name: 'vs fastest' cell}, methods used). From the file's "ratios"
+    when the report is of one v2 file, else computed over the pooled repetitions."""
+    by_name = {c.name: c for c in cases}
+    from_file = {r["numerator"]: r for r in (runs.ratios or []) if r["denominator"] in by_name}
+    if from_file:
+        fastest = by_name[next(iter(from_file.values()))["denominator"]]
+    else:
+        counted = [c for c in cases if c.ok and c.durable] or cases
+        fastest = min(counted, key=lambda c: c.percentile(50))
+    cells, methods = {fastest.name: "1 (fastest)"}, set()
+    for c in cases:
         if c is fastest:
-            rel = "1 (fastest)"
+            continue
+        r = from_file.get(c.name)
+        if r and r["denominator"] == fastest.name and r["ratio"] is not None and r["interval"]:
+            cells[c.name] = f"{st.plus_minus(r['ratio'], *r['interval'])} × `{fastest.name}`"
+            methods.add(r["method"])
+            continue
+        # Not in the file, or the file has no interval for it (one repetition): computed here.
+        r = wr.ratio_interval(c, fastest, 50)
+        if r["lo"] is None:
+            cells[c.name] = f"{r['ratio']:.2f} × `{fastest.name}` (no interval)"
         else:
-            ratio = st.percentile(s, 50) / st.percentile(fastest.samples, 50)
-            lo, hi = st.bootstrap_ratio_ci(s, fastest.samples, 50)
-            rel = f"{ratio:.2f}× [{lo:.2f}, {hi:.2f}]"
+            cells[c.name] = f"{st.plus_minus(r['ratio'], r['lo'], r['hi'])} × `{fastest.name}`"
+            methods.add(r["method"])
+    return fastest, cells, methods
+
+
+def transport_table(runs, transport, cases):
+    fastest, rel, ratio_methods = ratio_cells(runs, transport, cases)
+    intervals = {c.name: (c.interval(50), c.mean_interval()) for c in cases}
+    methods = {iv["method"] for pair in intervals.values() for iv in pair if iv}
+    per_case = len(methods) > 1
+    how = (f"95 % intervals: {next(iter(methods))}" if len(methods) == 1 else
+           "95 % intervals as the interval column says" if methods else "no intervals could be estimated")
+    lines = [f"## {TRANSPORT_TITLE.get(transport, transport)}", "",
+             f"Latency of one durable insert in ms, pooled over every repetition ({how}). "
+             f"\"vs fastest\" is p50 over the fastest path's, ± the larger half of its 95 % interval"
+             + (f" ({'; '.join(sorted(ratio_methods))})" if ratio_methods else "") + ".", "",
+             "| case | rt | p50 [95 % CI] | mean [95 % CI] | p90 | p99 | p99.9 | max | inserts/s | "
+             "client CPU µs/insert | vs fastest | status |" + (" interval |" if per_case else ""),
+             "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|" + ("---|" if per_case else "")]
+    for c in cases:
+        i50, imean = intervals[c.name]
         status = "ok, verified" if c.ok else f"**{c.records[-1]['status']}**"
         if not c.durable:
             status += ", not durable"
-        cells = [st.fmt_ms(st.percentile(s, p)) for p in (50, 90, 99, 99.9)]
+        cells = [ms_cell(c.percentile(p)) for p in (90, 99, 99.9)]
         cpu = cpu_per_insert_us(c)
-        lines.append(f"| `{c.name}` | {c.round_trips} | " + " | ".join(cells) +
-                     f" | {st.fmt_ms(max(s))} | {throughput(c):.0f} | "
-                     f"{'-' if cpu is None else f'{cpu:.0f}'} | {rel} | {status} |")
+        row = (f"| `{c.name}` | {c.round_trips} | {with_interval(c.percentile(50), i50)} | "
+               f"{with_interval(c.mean, imean)} | " + " | ".join(cells) +
+               f" | {ms_cell(c.percentile(100))} | {throughput(c):.0f} | "
+               f"{'-' if cpu is None else f'{cpu:.0f}'} | {rel.get(c.name, '-')} | {status} |")
+        if per_case:
+            row += f" {(i50 or imean or {}).get('method', '-')} |"
+        lines.append(row)
+    return lines + [""]
+
+
+def repetitions_section(runs, cases):
+    """p50 of every repetition per case, the CV across them, and the order seed."""
+    most = max(len(c.measured) for c in cases)
+    seeds = ", ".join(f"{s}" + (f" (run {rid})" if len(runs.runs) > 1 else "") for rid, s in runs.order_seeds)
+    lines = ["## Repetitions", ""]
+    if most < 2:
+        return lines + ["One repetition per case: the intervals come from blocks of consecutive samples and "
+                        "do not see drift from one repetition to the next (`--repetitions` measures it)."
+                        + (f" Order seed {seeds}." if seeds else ""), ""]
+    lines += [f"p50 (ms) of each repetition, in the order they ran"
+              + (" (files in the order given, then their repetitions)" if len(runs.runs) > 1 else "")
+              + "; **bold**: an outlier among the case's repetitions. CV is the coefficient of variation "
+              "of these p50s: how far repetitions of one case disagree."
+              + (f" Case order shuffled per repetition with order seed {seeds}." if seeds else ""), "",
+              "| case | " + " | ".join(str(i + 1) for i in range(most)) + " | CV of p50 |",
+              "|---|" + "--:|" * most + "--:|"]
+    for c in cases:
+        outliers = set()
+        for rec, run_index in zip(c.records, c.run_indices):
+            outliers |= {(run_index, i) for i in (rec.get("noise") or {}).get("outlier_repetitions", [])}
+        cells = []
+        for r in c.measured:
+            v = ms_cell(r.percentile(50))
+            cells.append(f"**{v}**" if r.key in outliers else v)
+        cells += [""] * (most - len(cells))
+        cv = c.cv_p50
+        lines.append(f"| `{c.name}` | " + " | ".join(cells) + f" | {'-' if cv is None else f'{100 * cv:.1f} %'} |")
+    return lines + [""]
+
+
+def noise_section(cases):
+    found = [(c.name, w) for c in cases for w in c.noise_warnings]
+    lines = ["## Noise", ""]
+    if not found:
+        return lines + ["No noise warnings: no repetition stood out and no case's samples had many outliers.", ""]
+    return lines + [f"- `{name}`: {w}" for name, w in found] + [""]
+
+
+def decomposition_section(cases, notes):
+    lines = ["## Where the time goes", "",
+             "The p50 of each case split by the floors measured on the same server and disk (below): round "
+             "trips × the transport's round-trip floor, the commit's flush, the server's own work for one "
+             "INSERT, and what is left for the driver. ms.", "",
+             "| case | p50 | round trips | flush | server | driver | complete | notes |",
+             "|---|--:|--:|--:|--:|--:|---|---|"]
+    for c in cases:
+        d = c.decomposition
+        if not d:
+            continue
+        parts = [ms_cell(d.get(k)) if k in d else "-" for k, _ in PARTS]
+        lines.append(f"| `{c.name}` | {ms_cell(d.get('total_ns', c.percentile(50)))} | " + " | ".join(parts) +
+                     f" | {'yes' if d.get('complete', True) else 'no'} | {'; '.join(d.get('notes') or [])} |")
+    lines += ["", "![where the time goes](decomposition.png)", ""]
+    if notes:
+        lines += ["Drawn as 0 in the plot (a part below 0 is within the floors' noise): " + "; ".join(notes) + ".", ""]
+    return lines
+
+
+def floors_section(runs):
+    lines = ["## Floors", "",
+             "What a durable insert cannot go below on this machine, measured by the same run: p50 and p99 in ms.",
+             ""]
+    for run_id, f in runs.floors:
+        if len(runs.floors) > 1:
+            lines += [f"Run {run_id}:", ""]
+        lines += ["| floor | p50 | p99 | what it is |", "|---|--:|--:|---|"]
+        for t, title in (("unix", "round trip, Unix socket"), ("tcp", "round trip, TCP")):
+            s = (f.get("round_trip_ns") or {}).get(t)
+            if s:
+                lines.append(f"| {title} | {ms_cell(s['p50'])} | {ms_cell(s['p99'])} | an empty query via libpq: "
+                             "one round trip, no parse or plan |")
+        # Each flush probe: the insert waiting for the disk, without, and the difference.
+        flush_rows = (("commit_flush", "PostgreSQL insert, synchronous_commit=", "on", "off", "commit flush",
+                       "autocommit INSERT that waits for the WAL flush"),
+                      ("sqlite_flush", "SQLite insert, synchronous=", "FULL", "OFF", "SQLite flush",
+                       "insert + commit that syncs"))
+        for key, title, on, off, total, what in flush_rows:
+            fl = f.get(key)
+            if fl:
+                lines += [f"| {title}{on} | {ms_cell(fl['on_ns']['p50'])} | {ms_cell(fl['on_ns']['p99'])} | {what} |",
+                          f"| {title}{off} | {ms_cell(fl['off_ns']['p50'])} | {ms_cell(fl['off_ns']['p99'])} | "
+                          "the same without waiting for the disk |",
+                          f"| **{total}** | **{ms_cell(fl['flush_p50_ns'])}** | | p50 {on} - p50 {off} |"]
+            if key == "commit_flush":
+                ds = f.get("disk_sync")
+                if ds:
+                    lines.append(f"| disk sync | {ms_cell(ds['latency_ns']['p50'])} | "
+                                 f"{ms_cell(ds['latency_ns']['p99'])} | {ds['method']} in {ds['dir']} "
+                                 f"({ds['filesystem']}) |")
+        lines.append("")
+        lines += [f"- **probe failed:** {e}" for e in f.get("errors", [])] + ([""] if f.get("errors") else [])
+    return lines
+
+
+def connect_section(runs):
+    lines = ["## Connection cost", "",
+             "Opening and closing a plain connection, timed apart from the inserts (which always run on a "
+             "connection opened beforehand): what a connection per transaction (pgbench -C) would add. ms.", ""]
+    for run_id, rows in runs.connect:
+        if len(runs.connect) > 1:
+            lines += [f"Run {run_id}:", ""]
+        lines += ["| driver | transport | auth | samples | connect p50 | connect p99 | close p50 | close p99 | error |",
+                  "|---|---|---|--:|--:|--:|--:|--:|---|"]
+        for r in rows:
+            con, close = r["connect_ns"] or {}, r["close_ns"] or {}
+            lines.append(f"| {r['driver']} | {r['transport']} | {r['auth']} | {r['samples']} | "
+                         f"{ms_cell(con.get('p50'))} | {ms_cell(con.get('p99'))} | "
+                         f"{ms_cell(close.get('p50'))} | {ms_cell(close.get('p99'))} | {r['error'] or ''} |")
+        lines.append("")
+    return lines
+
+
+def schedule_lag_section(runs, cases):
+    loops = [l for l in runs.loops if l["mode"] == "open"]
+    rate = "; ".join(sorted({f"{l['rate_per_s']:g} inserts/s on a {l['schedule']} schedule" for l in loops}))
+    lines = ["## Open loop: schedule lag", "",
+             f"Inserts were started on a schedule ({rate}), not one after another, and each latency counts from "
+             "its intended start (as wrk2 and pgbench -R do), so a stall also shows in the inserts queued "
+             "behind it. Lag is how late inserts started behind the schedule, ms: p50 is the median of the "
+             "repetitions' p50s, p99 and max the worst repetition's.", "",
+             "| case | lag p50 | lag p99 | lag max |", "|---|--:|--:|--:|"]
+    for c in cases:
+        lags = c.schedule_lags
+        if lags:
+            lines.append(f"| `{c.name}` | {ms_cell(statistics.median(l['p50'] for l in lags))} | "
+                         f"{ms_cell(max(l['p99'] for l in lags))} | {ms_cell(max(l['max'] for l in lags))} |")
     return lines + [""]
 
 
@@ -112,10 +307,16 @@ def transport_table(transport, cases):
 TICKS = [(0.0, "0%"), (0.5, "50%"), (0.9, "90%"), (0.99, "99%"), (0.999, "99.9%"), (0.9999, "99.99%")]
 
 
+def log_ms_axis(axis):
+    axis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(ticker.NullFormatter())
+
+
 def plot_spectrum(transport, cases, subtitle, path, colour):
     fig, ax = plt.subplots(figsize=(12, 5.5))
-    for c in sorted(cases, key=lambda c: st.percentile(c.samples, 50)):
-        s = np.sort(np.asarray(c.samples)) / 1e6
+    for c in cases:
+        s = np.sort(c.samples) / 1e6
         # Up to p99.99, but no further than the samples reach: past 1 - 1/n a curve would only
         # repeat the maximum.
         top = min(4.0, np.log10(len(s)))
@@ -126,9 +327,7 @@ def plot_spectrum(transport, cases, subtitle, path, colour):
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xticks([1 / (1 - q) for q, _ in TICKS], [t for _, t in TICKS])
-    ax.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.yaxis.set_minor_formatter(ticker.NullFormatter())
+    log_ms_axis(ax.yaxis)
     ax.set_xlabel("percentile")
     ax.set_ylabel("latency of one durable insert (ms, log scale)")
     ax.set_title(f"Latency by percentile: {TRANSPORT_TITLE.get(transport, transport)}\n{subtitle}", fontsize=10)
@@ -141,13 +340,20 @@ def plot_spectrum(transport, cases, subtitle, path, colour):
 
 
 def plot_bars(groups, subtitle, path):
-    cases = [c for _, cs in groups for c in sorted(cs, key=lambda c: st.percentile(c.samples, 50))]
+    cases = [c for _, cs in groups for c in cs]
     names = [c.name for c in cases]
-    p50 = [st.percentile(c.samples, 50) / 1e6 for c in cases]
-    p99 = [st.percentile(c.samples, 99) / 1e6 for c in cases]
+    p50 = np.array([c.percentile(50) / 1e6 for c in cases])
+    p99 = [c.percentile(99) / 1e6 for c in cases]
+    # The p50's 95 % interval as an error bar, where there is one.
+    err = np.zeros((2, len(cases)))
+    for i, c in enumerate(cases):
+        iv = c.interval(50)
+        if iv:
+            err[:, i] = [max(0.0, p50[i] - iv["lo"] / 1e6), max(0.0, iv["hi"] / 1e6 - p50[i])]
     y = np.arange(len(cases))
     fig, ax = plt.subplots(figsize=(10, 0.38 * len(cases) + 1.8))
-    ax.barh(y - 0.2, p50, height=0.4, label="p50", color="#4C72B0")
+    ax.barh(y - 0.2, p50, height=0.4, label="p50 (whisker: 95 % interval)", color="#4C72B0",
+            xerr=err, error_kw={"ecolor": "black", "elinewidth": 0.8, "capsize": 2})
     ax.barh(y + 0.2, p99, height=0.4, label="p99", color="#DD8452")
     ax.set_yticks(y, names, fontsize=8)
     # A rule between transports: the groups are not comparable bar for bar.
@@ -166,23 +372,93 @@ def plot_bars(groups, subtitle, path):
 
 
 def plot_decomposition(cases, subtitle, path):
-    """Stacked bars of where each case's time goes, for runs that measured it."""
+    """Stacked bars of where each case's p50 goes, for runs that measured it. A part below 0
+    (the driver's rest, within the floors' noise) cannot be drawn as a length: it is drawn as 0
+    and named in the returned notes."""
     cases = [c for c in cases if c.decomposition]
-    keys = []
-    for c in cases:
-        keys += [k for k in c.decomposition if k.endswith("_ns") and k not in keys]
+    notes = []
     y = np.arange(len(cases))
     fig, ax = plt.subplots(figsize=(10, 0.38 * len(cases) + 1.8))
     left = np.zeros(len(cases))
-    for k in keys:
-        v = np.array([max(0.0, c.decomposition.get(k, 0) / 1e6) for c in cases])
-        ax.barh(y, v, left=left, label=k[:-3].replace("_", " "))
+    palette = ["#4C72B0", "#DD8452", "#55A868", "#8172B3"]
+    for (key, label), col in zip(PARTS, palette):
+        if not any(key in c.decomposition for c in cases):
+            continue
+        raw = np.array([c.decomposition.get(key, 0) / 1e6 for c in cases])
+        notes += [f"`{c.name}` {label} {v:.3f} ms" for c, v in zip(cases, raw) if v < 0]
+        v = np.maximum(raw, 0.0)
+        ax.barh(y, v, left=left, label=label, color=col)
         left += v
+    totals = [c.decomposition.get("total_ns") for c in cases]
+    if all(t is not None for t in totals):
+        ax.scatter(np.array(totals) / 1e6, y, marker="|", s=200, color="black", label="p50 (total)", zorder=3)
     ax.set_yticks(y, [c.name for c in cases], fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlabel("ms per durable insert (p50)")
+    ax.set_xlabel("ms per durable insert (p50, split by the measured floors)")
     ax.set_title(f"Where the time goes\n{subtitle}", fontsize=10)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return notes
+
+
+def timeline(runs):
+    """Every repetition that has a time series, in the order it ran: files in the order given,
+    then repetition, then its position in that repetition's order. Returns (start s, case, rep)
+    with the measured phases laid back to back (connecting, warm-up and verifying between them
+    are not in the file, so they are left out)."""
+    reps = [(r.run_index, r.index, r.position if r.position is not None else 0, c, r)
+            for c in runs.cases.values() for r in c.measured if r.timeseries and r.timeseries["count"]]
+    reps.sort(key=lambda x: x[:3])
+    out, t = [], 0.0
+    for *_, c, r in reps:
+        out.append((t, c, r))
+        t += r.elapsed_ns / 1e9
+    return out
+
+
+def plot_timeseries(groups, runs, subtitle, path, colour):
+    """Mean (line) and max (faint) latency per interval over the run, one panel per transport on
+    a shared time axis, so a stall that hit the machine lines up across the panels."""
+    line = timeline(runs)
+    fig, axes = plt.subplots(len(groups), 1, figsize=(13, 2.9 * len(groups) + 1.2), sharex=True, squeeze=False)
+    interval_s = None
+    for ax, (transport, cases) in zip(axes[:, 0], groups):
+        names = {c.name for c in cases}
+        handles = {}
+        for start, c, r in line:
+            if c.name not in names:
+                continue
+            ts = r.timeseries
+            dt = ts["interval_ns"] / 1e9
+            interval_s = dt
+            count = np.asarray(ts["count"])
+            keep = count > 0
+            # An interval's mid-point, the last one cut to the end of the measured phase.
+            x = start + np.minimum((np.arange(len(count)) + 0.5) * dt, r.elapsed_ns / 1e9)
+            col = colour[f"{c.driver}/{c.variant}"]
+            ax.plot(x[keep], np.asarray(ts["max_ns"])[keep] / 1e6, color=col, alpha=0.45, linewidth=0.8,
+                    marker="^", markersize=3, linestyle=":")
+            h, = ax.plot(x[keep], np.asarray(ts["mean_ns"])[keep] / 1e6, color=col, linewidth=1.6,
+                         marker="o", markersize=3)
+            handles.setdefault(c.name, h)
+        ax.set_yscale("log")
+        log_ms_axis(ax.yaxis)
+        ax.set_ylabel("latency (ms, log)")
+        ax.set_title(TRANSPORT_TITLE.get(transport, transport), fontsize=9, loc="left")
+        ax.grid(True, which="both", alpha=0.3)
+        keys = [Line2D([], [], color="grey", linewidth=1.6, marker="o", markersize=3, label="mean per interval"),
+                Line2D([], [], color="grey", alpha=0.6, linewidth=0.8, marker="^", markersize=3, linestyle=":",
+                       label="max per interval")]
+        ax.legend(handles=keys + [handles[n] for n in [c.name for c in cases] if n in handles],
+                  labels=["mean per interval", "max per interval"] + [n for n in [c.name for c in cases]
+                                                                    if n in handles],
+                  fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    axes[-1, 0].set_xlabel("measured time (s): the cases' measured phases back to back in run order")
+    every = "second" if interval_s == 1 else f"{interval_s:g} s interval" if interval_s else "interval"
+    fig.suptitle(f"Latency per {every} over the run (mean and max)\n{subtitle}", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -199,23 +475,39 @@ def write_report(runs, out):
         return "\n".join(textwrap.wrap(runs.describe(transport), 100))
 
     colour = colours(runs)
-    lines += [f"![p50 and p99 per case](p50-p99.png)", ""]
+    lines += ["![p50 and p99 per case](p50-p99.png)", ""]
     plot_bars(groups, subtitle(), out / "p50-p99.png")
     for transport, cases in groups:
-        lines += transport_table(transport, cases)
+        lines += transport_table(runs, transport, cases)
         png = f"spectrum-{transport}.png"
         plot_spectrum(transport, cases, subtitle(transport), out / png, colour)
         lines += [f"![latency by percentile, {transport}]({png})", ""]
     all_cases = [c for _, cs in groups for c in cs]
+    lines += repetitions_section(runs, all_cases)
+    if any(r["schema_version"] >= 2 for r in runs.runs):
+        lines += noise_section(all_cases)
+    if any(c.loop == "open" for c in all_cases):
+        lines += schedule_lag_section(runs, all_cases)
+    if timeline(runs):
+        plot_timeseries(groups, runs, subtitle(), out / "timeseries.png", colour)
+        lines += ["## Latency over time", "",
+                  "Mean and max latency per interval of each repetition, the repetitions in the order they ran: "
+                  "a checkpoint or an fsync stall shows as a spike that lines up across transports.", "",
+                  "![latency over time](timeseries.png)", ""]
     if any(c.decomposition for c in all_cases):
-        plot_decomposition(all_cases, subtitle(), out / "decomposition.png")
-        lines += ["## Where the time goes", "", "![where the time goes](decomposition.png)", ""]
+        notes = plot_decomposition(all_cases, subtitle(), out / "decomposition.png")
+        lines += decomposition_section(all_cases, notes)
+    if runs.floors:
+        lines += floors_section(runs)
+    if runs.connect:
+        lines += connect_section(runs)
     lines += ["rt = client/server round trips per insert (0: SQLite, in-process). Client CPU is the "
               "measuring process's CPU time per insert: the driver's own work, for the Python arm "
               "the interpreter's too (the post's claims are about Python, so that cost is part of "
               "what they measure), and for in-process SQLite the database's. Percentiles are "
-              "nearest-rank over all samples; intervals cover sampling noise within the runs, not "
-              "drift between cases measured minutes apart.", ""]
+              "nearest-rank over all samples of all repetitions (within 0.1 % where a repetition kept "
+              "only its histogram). An interval over repetitions sees drift from one repetition to the "
+              "next; one from blocks of consecutive samples sees only the noise within one repetition.", ""]
     lines += context_section(runs)
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return out / "report.md"

@@ -3,10 +3,15 @@
 Percentiles use the nearest-rank definition, as wpbench's C++ statistics do, so a p50 printed
 here equals the p50 in the result file for the same samples.
 
-Intervals come from a block bootstrap: consecutive latencies are correlated (a checkpoint, a
-noisy neighbour, the WAL writer's rhythm), so resampling single samples as if independent
-would print intervals several times too narrow. Resampling whole blocks of consecutive samples
-keeps that correlation inside each block.
+Intervals come from a bootstrap whose unit keeps the correlation in: with several repetitions
+of a case, whole repetitions are resampled (that also sees drift between repetitions); with one,
+blocks of consecutive samples. Consecutive latencies are correlated (a checkpoint, a noisy
+neighbour, the WAL writer's rhythm), so resampling single samples as if independent would print
+intervals several times too narrow.
+
+A repetition enters the repetition bootstrap as a distribution: (values ascending, counts), from
+its raw samples (dist) or from its histogram (wphist.to_arrays), so a repetition that kept only
+its histogram pools like one that kept every sample.
 """
 import math
 
@@ -41,21 +46,21 @@ def min_samples(p):
     return math.ceil(10 * 100 / (100 - p)) if p < 100 else math.inf
 
 
-def _block_resamples(samples, rng, resamples):
-    """`resamples` block-bootstrap resamples of `samples` (rows), each as long as the input."""
-    x = np.asarray(samples, dtype=np.float64)
+def _block_weights(samples, rng, resamples):
+    """The samples cut into blocks of consecutive samples (max(MIN_BLOCK, n / BLOCKS) each, a
+    remainder dropped), and `resamples` block-bootstrap draws as counts per block: a resample
+    is each block repeated as often as its row says, as long as the input (less the remainder)."""
+    x = np.asarray(samples, dtype=np.int64)
     n = len(x)
     size = max(MIN_BLOCK, n // BLOCKS)
     k = max(1, n // size)
-    blocks = x[: k * size].reshape(k, size)
-    picks = rng.integers(0, k, size=(resamples, k))
-    return blocks[picks].reshape(resamples, k * size)
+    blocks = x[: k * size].reshape(k, size) if n >= size else x.reshape(1, n)
+    return blocks, repetition_weights(len(blocks), rng, resamples)
 
 
 def _resampled_percentiles(samples, p, rng, resamples):
-    r = _block_resamples(samples, rng, resamples)
-    i = rank(r.shape[1], p) - 1
-    return np.partition(r, i, axis=1)[:, i]
+    blocks, weights = _block_weights(samples, rng, resamples)
+    return pooled_percentiles([dist(b) for b in blocks], p, weights)
 
 
 def _interval(values, confidence):
@@ -78,6 +83,110 @@ def bootstrap_ratio_ci(num, den, p=50, confidence=CONFIDENCE, resamples=RESAMPLE
     a = _resampled_percentiles(num, p, rng, resamples)
     b = _resampled_percentiles(den, p, rng, resamples)
     return _interval(a / b, confidence)
+
+
+def mean_ci(samples, confidence=CONFIDENCE, resamples=RESAMPLES, seed=1):
+    """Block-bootstrap interval of the mean of one repetition's time-ordered samples."""
+    if len(samples) == 0:
+        raise ValueError("confidence interval of no samples")
+    rng = np.random.default_rng(seed)
+    blocks, weights = _block_weights(samples, rng, resamples)
+    return _interval(pooled_means(blocks.sum(axis=1), [blocks.shape[1]] * len(blocks), weights), confidence)
+
+
+def dist(samples):
+    """(values ascending, counts) of raw samples: how a repetition enters pooled_percentiles."""
+    values, counts = np.unique(np.asarray(samples, dtype=np.int64), return_counts=True)
+    return values, counts.astype(np.int64)
+
+
+def _ranks(n, p):
+    """rank() over an array of sample counts."""
+    ppm = round(p * 10000)
+    return np.clip((ppm * n + 999999) // 1000000, 1, np.maximum(n, 1))
+
+
+def pooled_percentiles(dists, p, weights):
+    """Nearest-rank percentile p of pools of repetitions: row b of `weights` (resamples x R
+    integers) says how many copies of each repetition's distribution the pool holds. One row of
+    ones is the plain pooled percentile.
+
+    Exact and cheap however many samples there are: a pool's percentile lies between the
+    smallest and the largest percentile p of the repetitions in it (each repetition has at least
+    its rank at or below its own percentile, and fewer than its rank below it), so only the values
+    in that range are candidates, and the pool's count at or below each candidate is
+    weights @ (per-repetition counts at or below it)."""
+    weights = np.atleast_2d(np.asarray(weights, dtype=np.int64))
+    dists = [(np.asarray(v, dtype=np.int64), np.asarray(c, dtype=np.int64)) for v, c in dists]
+    if not dists or any(len(v) == 0 for v, _ in dists):
+        raise ValueError("percentile of a repetition with no samples")
+    if not 0 <= p <= 100:
+        raise ValueError("percentile outside [0, 100]")
+    cums = [np.cumsum(c) for _, c in dists]
+    n = np.array([cum[-1] for cum in cums], dtype=np.int64)
+    own = [v[np.searchsorted(cum, r)] for (v, _), cum, r in zip(dists, cums, _ranks(n, p))]
+    lo, hi = min(own), max(own)
+    grid = np.unique(np.concatenate([v[(v >= lo) & (v <= hi)] for v, _ in dists]))
+    # at_or_below[i, g]: samples of repetition i at or below grid[g]. Counts are products in
+    # float64, exact below 2^53, because numpy multiplies integer matrices without BLAS, slowly.
+    at_or_below = np.stack([np.concatenate(([0], cum))[np.searchsorted(v, grid, side="right")]
+                            for (v, _), cum in zip(dists, cums)]).astype(np.float64)
+    ranks = _ranks(weights @ n, p).astype(np.float64)
+    fweights = weights.astype(np.float64)
+    out = np.empty(len(weights), dtype=np.int64)
+    step = max(1, 4_000_000 // max(1, len(grid)))  # keep each block of pool counts small
+    for s in range(0, len(weights), step):
+        pool = fweights[s:s + step] @ at_or_below
+        out[s:s + step] = grid[np.argmax(pool >= ranks[s:s + step, None], axis=1)]
+    return out
+
+
+def pooled_means(sums, counts, weights):
+    """Means of pools of repetitions (weights as in pooled_percentiles) from each repetition's
+    exact sum and count."""
+    w = np.atleast_2d(np.asarray(weights, dtype=np.float64))
+    return (w @ np.asarray(sums, dtype=np.float64)) / (w @ np.asarray(counts, dtype=np.float64))
+
+
+def repetition_weights(reps, rng, resamples=RESAMPLES):
+    """resamples x reps counts: each row draws `reps` repetitions with replacement."""
+    picks = rng.integers(0, reps, size=(resamples, reps))
+    w = np.zeros((resamples, reps), dtype=np.int64)
+    np.add.at(w, (np.arange(resamples)[:, None], picks), 1)
+    return w
+
+
+def over_repetitions_ci(stat, reps, confidence=CONFIDENCE, resamples=RESAMPLES, seed=1):
+    """Percentile-bootstrap interval whose unit is a whole repetition: stat(weights) gives one
+    value per row of repetition_weights. Needs two repetitions or more."""
+    if reps < 2:
+        raise ValueError("bootstrap over repetitions needs at least 2 repetitions")
+    rng = np.random.default_rng(seed)
+    return _interval(np.asarray(stat(repetition_weights(reps, rng, resamples)), dtype=np.float64), confidence)
+
+
+def over_repetitions_ratio_ci(num, den, reps_num, reps_den, paired, confidence=CONFIDENCE,
+                              resamples=RESAMPLES, seed=1):
+    """Interval of num(weights) / den(weights). Paired (both cases ran in the same repetitions,
+    reps_num == reps_den): the same draw for both, so drift that hit both cases in a repetition
+    cancels. Unpaired: each side drawn on its own."""
+    rng = np.random.default_rng(seed)
+    wn = repetition_weights(reps_num, rng, resamples)
+    wd = wn if paired else repetition_weights(reps_den, rng, resamples)
+    return _interval(np.asarray(num(wn), dtype=np.float64) / np.asarray(den(wd), dtype=np.float64), confidence)
+
+
+def cv(values):
+    """Coefficient of variation (sample standard deviation / mean); None for fewer than two."""
+    x = np.asarray(values, dtype=np.float64)
+    if len(x) < 2 or x.mean() == 0:
+        return None
+    return float(x.std(ddof=1) / x.mean())
+
+
+def plus_minus(ratio, lo, hi):
+    """'2.41 ± 0.05': the ratio and the larger half of its interval (as the C++ format_ratio)."""
+    return f"{ratio:.2f} ± {max(hi - ratio, ratio - lo):.2f}"
 
 
 def blocks(samples, count=20, min_size=50):

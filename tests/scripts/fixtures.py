@@ -1,5 +1,7 @@
-"""Fixture result files for the script tests: complete wpbench results (valid against
-results/wpbench-result.schema.json) with synthetic, seeded latency samples."""
+"""Fixture result files for the script tests: complete wpbench results with synthetic, seeded
+latency samples, valid against results/wpbench-result.schema.json (schema_version 2, the
+default) or results/wpbench-result.v1.schema.json (make_run(version=1), the published runs'
+format)."""
 import json
 import pathlib
 import sys
@@ -10,6 +12,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.dont_write_bytecode = True
 
+import wphist  # noqa: E402
 import wpstats  # noqa: E402
 
 # A plausible spread of cases: name -> (round trips, median ns).
@@ -21,6 +24,9 @@ DEFAULT_CASES = {
     "libpq/prepared/tcp": (1, 240_000),
     "sqlite3/prepared/file": (0, 145_000),
 }
+# The floors the fixture's decompositions are made of (ns).
+RT_FLOOR = {"unix": 60_000, "tcp": 80_000}
+PG_FLUSH, PG_SERVER, SQLITE_FLUSH, SQLITE_WORK = 90_000, 30_000, 70_000, 20_000
 
 
 def samples(median_ns, n, seed, scale=1.0):
@@ -29,29 +35,61 @@ def samples(median_ns, n, seed, scale=1.0):
     return [int(v) for v in rng.lognormal(np.log(median_ns * scale), 0.25, n)]
 
 
-def case_record(name, rt, data, status="ok", error=None, durable=True):
-    driver, variant, transport = name.split("/")
+def summary(data):
+    """The 8-key latency summary the harness writes; all 0 for no samples."""
+    if not len(data):
+        return {"min": 0, "mean": 0.0, "stddev": 0.0, "p50": 0, "p90": 0, "p99": 0, "p999": 0, "max": 0}
     s = sorted(data)
-    lat = {"min": s[0], "mean": float(np.mean(s)), "stddev": float(np.std(s, ddof=1)),
-           "p50": wpstats.percentile(s, 50), "p90": wpstats.percentile(s, 90),
-           "p99": wpstats.percentile(s, 99), "p999": wpstats.percentile(s, 99.9), "max": s[-1]}
+    return {"min": s[0], "mean": float(np.mean(s)), "stddev": float(np.std(s, ddof=1)) if len(s) > 1 else 0.0,
+            "p50": wpstats.percentile(s, 50), "p90": wpstats.percentile(s, 90),
+            "p99": wpstats.percentile(s, 99), "p999": wpstats.percentile(s, 99.9), "max": s[-1]}
+
+
+def verification(rows, ok=True):
+    return {"rows_expected": rows, "rows_found": rows if ok else rows // 2, "checksum_expected": "0" * 16,
+            "checksum_found": "0" * 16 if ok else "1" * 16, "message": "" if ok else "row 7 differs"}
+
+
+def context(hostname):
+    return {
+        "timestamp_utc": "2026-11-24T00:00:00Z",
+        "host": {"hostname": hostname, "os": "Debian GNU/Linux 12 (bookworm)", "kernel": "Linux 6.1",
+                 "arch": "x86_64", "cpu_model": "Fixture CPU", "logical_cpus": "2",
+                 "memory_total": "24000000 kB"},
+        "build": {"compiler": "g++ 12.2.0", "build_type": "Release", "git_commit": "fixture",
+                  "wpbench_version": "0.1.0"},
+        "libraries": {"libpq": "15.20", "libpqxx": "6.4.4", "soci": "4.0.3", "sqlite3": "3.40.1"},
+        "server": {"mode": "throwaway", "version": "15.20 (Debian 15.20-0+deb12u1)",
+                   "settings": {"synchronous_commit": "on", "fsync": "on", "wal_sync_method": "fdatasync",
+                                "full_page_writes": "on"},
+                   "data_filesystem": "ext2/ext3/ext4",
+                   "unix": {"target": "host=/tmp/x port=5432", "auth": "peer"},
+                   "tcp": {"target": "host=127.0.0.1 port=5432 password=***", "auth": "scram-sha-256"}},
+        "sqlite": {"version": "3.40.1", "dir": "/tmp/x", "filesystem": "ext2/ext3/ext4",
+                   "journal_mode": "wal", "synchronous": "FULL"},
+        "warnings": [],
+    }
+
+
+# --- schema_version 1 --------------------------------------------------------------------------
+
+def case_record(name, rt, data, status="ok", error=None, durable=True):
+    """A v1 case record: one run of the case with every raw sample."""
+    driver, variant, transport = name.split("/")
     elapsed = int(sum(data) * 1.01)
     return {
         "name": name, "driver": driver, "variant": variant, "transport": transport,
         "how": "fixture", "round_trips": rt, "status": status, "samples": len(data),
-        "samples_requested": len(data), "warmup": 10, "connect_ns": 1_000_000, "latency_ns": lat,
+        "samples_requested": len(data), "warmup": 10, "connect_ns": 1_000_000, "latency_ns": summary(data),
         "throughput_per_s": len(data) * 1e9 / elapsed, "elapsed_ns": elapsed, "cpu_ns": elapsed // 10,
-        "verified": status == "ok", "durable": durable,
-        "verification": {"rows_expected": len(data) + 10, "rows_found": len(data) + 10,
-                         "checksum_expected": "0" * 16, "checksum_found": "0" * 16, "message": ""},
+        "verified": status == "ok", "durable": durable, "verification": verification(len(data) + 10),
         "error": error, "samples_ns": list(data),
     }
 
 
-def make_run(cases=None, n=2000, seed=1, slow=None, run_id="20261124T000000Z", hostname="fixture-host",
-             drop=(), fail=()):
-    """A whole result. `slow` maps case name -> latency factor (an injected slowdown); `drop`
-    leaves cases out; `fail` marks cases failed."""
+def make_run_v1(cases=None, n=2000, seed=1, slow=None, run_id="20261124T000000Z", hostname="fixture-host",
+                drop=(), fail=()):
+    """A whole schema_version 1 result, as the published runs are."""
     cases = cases or DEFAULT_CASES
     slow = slow or {}
     recs = []
@@ -65,27 +103,187 @@ def make_run(cases=None, n=2000, seed=1, slow=None, run_id="20261124T000000Z", h
             recs.append(case_record(name, rt, data))
     return {
         "schema_version": 1, "tool": "wpbench", "run_id": run_id, "status": "complete",
-        "context": {
-            "timestamp_utc": "2026-11-24T00:00:00Z",
-            "host": {"hostname": hostname, "os": "Debian GNU/Linux 12 (bookworm)", "kernel": "Linux 6.1",
-                     "arch": "x86_64", "cpu_model": "Fixture CPU", "logical_cpus": "2",
-                     "memory_total": "24000000 kB"},
-            "build": {"compiler": "g++ 12.2.0", "build_type": "Release", "git_commit": "fixture",
-                      "wpbench_version": "0.1.0"},
-            "libraries": {"libpq": "15.20", "libpqxx": "6.4.4", "soci": "4.0.3", "sqlite3": "3.40.1"},
-            "server": {"mode": "throwaway", "version": "15.20 (Debian 15.20-0+deb12u1)",
-                       "settings": {"synchronous_commit": "on", "fsync": "on", "wal_sync_method": "fdatasync",
-                                    "full_page_writes": "on"},
-                       "data_filesystem": "ext2/ext3/ext4",
-                       "unix": {"target": "host=/tmp/x port=5432", "auth": "peer"},
-                       "tcp": {"target": "host=127.0.0.1 port=5432 password=***", "auth": "scram-sha-256"}},
-            "sqlite": {"version": "3.40.1", "dir": "/tmp/x", "filesystem": "ext2/ext3/ext4",
-                       "journal_mode": "wal", "synchronous": "FULL"},
-            "warnings": [],
-        },
+        "context": context(hostname),
         "config": {"samples": n, "warmup": 10, "seed": seed, "table": "wpbench_trade_decisions",
                    "cases": [r["name"] for r in recs], "timer": "CLOCK_MONOTONIC", "percentiles": "nearest-rank"},
         "cases": recs,
+    }
+
+
+# --- schema_version 2 --------------------------------------------------------------------------
+
+def timeseries(data, interval_ns=1_000_000_000):
+    """Per-interval count, mean and max of closed-loop samples taken back to back."""
+    x = np.asarray(data, dtype=np.int64)
+    if not len(x):
+        return {"interval_ns": interval_ns, "count": [], "mean_ns": [], "max_ns": []}
+    slot = (np.cumsum(x) - x) // interval_ns
+    k = int(slot[-1]) + 1
+    count = np.bincount(slot, minlength=k)
+    total = np.bincount(slot, weights=x, minlength=k)
+    top = np.zeros(k, dtype=np.int64)
+    np.maximum.at(top, slot, x)
+    return {"interval_ns": interval_ns, "count": count.tolist(),
+            "mean_ns": [float(t / c) if c else 0.0 for t, c in zip(total, count)], "max_ns": top.tolist()}
+
+
+def repetition_record(i, position, data, status="ok", error=None, raw=True, lag=None):
+    elapsed = int(sum(data) * 1.01)
+    return {
+        "repetition": i, "position": position, "status": status, "samples": len(data), "connect_ns": 1_000_000,
+        "elapsed_ns": elapsed, "cpu_ns": elapsed // 10,
+        "throughput_per_s": len(data) * 1e9 / elapsed if elapsed else 0.0, "latency_ns": summary(data),
+        "verified": status == "ok", "verification": verification(len(data) + 10, status == "ok"),
+        "error": error, "samples_ns": list(data) if raw else None, "histogram": wphist.from_samples(data),
+        "timeseries": timeseries(data), "schedule_lag_ns": None if lag is None else summary(lag),
+    }
+
+
+def interval(reps_data):
+    """The case interval the harness writes: over repetitions with two or more, else blocks."""
+    reps_data = [d for d in reps_data if len(d)]
+    if len(reps_data) >= 2:
+        dists = [wpstats.dist(d) for d in reps_data]
+        sums, ns = [sum(d) for d in reps_data], [len(d) for d in reps_data]
+        p50 = wpstats.over_repetitions_ci(lambda w: wpstats.pooled_percentiles(dists, 50, w), len(dists), resamples=200)
+        mean = wpstats.over_repetitions_ci(lambda w: wpstats.pooled_means(sums, ns, w), len(dists), resamples=200)
+        method = "bootstrap over repetitions"
+    elif reps_data and len(reps_data[0]) >= 100:
+        p50, mean = wpstats.percentile_ci(reps_data[0], 50, resamples=200), wpstats.mean_ci(reps_data[0], resamples=200)
+        method = "block bootstrap over samples"
+    else:
+        return None
+    return {"method": method, "confidence": 0.95, "p50_ns": list(p50), "mean_ns": list(mean)}
+
+
+def decomposition(rt, transport, p50, durable=True):
+    if transport == "file":
+        parts = {"round_trips_ns": 0, "flush_ns": SQLITE_FLUSH if durable else 0, "server_ns": SQLITE_WORK}
+    else:
+        parts = {"round_trips_ns": rt * RT_FLOOR[transport], "flush_ns": PG_FLUSH if durable else 0,
+                 "server_ns": PG_SERVER}
+    return {"basis": "p50", "total_ns": p50, **parts, "driver_ns": p50 - sum(parts.values()),
+            "complete": True, "notes": []}
+
+
+def floors(n=500, seed=7):
+    rt = {t: summary(samples(v, n, seed + i)) for i, (t, v) in enumerate(RT_FLOOR.items())}
+    on, off = summary(samples(200_000, n, seed + 3)), summary(samples(110_000, n, seed + 4))
+    son, soff = summary(samples(100_000, n, seed + 5)), summary(samples(30_000, n, seed + 6))
+    return {
+        "round_trip_ns": rt,
+        "commit_flush": {"on_ns": on, "off_ns": off, "flush_p50_ns": on["p50"] - off["p50"]},
+        "disk_sync": {"dir": "/tmp/x", "filesystem": "ext2/ext3/ext4", "method": "write+fdatasync 8 kB",
+                      "latency_ns": summary(samples(85_000, n, seed + 8))},
+        "sqlite_flush": {"on_ns": son, "off_ns": soff, "flush_p50_ns": son["p50"] - soff["p50"]},
+        "errors": [],
+    }
+
+
+def connect(n=50, seed=9):
+    rows = [("libpq", "unix", "peer", 2_500_000), ("libpq", "tcp", "scram-sha-256", 6_000_000),
+            ("libpqxx", "unix", "peer", 2_700_000), ("sqlite3", "file", "none", 90_000)]
+    return [{"driver": d, "transport": t, "auth": a, "samples": n,
+             "connect_ns": summary(samples(v, n, seed + i)), "close_ns": summary(samples(v // 40, n, seed + 50 + i)),
+             "error": None} for i, (d, t, a, v) in enumerate(rows)]
+
+
+def ratios(recs, pooled):
+    """Each ok case's p50 over the fastest ok case of its transport, with its interval (paired
+    over repetitions; none with one repetition, as the harness writes)."""
+    out = []
+    for transport in dict.fromkeys(r["transport"] for r in recs):
+        ok = [r for r in recs if r["transport"] == transport and r["status"] == "ok"]
+        if not ok:
+            continue
+        den = min(ok, key=lambda r: r["latency_ns"]["p50"])
+        for num in ok:
+            if num is den:
+                continue
+            a, b = pooled[num["name"]], pooled[den["name"]]
+            da, db = [wpstats.dist(d) for d in a], [wpstats.dist(d) for d in b]
+            if len(a) >= 2:
+                lo, hi = wpstats.over_repetitions_ratio_ci(lambda w: wpstats.pooled_percentiles(da, 50, w),
+                                                           lambda w: wpstats.pooled_percentiles(db, 50, w),
+                                                           len(a), len(b), paired=True, resamples=200)
+                method = "paired bootstrap over repetitions"
+            else:  # as the harness: no ratio interval from one repetition
+                lo = hi = None
+                method = "none: needs --repetitions 2 or more"
+            out.append({"numerator": num["name"], "denominator": den["name"], "stat": "p50",
+                        "ratio": num["latency_ns"]["p50"] / den["latency_ns"]["p50"],
+                        "interval": None if lo is None else [lo, hi], "method": method})
+    return out
+
+
+def make_run(cases=None, n=2000, seed=1, slow=None, run_id="20261124T000000Z", hostname="fixture-host",
+             drop=(), fail=(), version=2, reps=1, raw=True, tweak=None, rep_slow=None, warnings=None,
+             open_loop=False, not_measured=(), measured_floors=True):
+    """A whole result. `slow` maps case name -> latency factor (an injected slowdown); `drop`
+    leaves cases out; `fail` marks cases failed (in v2 its last repetition). v2 only: `reps`
+    repetitions per case; `raw` False drops every samples_ns (the histograms hold them);
+    `tweak` maps case name -> f(samples, repetition) -> samples; `rep_slow` maps (case,
+    repetition) -> factor; `warnings` maps case name -> noise warnings; `open_loop` runs at a
+    fixed rate with a schedule lag; `not_measured` cases get no repetitions; without
+    `measured_floors` there are no floors, connection costs or decompositions."""
+    if version == 1:
+        return make_run_v1(cases, n, seed, slow, run_id, hostname, drop, fail)
+    cases = {k: v for k, v in (cases or DEFAULT_CASES).items() if k not in drop}
+    slow, tweak, rep_slow, warnings = slow or {}, tweak or {}, rep_slow or {}, warnings or {}
+    rng = np.random.default_rng(seed)
+    order = [list(rng.permutation(list(cases))) for _ in range(reps)]
+    recs, pooled = [], {}
+    for i, (name, (rt, median)) in enumerate(cases.items()):
+        driver, variant, transport = name.split("/")
+        rec = {"name": name, "driver": driver, "variant": variant, "transport": transport, "how": "fixture",
+               "round_trips": rt, "durable": True, "durability": "durable: every acknowledged commit is flushed",
+               "status": "ok", "loop": "open" if open_loop else "closed", "samples": 0, "samples_requested": n,
+               "warmup": 10}
+        if name in not_measured:
+            rec.update({"status": "not_measured", "latency_ns": summary([]), "throughput_per_s": 0.0,
+                        "interval": None, "cv_p50": None, "noise": None, "decomposition": None,
+                        "error": "python3-sqlalchemy is not installed", "repetitions": []})
+            recs.append(rec)
+            continue
+        rep_recs, datas = [], []
+        for r in range(reps):
+            data = samples(median, n, seed * 1000 + i * 50 + r, slow.get(name, 1.0) * rep_slow.get((name, r), 1.0))
+            if name in tweak:
+                data = tweak[name](data, r)
+            failed = name in fail and r == reps - 1
+            if failed:
+                data = data[: n // 2]
+            lag = samples(20_000, len(data), seed + r) if open_loop else None
+            rep_recs.append(repetition_record(r, order[r].index(name), data, "failed" if failed else "ok",
+                                              "server closed the connection" if failed else None, raw, lag))
+            datas.append(data)
+        everything = [v for d in datas for v in d]
+        lat = summary(everything)
+        p50s = [rr["latency_ns"]["p50"] for rr in rep_recs if rr["samples"]]
+        rec.update({
+            "status": "failed" if name in fail else "ok", "samples": len(everything), "latency_ns": lat,
+            "throughput_per_s": len(everything) * 1e9 / sum(rr["elapsed_ns"] for rr in rep_recs),
+            "interval": interval(datas), "cv_p50": wpstats.cv(p50s),
+            "noise": {"outlier_repetitions": [], "slow_first": False, "sample_outlier_fraction": 0.01,
+                      "warnings": list(warnings.get(name, []))},
+            "decomposition": decomposition(rt, transport, lat["p50"]) if measured_floors else None,
+            "error": "server closed the connection" if name in fail else None, "repetitions": rep_recs})
+        recs.append(rec)
+        pooled[name] = datas
+    return {
+        "schema_version": 2, "tool": "wpbench", "run_id": run_id, "status": "complete",
+        "context": context(hostname),
+        "config": {"samples": n, "warmup": 10, "seed": seed, "table": "wpbench_trade_decisions",
+                   "cases": list(cases), "timer": "CLOCK_MONOTONIC", "percentiles": "nearest-rank",
+                   "repetitions": reps, "order_seed": 1000 + seed, "order": order,
+                   "raw_samples_max": 100_000 if raw else max(1, n - 1),
+                   "loop": {"mode": "open", "rate_per_s": 1000.0, "schedule": "fixed"} if open_loop
+                   else {"mode": "closed"},
+                   "sync_commit": "server", "clients": 1, "pool_size": None},
+        "cases": recs,
+        "floors": floors() if measured_floors else None,
+        "connect": connect() if measured_floors else [],
+        "ratios": ratios(recs, pooled),
     }
 
 

@@ -1,5 +1,6 @@
-"""Tests of scripts/ (validate-result, claims, report, gate, publish) on fixture results, and,
-when WPBENCH_BINARY is set (CTest sets it), on real runs of the wpbench binary."""
+"""Tests of scripts/ (validate-result, claims, report, gate, publish) on fixture results of both
+formats (schema_version 2, and 1 as the published runs are), and, when WPBENCH_BINARY is set
+(CTest sets it), on real runs of the wpbench binary."""
 import json
 import os
 import pathlib
@@ -9,8 +10,12 @@ import subprocess
 import tempfile
 import unittest
 
+import numpy as np
+
 import fixtures
 import wpclaims
+import wpgate
+import wpreport
 import wpstats
 import wpbench_results as wr
 
@@ -65,6 +70,28 @@ class Stats(unittest.TestCase):
         self.assertGreater(lo, 1.3)
 
 
+    def test_pooled_percentiles_equal_the_percentile_of_the_pool(self):
+        rng = np.random.default_rng(11)
+        reps = [rng.integers(1, 400, size=rng.integers(1, 80)) for _ in range(5)]
+        weights = wpstats.repetition_weights(5, rng, 200)
+        for p in (0, 1, 50, 90, 99, 99.9, 100):
+            got = wpstats.pooled_percentiles([wpstats.dist(r) for r in reps], p, weights)
+            want = [wpstats.percentile(np.concatenate([np.tile(r, k) for r, k in zip(reps, row)]), p)
+                    for row in weights]
+            self.assertEqual(got.tolist(), want, p)
+
+    def test_interval_over_repetitions_sees_drift_that_blocks_do_not(self):
+        # Five repetitions whose medians drift by +-5 %: blocks inside the pool see a tight
+        # median, the bootstrap over repetitions sees the drift.
+        reps = [fixtures.samples(300_000 * f, 2000, seed=20 + i) for i, f in enumerate((0.95, 1.0, 1.05, 0.97, 1.03))]
+        dists = [wpstats.dist(r) for r in reps]
+        lo, hi = wpstats.over_repetitions_ci(lambda w: wpstats.pooled_percentiles(dists, 50, w), 5)
+        blo, bhi = wpstats.percentile_ci([v for r in reps for v in r], 50)
+        self.assertGreater(hi - lo, 1.5 * (bhi - blo))
+        with self.assertRaises(ValueError):
+            wpstats.over_repetitions_ci(lambda w: wpstats.pooled_percentiles(dists[:1], 50, w), 1)
+
+
 class Validate(Scratch):
     def test_fixture_is_a_valid_result(self):
         r = run_script("validate-result", self.fixture("a.json"))
@@ -73,10 +100,52 @@ class Validate(Scratch):
     def test_bad_inputs_get_one_line_and_exit_2(self):
         bad = self.tmp / "bad.json"
         for content, needle in (("{not json", "invalid JSON"), ('{"schema_version": 7, "tool": "wpbench"}', "schema_version is 7"),
+                                ('{"schema_version": 3, "tool": "wpbench"}', "newer than these scripts read (1 and 2)"),
                                 ('{"benchmarks": []}', "not a wpbench result"), ("[1, 2]", "not a JSON object")):
             bad.write_text(content)
             for script in ("validate-result", "claims", "report"):
                 self.assert_one_line_error(run_script(script, bad), 2, needle)
+
+    def test_v1_and_v2_are_both_read(self):
+        v1 = self.fixture("v1.json", version=1)
+        v2 = self.fixture("v2.json", reps=3, seed=2)
+        self.assertEqual(run_script("validate-result", v1, v2).returncode, 0)
+        runs = wr.RunSet([v1, v2])  # one file of each pools: 1 + 3 repetitions a case
+        case = runs.cases["libpq/tx/unix"]
+        self.assertEqual(len(case.repetitions), 4)
+        self.assertEqual(case.count, 4 * 2000)
+        self.assertEqual(runs.repetitions, 4)
+        self.assertEqual(case.interval(50)["method"], "bootstrap over repetitions")
+        self.assertEqual(case.percentile(50), wpstats.percentile(case.samples, 50))
+
+    def test_published_v1_runs_stay_readable(self):
+        published = sorted(fixtures.ROOT.glob("results/*/wpbench.json"))
+        self.assertTrue(published)
+        r = run_script("validate-result", *published)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(all(json.loads(p.read_text())["schema_version"] == 1 for p in published))
+
+    def test_bad_v2_input_is_one_line(self):
+        def broken(change):
+            run = fixtures.make_run(reps=2, n=300)
+            change(run["cases"][1]["repetitions"][1])
+            return fixtures.write(self.tmp / "bad.json", run)
+
+        def more_counts(rep):
+            rep["histogram"]["buckets"][0][1] += 1
+
+        for change, needle in ((more_counts, "histogram counts 301 samples"),
+                               (lambda rep: rep["samples_ns"].pop(), "299 samples_ns for 300 samples"),
+                               (lambda rep: rep.update(extra=1), "'extra' was unexpected"),
+                               (lambda rep: rep["histogram"].update(format="hdr-v9"), "'hdr-log-linear-v1' was expected"),
+                               (lambda rep: rep["samples_ns"].__setitem__(3, 0), "samples_ns[3]: 0 is less than the minimum"),
+                               (lambda rep: rep["histogram"]["buckets"].__setitem__(0, [99999, 1]), "is not a flat index")):
+            self.assert_one_line_error(run_script("validate-result", broken(change)), 2, needle)
+        # Every script reads through the same check.
+        path = broken(more_counts)
+        for script in ("claims", "report"):
+            self.assert_one_line_error(run_script(script, path), 2, "histogram counts 301 samples")
+        self.assert_one_line_error(run_script("gate", self.fixture("a.json"), path), 2, "histogram counts 301 samples")
 
 
 class Claims(Scratch):
@@ -115,6 +184,28 @@ class Claims(Scratch):
         rows = {r["case"]: r for r in result["abstraction-3-5ms"]["rows"]}
         self.assertEqual(rows["libpqxx/work/unix"]["verdict"], "not measured")
         self.assertIn("did not complete", rows["libpqxx/work/unix"]["reason"])
+
+    def test_the_reason_cites_the_decomposition(self):
+        rows = {r["case"]: r for r in self.evaluate(fixtures.make_run())["direct-under-2ms"]["rows"]}
+        self.assertIn("3 round trips × 0.06 ms + flush 0.09 ms + server 0.03 ms + driver 0.",
+                      rows["libpq/tx/unix"]["reason"])
+        self.assertIn("1 round trip × 0.06 ms + flush", rows["libpq/prepared/unix"]["reason"])
+        run = fixtures.make_run(measured_floors=False)
+        rows = {r["case"]: r for r in self.evaluate(run)["direct-under-2ms"]["rows"]}
+        self.assertIn("3 round trips + commit flush", rows["libpq/tx/unix"]["reason"])
+
+    def test_repetitions_give_intervals_over_repetitions(self):
+        result = self.evaluate(fixtures.make_run(reps=5, n=600))
+        row = {r["case"]: r for r in result["direct-under-2ms"]["rows"]}["libpq/tx/unix"]
+        self.assertEqual(row["measured"]["repetitions"], 5)
+        self.assertEqual(row["measured"]["interval_method"], "bootstrap over repetitions")
+        pair = {r["case"]: r for r in result["overhead-50-150pct"]["rows"]}["libpqxx/work/unix vs libpq/tx/unix"]
+        self.assertIn("paired by repetition", pair["reason"])
+
+    def test_one_histogram_only_repetition_has_no_interval(self):
+        rows = {r["case"]: r for r in self.evaluate(fixtures.make_run(raw=False))["direct-under-2ms"]["rows"]}
+        self.assertEqual(rows["libpq/tx/unix"]["verdict"], "not measured")
+        self.assertIn("--raw-samples", rows["libpq/tx/unix"]["reason"])
 
     def test_markdown_output(self):
         r = run_script("claims", "--format", "markdown", self.fixture("a.json"))
@@ -156,9 +247,33 @@ class Gate(Scratch):
         r = self.gate(base, cur)
         self.assertEqual(r.returncode, 1, r.stdout)
         row = next(l for l in r.stdout.splitlines() if "`libpq/prepared/unix`" in l)
-        self.assertIn("U over runs (7 vs 7)", row)
+        self.assertIn("U over repetitions (7 vs 7)", row)
         self.assertIn("**regression**", row)
         self.assertIn("Holm-corrected over the 12 tests", r.stdout)
+
+    def test_repetitions_inside_a_file_count_like_files(self):
+        # One file a side with seven repetitions each is the same test as seven files a side.
+        base = self.fixture("a.json", seed=10, n=800, reps=7)
+        cur = self.fixture("b.json", seed=20, n=800, reps=7, slow={"libpq/prepared/unix": 1.25})
+        r = self.gate(base, cur)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        row = next(l for l in r.stdout.splitlines() if "`libpq/prepared/unix`" in l)
+        self.assertIn("U over repetitions (7 vs 7)", row)
+        self.assertIn("**regression**", row)
+        self.assertNotIn("regression", next(l for l in r.stdout.splitlines() if "`libpq/tx/unix`" in l))
+        # Three repetitions in a file are still too few.
+        self.assert_one_line_error(self.gate(self.fixture("c.json", seed=1, n=300, reps=3),
+                                             self.fixture("d.json", seed=2, n=300, reps=3)),
+                                   2, "3 vs 3 repetitions")
+        # Histogram-only repetitions pool over repetitions like raw ones.
+        r = self.gate(self.fixture("e.json", seed=10, n=800, reps=7, raw=False),
+                      self.fixture("f.json", seed=20, n=800, reps=7, raw=False, slow={"libpq/prepared/unix": 1.25}))
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("**regression**", next(l for l in r.stdout.splitlines() if "`libpq/prepared/unix`" in l))
+
+    def test_time_blocks_refuse_histogram_only_repetitions(self):
+        r = self.gate(self.fixture("a.json", seed=1), self.fixture("b.json", seed=2, raw=False))
+        self.assert_one_line_error(r, 2, "CURRENT: libpq/prepared/unix kept only its histogram")
 
     def test_missing_and_failed_cases_fail(self):
         r = self.gate(self.fixture("a.json"), self.fixture("b.json", seed=2, drop=("libpq/prepared/tcp",)))
@@ -200,8 +315,8 @@ class Gate(Scratch):
         r = self.gate(self.fixture("a.json"), fixtures.write(self.tmp / "o.json", other))
         self.assert_one_line_error(r, 2, "no case in common")
         bad = self.tmp / "bad.json"
-        bad.write_text('{"schema_version": 2, "tool": "wpbench"}')
-        self.assert_one_line_error(self.gate(self.fixture("a.json"), bad), 2, "schema_version is 2")
+        bad.write_text('{"schema_version": 3, "tool": "wpbench"}')
+        self.assert_one_line_error(self.gate(self.fixture("a.json"), bad), 2, "schema_version is 3")
         policy = self.tmp / "policy.json"
         policy.write_text('{"ratios": [{"numerator": "a"}]}')
         self.assert_one_line_error(self.gate(self.fixture("a.json"), self.fixture("b.json"), "--policy", policy),
@@ -225,11 +340,10 @@ class Gate(Scratch):
         self.assert_one_line_error(self.gate(base, cur), 2, "give 7 or more a side")
 
     def test_a_tail_regression_is_not_hidden_by_a_steady_median(self):
-        run = fixtures.make_run(seed=2)
-        case = next(c for c in run["cases"] if c["name"] == "libpq/tx/unix")
-        s = case["samples_ns"]
-        for i in range(0, len(s), 25):  # every 25th write three times slower: p99 triples, p50 barely moves
-            s[i] *= 3
+        def tail(s, _):  # every 25th write three times slower: p99 triples, p50 barely moves
+            return [v * 3 if i % 25 == 0 else v for i, v in enumerate(s)]
+
+        run = fixtures.make_run(seed=2, tweak={"libpq/tx/unix": tail})
         r = self.gate(self.fixture("a.json", seed=1), fixtures.write(self.tmp / "t.json", run), "--no-policy")
         row = next(l for l in r.stdout.splitlines() if "`libpq/tx/unix`" in l)
         self.assertIn("**regression**", row)
@@ -238,16 +352,22 @@ class Gate(Scratch):
 
 class BadInput(Scratch):
     def test_zero_latencies_are_refused_by_the_schema(self):
-        run = fixtures.make_run()
-        run["cases"][0]["samples_ns"][0] = 0
-        path = fixtures.write(self.tmp / "z.json", run)
-        for script in ("claims", "report", "validate-result"):
-            self.assert_one_line_error(run_script(script, path), 2, "less than the minimum")
+        v2, v1 = fixtures.make_run(), fixtures.make_run(version=1)
+        v2["cases"][0]["repetitions"][0]["samples_ns"][0] = 0
+        v1["cases"][0]["samples_ns"][0] = 0
+        for run in (v2, v1):
+            path = fixtures.write(self.tmp / "z.json", run)
+            for script in ("claims", "report", "validate-result"):
+                self.assert_one_line_error(run_script(script, path), 2, "less than the minimum")
 
     def test_runs_from_different_machines_are_not_pooled(self):
         r = run_script("report", "--out", self.tmp / "rep", self.fixture("a.json"),
                        self.fixture("b.json", seed=2, hostname="elsewhere"))
         self.assert_one_line_error(r, 2, "different machines")
+
+    def test_open_and_closed_loop_runs_are_not_pooled(self):
+        r = run_script("claims", self.fixture("a.json"), self.fixture("b.json", seed=2, open_loop=True))
+        self.assert_one_line_error(r, 2, "loop in another file: their latencies do not pool")
 
     def test_a_case_twice_in_one_file_is_refused(self):
         run = fixtures.make_run()
@@ -271,26 +391,86 @@ class BadInput(Scratch):
 class ReportAndPublish(Scratch):
     def test_report_writes_tables_and_plots(self):
         out = self.tmp / "rep"
-        r = run_script("report", "--out", out, self.fixture("a.json"))
+        r = run_script("report", "--out", out, self.fixture("a.json", measured_floors=False))
         self.assertEqual(r.returncode, 0, r.stderr)
         md = (out / "report.md").read_text()
-        for heading in ("## Unix socket", "## TCP (127.0.0.1)", "## SQLite file (in-process)", "## Context"):
+        for heading in ("## Unix socket", "## TCP (127.0.0.1)", "## SQLite file (in-process)", "## Context",
+                        "## Latency over time"):
             self.assertIn(heading, md)
         self.assertIn("1 (fastest)", md)
-        for png in ("p50-p99.png", "spectrum-unix.png", "spectrum-tcp.png", "spectrum-file.png"):
+        for png in ("p50-p99.png", "spectrum-unix.png", "spectrum-tcp.png", "spectrum-file.png", "timeseries.png"):
             self.assertEqual((out / png).read_bytes()[:8], b"\x89PNG\r\n\x1a\n", png)
         self.assertFalse((out / "decomposition.png").exists())
+        for absent in ("## Floors", "## Connection cost", "## Where the time goes", "schedule lag"):
+            self.assertNotIn(absent, md)
 
-    def test_report_draws_the_decomposition_when_measured(self):
-        run = fixtures.make_run()
-        for c in run["cases"]:
-            c["decomposition"] = {"round_trips_ns": 100_000, "flush_ns": 90_000, "driver_ns": 10_000}
+    def test_report_of_a_published_v1_run(self):
         out = self.tmp / "rep"
-        # The schema does not know the field yet; the report reads it when a run has it.
-        runs = wr.RunSet.from_documents([run])
-        import wpreport
-        wpreport.write_report(runs, out)
-        self.assertTrue((out / "decomposition.png").exists())
+        r = run_script("report", "--out", out, self.fixture("v1.json", version=1))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        md = (out / "report.md").read_text()
+        self.assertIn("block bootstrap over samples", md)
+        self.assertIn("One repetition per case", md)
+        self.assertFalse((out / "timeseries.png").exists())  # v1 has no time series
+
+    def test_report_shows_intervals_repetitions_noise_floors_and_connect(self):
+        warning = "repetition 1 of 5 is the slowest (p50 +9 %): raise --warmup"
+        run = fixtures.make_run(reps=5, n=600, rep_slow={("libpq/tx/unix", 0): 1.09},
+                                warnings={"libpq/tx/unix": [warning]})
+        run["cases"][1]["noise"]["outlier_repetitions"] = [0]
+        ratio = next(r for r in run["ratios"] if r["numerator"] == "libpqxx/work/unix")
+        ratio.update(ratio=9.87, interval=[9.80, 9.95])  # the report must take the file's ratio
+        out = self.tmp / "rep"
+        r = run_script("report", "--out", out, fixtures.write(self.tmp / "r.json", run))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        md = (out / "report.md").read_text()
+        tx = wr.RunSet.from_documents([run]).cases["libpq/tx/unix"]
+        lo, hi = run["cases"][1]["interval"]["p50_ns"]
+        row = next(l for l in md.splitlines() if l.startswith("| `libpq/tx/unix` | 3 |"))
+        self.assertIn(f"{wpstats.fmt_ms(tx.percentile(50))} [{wpstats.fmt_ms(lo)}, {wpstats.fmt_ms(hi)}]", row)
+        self.assertIn("95 % intervals: bootstrap over repetitions", md)
+        self.assertIn("9.87 ± 0.08 × `libpq/prepared/unix`", md)
+        self.assertIn("order seed 1001", md)
+        reps = next(l for l in md.splitlines() if l.startswith("| `libpq/tx/unix` |") and "%" in l and "[" not in l)
+        self.assertIn(f"**{wpstats.fmt_ms(tx.repetitions[0].percentile(50))}**", reps)  # the outlier
+        self.assertIn(f"{100 * tx.cv_p50:.1f} %", reps)
+        self.assertIn(f"- `libpq/tx/unix`: {warning}", md)
+        for needle in ("## Floors", "round trip, Unix socket", "**commit flush**", "write+fdatasync 8 kB",
+                       "**SQLite flush**", "## Connection cost", "| libpq | tcp | scram-sha-256 |",
+                       "## Where the time goes"):
+            self.assertIn(needle, md)
+        for png in ("decomposition.png", "timeseries.png"):
+            self.assertTrue((out / png).exists(), png)
+
+    def test_report_notes_negative_parts_and_schedule_lag(self):
+        run = fixtures.make_run(open_loop=True)
+        d = run["cases"][0]["decomposition"]
+        d["driver_ns"], d["server_ns"] = -12_000, d["server_ns"] + d["driver_ns"] + 12_000
+        out = self.tmp / "rep"
+        wpreport.write_report(wr.RunSet.from_documents([run]), out)
+        md = (out / "report.md").read_text()
+        self.assertIn("Drawn as 0 in the plot", md)
+        self.assertIn("`libpq/prepared/unix` driver (the rest) -0.012 ms", md)
+        self.assertIn("## Open loop: schedule lag", md)
+        self.assertIn("1000 inserts/s on a fixed schedule", md)
+        lag = md.split("## Open loop: schedule lag")[1].split("\n## ")[0]
+        lags = wr.RunSet.from_documents([run]).cases["libpq/prepared/unix"].schedule_lags
+        self.assertIn(f"| `libpq/prepared/unix` | {wpstats.fmt_ms(lags[0]['p50'])} | {wpstats.fmt_ms(lags[0]['p99'])} |", lag)
+
+    def test_histogram_only_repetitions_pool_like_raw_ones(self):
+        raw = wr.RunSet.from_documents([fixtures.make_run(reps=3, n=1500, seed=4)])
+        hist = wr.RunSet.from_documents([fixtures.make_run(reps=3, n=1500, seed=4, raw=False)])
+        for name, a in raw.cases.items():
+            b = hist.cases[name]
+            self.assertTrue(a.time_ordered)
+            self.assertFalse(b.time_ordered)
+            self.assertEqual(a.count, b.count)
+            self.assertEqual(b.rep_p50s, a.rep_p50s)  # each repetition's summary is exact
+            for p in (50, 99):
+                self.assertLessEqual(abs(b.percentile(p) - a.percentile(p)), a.percentile(p) / 1024, (name, p))
+            lo_a, lo_b = a.interval(99)["lo"], b.interval(99)["lo"]
+            self.assertLessEqual(abs(lo_a - lo_b), lo_a / 512, name)
+            self.assertAlmostEqual(b.mean, a.mean, delta=1e-6 * a.mean)
 
     def test_publish_copies_reports_and_indexes(self):
         results = self.tmp / "results"
@@ -315,7 +495,7 @@ class RealRuns(Scratch):
     """The scripts on real results: short runs of the built binary against a throwaway server."""
 
     ARGS = ["--drivers", "libpq/prepared,libpq/tx,libpqxx/work,sqlite3/prepared", "--transports", "unix,file",
-            "--samples", "400", "--warmup", "40", "-q"]
+            "--samples", "400", "--warmup", "40", "--repetitions", "1", "-q"]
 
     def run_wpbench(self, out):
         r = subprocess.run([os.environ["WPBENCH_BINARY"], *self.ARGS, "--tmp-dir", str(self.tmp), "--out", str(out)],
@@ -324,10 +504,11 @@ class RealRuns(Scratch):
         return out
 
     def test_two_builds_alike_pass_the_gate_and_every_script_reads_real_results(self):
-        # Runs of one build, alternated so slow minutes hit both sides alike, the order inside
-        # each pair drawn at random so nothing about going second favours one side; six a side
-        # so the gate tests over runs, Holm-corrected over its 8 tests (1 / C(12, 6) < 0.01 / 8),
-        # which is how the README says to gate. Holm keeps a same-build failure below 1 %.
+        # Runs of one build (one repetition each), alternated so slow minutes hit both sides
+        # alike, the order inside each pair drawn at random so nothing about going second
+        # favours one side; six a side so the gate tests over repetitions, Holm-corrected over
+        # its 8 tests (1 / C(12, 6) < 0.01 / 8), which is how the README says to gate. Holm keeps
+        # a same-build failure below 1 %.
         os.chmod(self.tmp, 0o755)  # the throwaway server's OS user must reach --tmp-dir
         base, cur = self.tmp / "base", self.tmp / "cur"
         base.mkdir(), cur.mkdir()
@@ -338,7 +519,7 @@ class RealRuns(Scratch):
                 self.run_wpbench(out)
         r = run_script("gate", base, cur)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertIn("U over runs (6 vs 6)", r.stdout)
+        self.assertIn("U over repetitions (6 vs 6)", r.stdout)
         r = run_script("claims", "--format", "json", base)  # six runs pooled: 2400 samples a case
         self.assertEqual(r.returncode, 0, r.stderr)
         # Which verdict depends on the machine; that every measured case got one, with its

@@ -18,9 +18,20 @@
 
 namespace wpbench {
 
+/// Inserts a flush probe makes under one setting before switching to the other.
+inline constexpr std::uint64_t kFlushRun = 10;
+
+/// Untimed, unsynced inserts sqlite_flush makes first, so the WAL has wrapped once (past its
+/// 1000-page checkpoint) as it has for most of a case's inserts.
+inline constexpr std::uint64_t kSqliteWalFill = 1200;
+
+/// Rows commit_flush or sqlite_flush (plus kSqliteWalFill) insert for `n` samples after `warmup`
+/// (of each setting): every run of kFlushRun begins with one untimed settling insert.
+std::uint64_t flush_probe_rows(std::uint64_t n, std::uint64_t warmup);
+
 /// Samples of a probe taken with durable commits (`on_ns`) and without (`off_ns`), alternated
-/// sample by sample on one connection so drift hits both alike. After a stop the two may differ
-/// in length by one.
+/// in runs of kFlushRun on one connection so drift hits both alike. After a stop the two may differ
+/// in length by up to kFlushRun.
 struct FlushSamples {
   std::vector<std::int64_t> on_ns;
   std::vector<std::int64_t> off_ns;
@@ -41,10 +52,11 @@ std::vector<std::int64_t> round_trip_floor(const std::string& conninfo, std::uin
 
 /// The commit's WAL flush wait: libpq/prepared's autocommit INSERT into `e.table` on one
 /// connection to `e.target`, alternating `SET synchronous_commit = on` and `= off` (sent outside
-/// the timed region) sample by sample; `n` samples of each after `warmup` of each. p50(on) -
+/// the timed region) in runs of kFlushRun; `n` samples of each after `warmup` of each. p50(on) -
 /// p50(off) is the flush. synchronous_commit is per session, so this works against an existing
 /// server without changing its configuration. The table must exist (ensure_table); the probe
-/// inserts 2 * (warmup + n) rows of `seed`'s stream into it, so the caller resets it afterwards.
+/// inserts flush_probe_rows(n, warmup) rows of `seed`'s stream into it, so the caller resets it
+/// afterwards.
 FlushSamples commit_flush(const Endpoint& e, std::uint64_t n, std::uint64_t warmup,
                           std::uint64_t seed, Clock& clock, const std::atomic<bool>& stop);
 
@@ -57,8 +69,9 @@ DiskSyncSamples disk_sync(const std::string& dir, std::uint64_t n, std::uint64_t
 
 /// The SQLite twin of commit_flush: sqlite3/prepared's insert into `table` of the database file
 /// `path` in journal_mode=WAL on one connection, alternating `PRAGMA synchronous=FULL` (one sync
-/// of the WAL per commit) and `OFF` (none) between samples; `n` samples of each after `warmup`
-/// of each. The table must exist (ensure_table); 2 * (warmup + n) rows are inserted.
+/// of the WAL per commit) and `OFF` (none) in runs of kFlushRun; `n` samples of each after
+/// `warmup` of each, after kSqliteWalFill untimed inserts. The table must exist
+/// (ensure_table); flush_probe_rows(n, warmup) + kSqliteWalFill rows are inserted.
 FlushSamples sqlite_flush(const std::string& path, const std::string& table, std::uint64_t n,
                           std::uint64_t warmup, std::uint64_t seed, Clock& clock,
                           const std::atomic<bool>& stop);

@@ -118,10 +118,12 @@ void reset_table(Backend b, const Endpoint& e) {
     pg_exec(c.get(), "TRUNCATE " + e.table + " RESTART IDENTITY");
   } else {
     auto db = sqlite_open(e.target, e.sqlite);
-    // DELETE without WHERE uses SQLite's truncate optimisation; the checkpoint keeps the WAL
-    // file from growing across cases, so every case starts from the same on-disk state.
+    // DELETE without WHERE uses SQLite's truncate optimisation. The checkpoint moves every
+    // frame into the database and makes the next writer start at the WAL's beginning, so each
+    // case starts from the same state; RESTART, not TRUNCATE, keeps the file's size, so commits
+    // rewrite WAL pages instead of growing the file (as PostgreSQL recycles its WAL segments).
     sqlite_exec(db.get(), "DELETE FROM " + e.table);
-    sqlite_exec(db.get(), "PRAGMA wal_checkpoint(TRUNCATE)");
+    sqlite_exec(db.get(), "PRAGMA wal_checkpoint(RESTART)");
   }
 }
 

@@ -81,7 +81,7 @@ TEST(Floors, RoundTripIsBelowTheInsertOnTheSameTransport) {
 
     auto c = pg_connect(e.target);
     EXPECT_EQ(pg_query_value(c.get(), "SELECT count(*) FROM " + kTable),
-              std::to_string(2 * (kN + kWarmup)));
+              std::to_string(flush_probe_rows(kN, kWarmup)));
     EXPECT_EQ(pg_query_value(c.get(), "SHOW synchronous_commit"), "on");  // server untouched
     reset_table(Backend::postgres, e);
   }
@@ -186,7 +186,7 @@ TEST(Floors, SqliteFlushSyncsOnlyTheFullCommits) {
   ASSERT_EQ(fl.on_ns.size(), kN);
   ASSERT_EQ(fl.off_ns.size(), kN);
   EXPECT_TRUE(all_positive(fl.on_ns) && all_positive(fl.off_ns));
-  const int full_commits = static_cast<int>(kN + kWarmup);
+  const int full_commits = static_cast<int>(flush_probe_rows(kN, kWarmup) / 2);
   // A few more than one per FULL commit: the WAL header's sync on its first write and the
   // directory's when the WAL is created. All commits syncing would give twice as many.
   EXPECT_GE(syncs, full_commits);
@@ -200,7 +200,8 @@ TEST(Floors, SqliteFlushSyncsOnlyTheFullCommits) {
   auto db = sqlite_open(e.target, e.sqlite);
   auto q = sqlite_prepare(db.get(), "SELECT count(*) FROM " + kTable);
   ASSERT_EQ(sqlite3_step(q.get()), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int64(q.get(), 0), static_cast<sqlite3_int64>(2 * (kN + kWarmup)));
+  EXPECT_EQ(sqlite3_column_int64(q.get(), 0),
+            static_cast<sqlite3_int64>(flush_probe_rows(kN, kWarmup) + kSqliteWalFill));
 }
 
 TEST(Floors, StopBeforeStartGivesNoSamples) {
@@ -232,11 +233,12 @@ TEST(Floors, StopMidwayKeepsWhatWasMeasured) {
     EXPECT_EQ(round_trip_floor(e.target, kN, 0, clock, stop).size(), 10u);
   }
   {
+    // The flush probe takes the settings in runs of kFlushRun: 40 reads are one run of each.
     std::atomic<bool> stop{false};
-    StoppingClock clock(stop, 20);
+    StoppingClock clock(stop, 4 * kFlushRun);
     const auto fl = commit_flush(e, kN, 0, 1, clock, stop);
-    EXPECT_EQ(fl.on_ns.size(), 5u);
-    EXPECT_EQ(fl.off_ns.size(), 5u);
+    EXPECT_EQ(fl.on_ns.size(), kFlushRun);
+    EXPECT_EQ(fl.off_ns.size(), kFlushRun);
   }
   {
     TempPath tmp;

@@ -1,6 +1,7 @@
 #include "app.hpp"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -144,6 +145,11 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
     info.mode = "existing";
     info.unix_auth = info.tcp_auth = "as configured by the server";
   }
+  if (opt.sync_commit != "server" && !opt.dsn.empty() && parse_conninfo(opt.dsn).count("options")) {
+    // A second options= would silently replace the user's; say so instead.
+    throw UsageError("--sync-commit with a --dsn that sets options: add -c synchronous_commit=" +
+                     opt.sync_commit + " to its options instead");
+  }
   if (opt.sync_commit != "server") {
     // A session setting, so it works against any server and every driver (they all take the
     // conninfo); the context below reads it back from such a session.
@@ -231,6 +237,18 @@ Endpoint endpoint_for(const Case& c, const Targets& t, const Options& opt) {
       break;
   }
   return Endpoint{c.transport, t.sqlite_path, opt.table, opt.sqlite};
+}
+
+// Whether a case's commit waits for a flush to disk: what the flush floor is a part of. Not the
+// same as durable (data on tmpfs waits for a flush that is not one).
+bool commit_waits(const CaseReport& c, const RunContext& ctx) {
+  if (c.transport != "file") {
+    const auto it = ctx.server.settings.find("synchronous_commit");
+    return it == ctx.server.settings.end() || it->second != "off";
+  }
+  const auto& sq = ctx.sqlite;
+  return sq.synchronous == "FULL" || sq.synchronous == "EXTRA" ||
+         (sq.synchronous == "NORMAL" && sq.journal_mode != "wal");
 }
 
 CaseReport describe_case(const Case& c, const Options& opt, const Targets& t,
@@ -335,7 +353,9 @@ void append(std::vector<std::int64_t>& to, const std::vector<std::int64_t>& from
 }
 
 void measure_floors(const Options& opt, const std::vector<Case>& cases, const Targets& t,
-                    const RunConfig& cfg, int rep, FloorSamples& f, Clock& clock) {
+                    const RunConfig& cfg, const std::string& journal_mode, int rep, FloorSamples& f,
+                    Clock& clock) {
+  const bool wal = journal_mode == "wal";
   const std::uint64_t n = (opt.floor_samples + opt.repetitions - 1) / opt.repetitions;
   const std::uint64_t warmup = 20;
   const auto note = [&](const std::string& what, const std::exception& e) {
@@ -385,13 +405,26 @@ void measure_floors(const Options& opt, const std::vector<Case>& cases, const Ta
     }
   }
   if (any_backend(cases, Backend::sqlite)) {
-    try {
-      const auto fl = sqlite_flush(t.sqlite_path, opt.table, n, warmup, seed, clock, stop_flag());
-      append(f.sqlite_on, fl.on_ns);
-      append(f.sqlite_off, fl.off_ns);
-      reset_table(Backend::sqlite, Endpoint{Transport::file, t.sqlite_path, opt.table, opt.sqlite});
-    } catch (const std::exception& e) {
-      note("SQLite flush", e);
+    if (wal) {
+      // A file of its own beside the cases' (same disk): the probe switches synchronous back and
+      // forth and must not leave anything in the file the cases use.
+      const std::string scratch =
+          (fs::path(t.sqlite_path).parent_path() / "wpbench-floor.sqlite").string();
+      try {
+        ensure_table(Backend::sqlite, Endpoint{Transport::file, scratch, opt.table, opt.sqlite});
+        const auto fl = sqlite_flush(scratch, opt.table, n, warmup, seed, clock, stop_flag());
+        append(f.sqlite_on, fl.on_ns);
+        append(f.sqlite_off, fl.off_ns);
+      } catch (const std::exception& e) {
+        note("SQLite flush", e);
+      }
+      std::error_code ec;
+      for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(scratch + suffix, ec);
+    } else if (rep == 0) {
+      f.errors.push_back(
+          "SQLite flush: not measured; the probe compares WAL commits and this run's "
+          "journal_mode is " +
+          journal_mode);
     }
   }
 }
@@ -500,6 +533,10 @@ int run_wpbench(const Options& opt) {
   }
 
   if (opt.repetitions < 1) throw UsageError("--repetitions must be at least 1");
+  const double rate = opt.run.rate_per_s;
+  if (rate != 0 && !(rate >= 0.001 && rate <= 1e6)) {
+    throw UsageError("--rate must be 0 (closed loop) or between 0.001 and 1000000 per second");
+  }
   if (opt.run.pool_size > opt.run.clients) {
     throw UsageError("--pool-size " + std::to_string(opt.run.pool_size) +
                      " is more than --clients " + std::to_string(opt.run.clients) +
@@ -536,6 +573,9 @@ int run_wpbench(const Options& opt) {
     throw UsageError("--sqlite-dir " + opt.sqlite_dir + " is not a directory");
   }
   install_signal_handlers();
+  // The kernel's default 50 µs timer slack would add to every open-loop wake-up; the threads
+  // created below inherit this.
+  prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 
   // Status lines only on a terminal: in a pipe or CI, stderr carries errors alone, one line each.
   const bool tty = !opt.quiet && isatty(STDERR_FILENO);
@@ -572,7 +612,7 @@ int run_wpbench(const Options& opt) {
     // Floors once a round, a share each, so drift hits them as it hits the cases.
     if (opt.floor_samples > 0) {
       progress.set(rep, "floors");
-      measure_floors(opt, cases, targets, cfg, rep, floors, clock);
+      measure_floors(opt, cases, targets, cfg, run.context.sqlite.journal_mode, rep, floors, clock);
     }
     for (std::size_t pos = 0; pos < order[rep].size() && !stop_flag(); ++pos) {
       const std::size_t i = order[rep][pos];
@@ -597,14 +637,18 @@ int run_wpbench(const Options& opt) {
   }
   progress.finish();
   if (opt.floor_samples > 0) run.floors = summarize_floors(floors);
+  // Queueing (open loop) and pool waits (--clients) are not in any floor: they would land in the
+  // driver's share, so such runs are not split.
+  const bool decomposable = !opt.run.open_loop() && opt.run.clients == 1;
   for (auto& c : run.cases) {
-    if (run.floors && c.pooled.samples > 0) {
-      c.decomposition = decompose(c.round_trips, c.transport, c.durable, c.pooled.latency.p50_ns,
-                                  run.floors->floors);
+    if (run.floors && decomposable && c.pooled.samples > 0) {
+      c.decomposition = decompose(c.round_trips, c.transport, commit_waits(c, run.context),
+                                  c.pooled.latency.p50_ns, run.floors->floors);
     }
   }
-  run.ratios = case_ratios(run.cases, run.settings.order_seed);
+  run.ratios = case_ratios(run.cases);
   run.status = stop_flag() ? RunStatus::interrupted : RunStatus::complete;
+  for (auto& c : run.cases) c.run_over = true;
   write_exports(exports, run);
 
   std::cout << console_table(run) << "results: " << out << "\n";

@@ -29,11 +29,17 @@ class SteadyClock final : public Clock {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
         std::chrono::steady_clock::now().time_since_epoch());
   }
-  /// A timed sleep, not a spin: spinning would take a core from the server on a small machine.
-  /// The kernel's wake-up slack (tens of µs) lands in the schedule lag, where it is reported.
+  /// Sleeps to 100 µs before `t`, then spins: an open-loop latency counts from the intended
+  /// start, so a plain sleep's wake-up delay (the kernel's timer slack, 50 µs by default, plus
+  /// scheduling) would be added to every sample. The spin is short, so the server keeps its core.
   void sleep_until(std::chrono::nanoseconds t) override {
-    std::this_thread::sleep_until(std::chrono::steady_clock::time_point(
-        std::chrono::duration_cast<std::chrono::steady_clock::duration>(t)));
+    constexpr std::chrono::nanoseconds kSpin{100000};
+    if (t - now() > kSpin) {
+      std::this_thread::sleep_until(std::chrono::steady_clock::time_point(
+          std::chrono::duration_cast<std::chrono::steady_clock::duration>(t - kSpin)));
+    }
+    while (now() < t) {
+    }
   }
 };
 

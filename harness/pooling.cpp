@@ -17,8 +17,10 @@ const char* CaseReport::status_name() const {
   if (ok()) return "ok";
   for (const auto& r : repetitions) {
     if (!r.ok() && !r.interrupted) return "failed";
+    if (r.interrupted) return "interrupted";
   }
-  return "interrupted";  // a signal stopped a repetition, or the run before the last ones
+  // Repetitions are missing: still to come, or cut off by a signal that ended the run.
+  return run_over ? "interrupted" : "pending";
 }
 
 std::optional<std::string> CaseReport::first_error() const {
@@ -45,23 +47,6 @@ std::vector<const CaseResult*> measured(const CaseReport& c) {
   return out;
 }
 
-// Pooled p50 of the chosen repetitions, through their histograms (within 0.1 % of exact).
-double pooled_p50(const std::vector<const CaseResult*>& reps, const std::vector<std::size_t>& idx) {
-  LatencyHistogram h;
-  for (const auto i : idx) h.merge(reps[i]->histogram);
-  return static_cast<double>(h.percentile(50));
-}
-
-// Pooled mean of the chosen repetitions: every sample weighs the same.
-double pooled_mean(const std::vector<const CaseResult*>& reps,
-                   const std::vector<std::size_t>& idx) {
-  double sum = 0, n = 0;
-  for (const auto i : idx) {
-    sum += reps[i]->latency.mean_ns * static_cast<double>(reps[i]->samples);
-    n += static_cast<double>(reps[i]->samples);
-  }
-  return n > 0 ? sum / n : 0;
-}
 }  // namespace
 
 void pool_case(CaseReport& c, std::uint64_t seed) {
@@ -92,13 +77,11 @@ void pool_case(CaseReport& c, std::uint64_t seed) {
     means.push_back(r->latency.mean_ns);
   }
   if (reps.size() >= 2) {
-    p.p50_ci = bootstrap_over_repetitions(
-        reps.size(), [&](const std::vector<std::size_t>& idx) { return pooled_p50(reps, idx); },
-        seed);
-    p.mean_ci = bootstrap_over_repetitions(
-        reps.size(), [&](const std::vector<std::size_t>& idx) { return pooled_mean(reps, idx); },
-        seed);
-    p.ci_method = "bootstrap over repetitions";
+    // Repetitions are the independent units (each its own connection and minute of the run);
+    // with five of them a t interval is honest where a bootstrap over them under-covers.
+    p.p50_ci = t_interval(p50s, static_cast<double>(p.latency.p50_ns));
+    p.mean_ci = t_interval(means, p.latency.mean_ns);
+    p.ci_method = "t interval over repetitions";
     p.cv_p50 = coefficient_of_variation(p50s);
   } else if (all_raw && raw.size() >= 2 * kMinBlockSamples) {  // fewer: one block, no spread
     p.p50_ci = block_bootstrap(raw, percentile_stat(50), seed);
@@ -115,7 +98,7 @@ void pool_case(CaseReport& c, std::uint64_t seed) {
   }
 }
 
-std::vector<RatioResult> case_ratios(const std::vector<CaseReport>& cases, std::uint64_t seed) {
+std::vector<RatioResult> case_ratios(const std::vector<CaseReport>& cases) {
   std::map<std::string, const CaseReport*> fastest;
   for (const auto& c : cases) {
     if (!c.ok() || c.pooled.samples == 0) continue;
@@ -134,10 +117,15 @@ std::vector<RatioResult> case_ratios(const std::vector<CaseReport>& cases, std::
               static_cast<double>(den.pooled.latency.p50_ns);
     const auto a = measured(c), b = measured(den);
     if (a.size() >= 2 && a.size() == b.size()) {
-      r.ci = bootstrap_ratio_paired(
-          a.size(), [&](const std::vector<std::size_t>& idx) { return pooled_p50(a, idx); },
-          [&](const std::vector<std::size_t>& idx) { return pooled_p50(b, idx); }, seed);
-      r.method = "paired bootstrap over repetitions";
+      // Paired: repetition r of both ran in the same round, so drift that hit both cancels in
+      // their ratio; t interval on the log of the per-repetition ratios.
+      std::vector<double> per_rep;
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        per_rep.push_back(static_cast<double>(a[i]->latency.p50_ns) /
+                          static_cast<double>(b[i]->latency.p50_ns));
+      }
+      r.ci = t_interval(per_rep, r.ratio, true);
+      r.method = "paired t interval over repetitions";
     } else {
       r.method = "none: needs --repetitions 2 or more";
     }

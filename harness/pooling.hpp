@@ -9,17 +9,17 @@
 
 namespace wpbench {
 
-/// Fills c.pooled from c.repetitions. Intervals: with two or more repetitions, a bootstrap over
-/// repetitions (whole repetitions resampled, each pooled through its histogram), which sees the
-/// drift between repetitions that resampling single samples cannot; with one, a block bootstrap
-/// over its raw samples (blocks of consecutive samples keep their correlation).
+/// Fills c.pooled from c.repetitions. Intervals: with two or more repetitions, a t interval over
+/// the repetitions' values, which sees the drift between repetitions that resampling single
+/// samples cannot; with one, a block bootstrap over its raw samples (blocks of consecutive
+/// samples keep their correlation).
 void pool_case(CaseReport& c, std::uint64_t seed);
 
 /// Each ok case's p50 over the fastest ok case of the same transport. With the same number of
-/// repetitions on both sides (two or more), the interval is a bootstrap over repetitions drawn
-/// paired: repetition r of both cases ran in the same interleaved round, so drift that hit
+/// repetitions on both sides (two or more), the interval is a t interval over the repetitions'
+/// own ratios: repetition r of both cases ran in the same interleaved round, so drift that hit
 /// both cancels out of their ratio.
-std::vector<RatioResult> case_ratios(const std::vector<CaseReport>& cases, std::uint64_t seed);
+std::vector<RatioResult> case_ratios(const std::vector<CaseReport>& cases);
 
 /// Summary of raw samples; nullopt when there are none.
 std::optional<LatencySummary> summary_of(const std::vector<std::int64_t>& samples_ns);

@@ -51,32 +51,6 @@ std::size_t uniform_index(std::mt19937_64& rng, std::size_t n) {
   return static_cast<std::size_t>(x % range);
 }
 
-// A resample of repetitions, sorted: the pooled statistic depends on the multiset only, and the
-// sorted vector is the cache key.
-void draw_repetitions(std::mt19937_64& rng, std::size_t reps, std::vector<std::size_t>& out) {
-  out.resize(reps);
-  for (auto& i : out) i = uniform_index(rng, reps);
-  std::sort(out.begin(), out.end());
-}
-
-// Calls the statistic once per distinct multiset: with R = 5 a thousand resamples hit only 126,
-// and a pooled statistic (merging R histograms) is the costly part of the bootstrap.
-class CachedStat {
- public:
-  explicit CachedStat(const RepetitionStat& stat) : stat_(stat) {}
-  double operator()(const std::vector<std::size_t>& sorted_indices) {
-    const auto it = cache_.find(sorted_indices);
-    if (it != cache_.end()) return it->second;
-    const double v = checked(stat_(sorted_indices));
-    cache_.emplace(sorted_indices, v);
-    return v;
-  }
-
- private:
-  const RepetitionStat& stat_;
-  std::map<std::vector<std::size_t>, double> cache_;
-};
-
 // Linear interpolation between order statistics: numpy's default quantile, as scripts/wpstats.py.
 double quantile_sorted(const std::vector<double>& sorted, double q) {
   const double h = static_cast<double>(sorted.size() - 1) * q;
@@ -136,53 +110,6 @@ bool far_from(double x, double reference) {
 std::string ms(double ns) { return fmt::format("{:.3f}", ns / 1e6); }
 
 }  // namespace
-
-Interval bootstrap_over_repetitions(std::size_t reps, const RepetitionStat& stat,
-                                    std::uint64_t seed, int resamples, double confidence) {
-  if (reps < 2) {
-    throw std::invalid_argument("bootstrap over repetitions needs at least 2 repetitions");
-  }
-  check_bootstrap_args(resamples, confidence);
-  std::mt19937_64 rng(seed);
-  CachedStat cached(stat);
-  std::vector<std::size_t> indices;
-  std::vector<double> values;
-  values.reserve(static_cast<std::size_t>(resamples));
-  for (int r = 0; r < resamples; ++r) {
-    draw_repetitions(rng, reps, indices);
-    values.push_back(cached(indices));
-  }
-  return percentile_interval(std::move(values), confidence);
-}
-
-Interval bootstrap_ratio_paired(std::size_t reps, const RepetitionStat& num,
-                                const RepetitionStat& den, std::uint64_t seed, int resamples,
-                                double confidence) {
-  // The same indices for both sides: a repetition slowed by the machine slows both cases in it.
-  return bootstrap_over_repetitions(
-      reps, [&](const std::vector<std::size_t>& idx) { return num(idx) / den(idx); }, seed,
-      resamples, confidence);
-}
-
-Interval bootstrap_ratio_unpaired(std::size_t reps, const RepetitionStat& num,
-                                  const RepetitionStat& den, std::uint64_t seed, int resamples,
-                                  double confidence) {
-  if (reps < 2) {
-    throw std::invalid_argument("bootstrap over repetitions needs at least 2 repetitions");
-  }
-  check_bootstrap_args(resamples, confidence);
-  std::mt19937_64 rng(seed);
-  CachedStat cached_num(num), cached_den(den);
-  std::vector<std::size_t> a, b;
-  std::vector<double> values;
-  values.reserve(static_cast<std::size_t>(resamples));
-  for (int r = 0; r < resamples; ++r) {
-    draw_repetitions(rng, reps, a);
-    draw_repetitions(rng, reps, b);
-    values.push_back(checked(cached_num(a) / cached_den(b)));
-  }
-  return percentile_interval(std::move(values), confidence);
-}
 
 Interval block_bootstrap(const std::vector<std::int64_t>& samples, const SampleStat& stat,
                          std::uint64_t seed, int resamples, double confidence) {
@@ -375,6 +302,39 @@ std::string format_ratio(double ratio, Interval ci) {
   }
   const double half = std::max({ci.hi - ratio, ratio - ci.lo, 0.0});
   return fmt::format("{:.2f} ± {:.2f} ×", ratio, half);
+}
+
+double t_quantile_975(int df) {
+  static constexpr double kTable[] = {
+      12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281,
+      2.2010,  2.1788, 2.1604, 2.1448, 2.1314, 2.1199, 2.1098, 2.1009, 2.0930, 2.0860,
+      2.0796,  2.0739, 2.0687, 2.0639, 2.0595, 2.0555, 2.0518, 2.0484, 2.0452, 2.0423};
+  if (df < 1) throw std::invalid_argument("t quantile: df must be at least 1");
+  if (df <= 30) return kTable[df - 1];
+  const double z = 1.959964, n = df;
+  return z + (z * z * z + z) / (4 * n) +
+         (5 * std::pow(z, 5) + 16 * z * z * z + 3 * z) / (96 * n * n);
+}
+
+Interval t_interval(const std::vector<double>& values, double center, bool log_scale) {
+  if (values.size() < 2) throw std::invalid_argument("t interval: needs at least 2 values");
+  std::vector<double> x = values;
+  double c = center;
+  if (log_scale) {
+    if (c <= 0 || std::any_of(x.begin(), x.end(), [](double v) { return !(v > 0); })) {
+      throw std::invalid_argument("t interval: a log scale needs positive values");
+    }
+    for (auto& v : x) v = std::log(v);
+    c = std::log(c);
+  }
+  const double n = static_cast<double>(x.size());
+  double mean = 0;
+  for (const double v : x) mean += v / n;
+  double ss = 0;
+  for (const double v : x) ss += (v - mean) * (v - mean);
+  const double half = t_quantile_975(static_cast<int>(x.size()) - 1) * std::sqrt(ss / (n - 1) / n);
+  if (log_scale) return {std::exp(c - half), std::exp(c + half)};
+  return {c - half, c + half};
 }
 
 }  // namespace wpbench

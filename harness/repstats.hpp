@@ -30,37 +30,17 @@ inline constexpr std::size_t kBootstrapBlocks = 50;
 /// ... of at least this many consecutive samples.
 inline constexpr std::size_t kMinBlockSamples = 50;
 
-/// A statistic of the pooled repetitions named by `indices` (sorted ascending, size R, with
-/// repeats), e.g. the p50 of their merged histograms.
-using RepetitionStat = std::function<double(const std::vector<std::size_t>& indices)>;
+/// The 97.5th percentile of Student's t with `df` degrees of freedom (df >= 1): exact table to
+/// 30, a Cornish-Fisher expansion beyond (within 0.001 there).
+double t_quantile_975(int df);
 
-/// Percentile bootstrap whose resampling unit is a whole repetition: each of `resamples`
-/// resamples draws `reps` repetition indices with replacement and calls stat(indices); the
-/// interval is the (1 - confidence) / 2 and (1 + confidence) / 2 quantiles of the results
-/// (linear interpolation, numpy's default, as scripts/wpstats.py). stat is called once per
-/// distinct multiset (R = 5 has only 126), so it may be costly; it must depend on the multiset
-/// only. For a ratio of two cases measured in the same interleaved repetitions, let stat return
-/// num(indices) / den(indices): pairing by repetition cancels drift that hit both cases in the
-/// same repetition (see bootstrap_ratio_paired). With few repetitions the percentile bootstrap
-/// under-covers (R = 10: about 90 % for a nominal 95 %). Throws std::invalid_argument for
-/// reps < 2, resamples < 1, confidence outside (0, 1), or a non-finite stat.
-Interval bootstrap_over_repetitions(std::size_t reps, const RepetitionStat& stat,
-                                    std::uint64_t seed, int resamples = 1000,
-                                    double confidence = 0.95);
-
-/// Interval of num / den with both resampled by the same repetition indices: the way to compare
-/// two cases measured in the same repetitions. Each of num and den is called once per multiset.
-Interval bootstrap_ratio_paired(std::size_t reps, const RepetitionStat& num,
-                                const RepetitionStat& den, std::uint64_t seed, int resamples = 1000,
-                                double confidence = 0.95);
-
-/// Interval of num / den with numerator and denominator resampled independently, as if the two
-/// cases had been measured in unrelated runs (scripts/wpstats.py's bootstrap_ratio_ci does this
-/// for one run). Wider than the paired interval whenever the repetitions share drift; kept for
-/// comparison and for cases that were not measured in the same repetitions.
-Interval bootstrap_ratio_unpaired(std::size_t reps, const RepetitionStat& num,
-                                  const RepetitionStat& den, std::uint64_t seed,
-                                  int resamples = 1000, double confidence = 0.95);
+/// 95 % interval for a statistic measured once per repetition: center ± t(R - 1) × the standard
+/// error of `values` (R = values.size() >= 2). `center` is the pooled statistic. With
+/// `log_scale`, the same on log(values) around log(center): for ratios, which are skewed. With
+/// few repetitions this is wide on purpose: a percentile bootstrap over 5 repetitions covers
+/// well under 95 %, the t interval does not (RepStats.TIntervalOverRepetitionsCovers...).
+/// Throws std::invalid_argument for fewer than two values, or non-positive ones on a log scale.
+Interval t_interval(const std::vector<double>& values, double center, bool log_scale = false);
 
 /// A statistic of a block-bootstrap resample; it may reorder the vector (e.g. nth_element).
 using SampleStat = std::function<double(std::vector<std::int64_t>& resample)>;

@@ -47,6 +47,9 @@ struct CaseReport {
   bool open_loop = false;
   std::uint64_t samples_requested = 0;  ///< per repetition
   int repetitions_requested = 1;
+  /// Set once the run has ended; until then missing repetitions are still to come ("pending"),
+  /// after it they were cut off by a signal ("interrupted").
+  bool run_over = false;
   std::optional<std::string> not_measured;  ///< why the case could not run here
   std::vector<CaseResult> repetitions;
   PooledResult pooled;
@@ -54,7 +57,8 @@ struct CaseReport {
 
   /// Every repetition ran to the end without error and verified.
   bool ok() const;
-  /// ok, not_measured, interrupted (a signal stopped it or its later repetitions) or failed.
+  /// ok, not_measured, failed, interrupted (a signal stopped it or its later repetitions), or
+  /// pending (the run is still going; a file left so was cut short by a crash).
   const char* status_name() const;
   /// The first repetition's error, or the not-measured reason.
   std::optional<std::string> first_error() const;

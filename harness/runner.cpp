@@ -23,6 +23,17 @@ std::int64_t process_cpu_ns() {
   return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
+// Waits for an open-loop insert's intended start in slices, so a stop (Ctrl-C) is seen within a
+// tenth of a second even at a low --rate.
+void wait_until(Clock& clock, std::chrono::nanoseconds t, const std::atomic<bool>& stop) {
+  constexpr std::chrono::nanoseconds kSlice{100000000};
+  for (auto now = clock.now(); t - now > kSlice && !stop.load(std::memory_order_relaxed);
+       now = clock.now()) {
+    clock.sleep_until(now + kSlice);
+  }
+  if (!stop.load(std::memory_order_relaxed)) clock.sleep_until(t);
+}
+
 // The C++ driver paths, in this process: the clock around each Session::insert.
 Measurement measure_native(const Case& c, const Endpoint& e, const RunConfig& cfg, Clock& clock,
                            const std::atomic<bool>& stop) {
@@ -45,7 +56,7 @@ Measurement measure_native(const Case& c, const Endpoint& e, const RunConfig& cf
     // The schedule is seeded per case name, so every repetition replays the same arrivals.
     std::optional<ArrivalSchedule> schedule;
     if (cfg.open_loop()) {
-      schedule.emplace(cfg.rate_per_s, cfg.schedule, cfg.seed ^ std::hash<std::string>{}(c.name()));
+      schedule.emplace(cfg.rate_per_s, cfg.schedule, schedule_seed(cfg.seed, c.name()));
     }
     cpu_start = process_cpu_ns();
     t_start = clock.now();
@@ -56,7 +67,8 @@ Measurement measure_native(const Case& c, const Endpoint& e, const RunConfig& cf
       std::chrono::nanoseconds intended{0};
       if (schedule) {
         intended = t_start + std::chrono::nanoseconds(schedule->next());
-        clock.sleep_until(intended);
+        wait_until(clock, intended, stop);
+        if (stop.load(std::memory_order_relaxed)) break;  // not inserted, so not expected
       }
       const auto t0 = clock.now();
       session->insert(d);
@@ -114,6 +126,7 @@ struct ClientPart {
   LatencyHistogram pool_wait;
   std::vector<std::uint64_t> failed;
   std::string first_error;
+  std::string fatal;  ///< what ended this client early, when something did
   std::chrono::nanoseconds last_end{0};
 };
 
@@ -142,7 +155,7 @@ Measurement measure_concurrent(const Case& c, const Endpoint& e, const RunConfig
   SessionPool pool(sessions);
   std::optional<ArrivalSchedule> schedule;
   if (cfg.open_loop()) {
-    schedule.emplace(cfg.rate_per_s, cfg.schedule, cfg.seed ^ std::hash<std::string>{}(c.name()));
+    schedule.emplace(cfg.rate_per_s, cfg.schedule, schedule_seed(cfg.seed, c.name()));
   }
   std::mutex mu;  // guards gen, schedule and m.generated
   const std::uint64_t total = cfg.warmup + cfg.samples;
@@ -151,38 +164,44 @@ Measurement measure_concurrent(const Case& c, const Endpoint& e, const RunConfig
   const auto t_start = clock.now();
   const auto client = [&](int k) {
     ClientPart& part = parts[k];
-    for (;;) {
-      Decision d;
-      std::uint64_t index;
-      std::chrono::nanoseconds intended{0};
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        if (m.generated >= total || stop.load(std::memory_order_relaxed)) break;
-        index = m.generated++;
-        d = gen.next();
-        if (schedule) intended = t_start + std::chrono::nanoseconds(schedule->next());
+    // Anything thrown outside the insert (recording, allocation) would terminate the process
+    // and lose every sample; it ends this client instead and is reported.
+    try {
+      for (;;) {
+        Decision d;
+        std::uint64_t index;
+        std::chrono::nanoseconds intended{0};
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          if (m.generated >= total || stop.load(std::memory_order_relaxed)) break;
+          index = m.generated++;
+          d = gen.next();
+          if (schedule) intended = t_start + std::chrono::nanoseconds(schedule->next());
+        }
+        if (schedule) wait_until(clock, intended, stop);
+        const auto t0 = clock.now();
+        Session* s = pooled ? pool.acquire() : sessions[k].get();
+        if (pooled) part.pool_wait.record((clock.now() - t0).count());
+        bool failed = false;
+        try {
+          s->insert(d);
+        } catch (const std::exception& ex) {
+          failed = true;
+          if (part.first_error.empty()) part.first_error = one_line(ex.what());
+        }
+        const auto t_end = clock.now();
+        if (pooled) pool.release(s);
+        part.last_end = t_end;
+        if (failed) {
+          part.failed.push_back(index);
+          continue;
+        }
+        part.rec.record((t0 - t_start).count(), (t_end - (schedule ? intended : t0)).count());
+        if (schedule) part.rec.record_lag(std::max<std::int64_t>(0, (t0 - intended).count()));
+        if (cfg.progress) cfg.progress->fetch_add(1, std::memory_order_relaxed);
       }
-      if (schedule) clock.sleep_until(intended);
-      const auto t0 = clock.now();
-      Session* s = pooled ? pool.acquire() : sessions[k].get();
-      if (pooled) part.pool_wait.record((clock.now() - t0).count());
-      bool failed = false;
-      try {
-        s->insert(d);
-      } catch (const std::exception& ex) {
-        failed = true;
-        if (part.first_error.empty()) part.first_error = one_line(ex.what());
-      }
-      const auto t_end = clock.now();
-      if (pooled) pool.release(s);
-      part.last_end = t_end;
-      if (failed) {
-        part.failed.push_back(index);
-        continue;
-      }
-      part.rec.record((t0 - t_start).count(), (t_end - (schedule ? intended : t0)).count());
-      if (schedule) part.rec.record_lag(std::max<std::int64_t>(0, (t0 - intended).count()));
-      if (cfg.progress) cfg.progress->fetch_add(1, std::memory_order_relaxed);
+    } catch (const std::exception& ex) {
+      part.fatal = one_line(ex.what());
     }
   };
   std::vector<std::thread> threads;
@@ -192,8 +211,9 @@ Measurement measure_concurrent(const Case& c, const Endpoint& e, const RunConfig
   auto t_end = t_start;
   std::vector<Recorder> recs;
   if (pooled) m.pool_wait.emplace();
-  std::string first_error;
+  std::string first_error, fatal;
   for (auto& p : parts) {
+    if (fatal.empty()) fatal = p.fatal;
     t_end = std::max(t_end, p.last_end);
     if (pooled) m.pool_wait->merge(p.pool_wait);
     m.failed.insert(m.failed.end(), p.failed.begin(), p.failed.end());
@@ -203,7 +223,9 @@ Measurement measure_concurrent(const Case& c, const Endpoint& e, const RunConfig
   m.rec = Recorder::merge_in_time_order(recs, cfg.raw_samples_max, cfg.open_loop());
   m.elapsed_ns = (t_end - t_start).count();
   m.inserted = m.generated;
-  if (!m.failed.empty()) {
+  if (!fatal.empty()) {
+    m.error = "a client stopped: " + fatal;
+  } else if (!m.failed.empty()) {
     m.error = std::to_string(m.failed.size()) + " of " + std::to_string(m.generated - cfg.warmup) +
               " inserts failed (the others were measured); first: " + first_error;
     m.errors_counted = true;

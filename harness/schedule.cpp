@@ -41,6 +41,12 @@ std::int64_t ArrivalSchedule::next() {
   return static_cast<std::int64_t>(std::llround(at));
 }
 
+std::uint64_t schedule_seed(std::uint64_t seed, const std::string& case_name) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (const unsigned char ch : case_name) h = (h ^ ch) * 0x100000001b3ULL;
+  return seed ^ h;
+}
+
 std::vector<std::vector<std::size_t>> interleaved_order(std::size_t cases, std::size_t repetitions,
                                                         std::uint64_t seed) {
   SplitMix64 rng(seed);

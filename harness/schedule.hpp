@@ -35,6 +35,11 @@ class ArrivalSchedule {
   double poisson_at_ns_ = 0;
 };
 
+/// The arrival schedule's seed for one case: the run's seed XOR FNV-1a-64 of the case name, so
+/// every repetition of a case replays the same arrivals, cases differ, and the Python arm (and
+/// anyone reading the JSON) can compute it.
+std::uint64_t schedule_seed(std::uint64_t seed, const std::string& case_name);
+
 /// Case order for `repetitions` rounds of `cases` cases: every case once per round, each round
 /// shuffled (Fisher-Yates over SplitMix64, so the order depends on the seed alone, not on the
 /// standard library's distributions). Interleaving makes a slow minute hit every case alike.

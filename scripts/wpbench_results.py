@@ -410,9 +410,8 @@ class Case:
                 return found
         reps = self.measured
         if len(reps) >= 2:
-            dists = [r.dist for r in reps]
-            lo, hi = st.over_repetitions_ci(lambda w: st.pooled_percentiles(dists, p, w), len(reps), seed=seed)
-            method = "bootstrap over repetitions"
+            lo, hi = st.t_interval([r.percentile(p) for r in reps], self.percentile(p))
+            method = "t interval over repetitions"
         elif len(reps) == 1 and reps[0].time_ordered:
             lo, hi = st.percentile_ci(reps[0].samples, p, seed=seed)
             method = "block bootstrap over samples"
@@ -432,9 +431,8 @@ class Case:
             return found
         reps = self.measured
         if len(reps) >= 2:
-            sums, ns = [r.sum_ns for r in reps], [r.n for r in reps]
-            lo, hi = st.over_repetitions_ci(lambda w: st.pooled_means(sums, ns, w), len(reps), seed=seed)
-            method = "bootstrap over repetitions"
+            lo, hi = st.t_interval([r.sum_ns / r.n for r in reps], sum(r.sum_ns for r in reps) / sum(r.n for r in reps))
+            method = "t interval over repetitions"
         elif len(reps) == 1 and reps[0].time_ordered:
             lo, hi = st.mean_ci(reps[0].samples, seed=seed)
             method = "block bootstrap over samples"
@@ -473,12 +471,9 @@ def ratio_interval(num, den, p=50, seed=1):
     a, b = num.measured, den.measured
     out = {"ratio": ratio, "lo": None, "hi": None, "method": None}
     if len(a) >= 2 and len(b) >= 2:
-        da, db = [r.dist for r in a], [r.dist for r in b]
         paired = [r.key for r in a] == [r.key for r in b]
-        lo, hi = st.over_repetitions_ratio_ci(lambda w: st.pooled_percentiles(da, p, w),
-                                              lambda w: st.pooled_percentiles(db, p, w),
-                                              len(a), len(b), paired, seed=seed)
-        method = "paired bootstrap over repetitions" if paired else "bootstrap over repetitions"
+        lo, hi = st.t_ratio_interval([r.percentile(p) for r in a], [r.percentile(p) for r in b], ratio, paired)
+        method = "paired t interval over repetitions" if paired else "Welch t interval over repetitions"
     elif a and b and num.time_ordered and den.time_ordered:
         lo, hi = st.bootstrap_ratio_ci(num.samples, den.samples, p, seed=seed)
         method = "block bootstrap over samples"

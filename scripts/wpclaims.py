@@ -4,7 +4,7 @@ Usage: claims [--claims FILE] [--format text|markdown|json] RESULT.json|DIR...
 
 Several files (or a directory of them) are pooled by case name, every repetition of every file.
 Each claim names the cases that stand for it; a row per case says what was measured (p50 and p99
-with 95 % intervals: bootstrap over repetitions when a case has several, else blocks of
+with 95 % intervals: a t interval over repetitions when a case has several, else blocks of
 consecutive samples), the verdict (holds / does not hold / inconclusive / not measured) and why,
 from the round trips and, when the run measured it, the decomposition of where the time goes
 ("3 round trips × 0.06 ms + flush 0.09 ms + server 0.05 ms + driver 0.02 ms"). Exit 0, or 2 on
@@ -155,7 +155,7 @@ def overhead_rows(claim, runs):
             cause = f"{case.round_trips} round trips vs {base.round_trips}"
         else:
             drift = ("drift that hit both in a repetition cancels (paired by repetition)"
-                     if r["method"] == "paired bootstrap over repetitions" else
+                     if r["method"] == "paired t interval over repetitions" else
                      "plus drift between cases run minutes apart")
             cause = (f"same {rt_text(case.round_trips)}; {stat} difference {diff / 1e6:+.3f} ms, the layer's "
                      f"own cost, {drift}")
@@ -239,7 +239,7 @@ def cell_measured(row):
 
 def render_markdown(result, runs):
     lines = [f"Measured on: {runs.describe()}", "",
-             "p50 and p99 in ms with 95 % confidence intervals: a bootstrap over repetitions when a "
+             "p50 and p99 in ms with 95 % confidence intervals: a t interval over repetitions when a "
              "case has several (it sees drift from one repetition to the next), else blocks of "
              "consecutive samples of its one repetition (noise within it only).", "",
              "| claim | case | p50 ms | p99 ms | verdict | why |", "|---|---|---|---|---|---|"]

@@ -156,24 +156,31 @@ def repetition_weights(reps, rng, resamples=RESAMPLES):
     return w
 
 
-def over_repetitions_ci(stat, reps, confidence=CONFIDENCE, resamples=RESAMPLES, seed=1):
-    """Percentile-bootstrap interval whose unit is a whole repetition: stat(weights) gives one
-    value per row of repetition_weights. Needs two repetitions or more."""
-    if reps < 2:
-        raise ValueError("bootstrap over repetitions needs at least 2 repetitions")
-    rng = np.random.default_rng(seed)
-    return _interval(np.asarray(stat(repetition_weights(reps, rng, resamples)), dtype=np.float64), confidence)
+def t_interval(values, center, log=False, confidence=CONFIDENCE):
+    """center ± t(n - 1) × the standard error of `values` (one value per repetition, n >= 2), as
+    harness/repstats.cpp's t_interval; with `log`, on log(values) around log(center), for ratios.
+    With few repetitions it is wide on purpose: a bootstrap over 5 repetitions under-covers."""
+    x = np.asarray(values, dtype=np.float64)
+    if len(x) < 2:
+        raise ValueError("a t interval needs at least 2 repetitions")
+    c = float(center)
+    if log:
+        x, c = np.log(x), math.log(c)
+    half = float(sps.t.ppf(0.5 + confidence / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
+    return (math.exp(c - half), math.exp(c + half)) if log else (c - half, c + half)
 
 
-def over_repetitions_ratio_ci(num, den, reps_num, reps_den, paired, confidence=CONFIDENCE,
-                              resamples=RESAMPLES, seed=1):
-    """Interval of num(weights) / den(weights). Paired (both cases ran in the same repetitions,
-    reps_num == reps_den): the same draw for both, so drift that hit both cases in a repetition
-    cancels. Unpaired: each side drawn on its own."""
-    rng = np.random.default_rng(seed)
-    wn = repetition_weights(reps_num, rng, resamples)
-    wd = wn if paired else repetition_weights(reps_den, rng, resamples)
-    return _interval(np.asarray(num(wn), dtype=np.float64) / np.asarray(den(wd), dtype=np.float64), confidence)
+def t_ratio_interval(num_values, den_values, ratio, paired, confidence=CONFIDENCE):
+    """Interval of a ratio of two cases from their repetitions' values. Paired (measured in the
+    same interleaved repetitions): a t interval on the per-repetition ratios, so drift that hit
+    both cancels. Unpaired: Welch's interval on the difference of their logs."""
+    a, b = np.log(np.asarray(num_values, dtype=np.float64)), np.log(np.asarray(den_values, dtype=np.float64))
+    if paired:
+        return t_interval(np.exp(a - b), ratio, log=True, confidence=confidence)
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1)) if va + vb > 0 else len(a) + len(b) - 2
+    half = float(sps.t.ppf(0.5 + confidence / 2, df) * math.sqrt(va + vb))
+    return ratio * math.exp(-half), ratio * math.exp(half)
 
 
 def cv(values):

@@ -16,6 +16,7 @@
 #include "fixture.hpp"
 #include "pg.hpp"
 #include "process.hpp"
+#include "sqlite.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -125,6 +126,50 @@ TEST(Cli, NonDurableSettingsAreLabelled) {
   EXPECT_NE(risk.find("synchronous=OFF"), std::string::npos) << risk;
   EXPECT_NE(r.out.find(risk), std::string::npos) << r.out;
   EXPECT_EQ(j["context"]["sqlite"]["synchronous"], "OFF");
+}
+
+TEST(Cli, SyncCommitOffIsLabelledWithWhatItRisks) {
+  TempPath tmp;
+  const std::string out = tmp.file("r.json");
+  const Cli r = run_cli(
+      "--drivers libpq/prepared --transports unix --sync-commit off --samples 20 --warmup 2 -r 1 "
+      "--floor-samples 0 --connect-samples 0 --out " +
+      shq(out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(read_file(out));
+  EXPECT_EQ(j["config"]["sync_commit"], "off");
+  EXPECT_EQ(j["context"]["server"]["settings"]["synchronous_commit"],
+            "off");  // as the sessions ran
+  EXPECT_FALSE(j["cases"][0]["durable"].get<bool>());
+  EXPECT_NE(j["cases"][0]["durability"].get<std::string>().find("can lose"), std::string::npos);
+  EXPECT_NE(r.out.find("NOT DURABLE"), std::string::npos) << r.out;
+}
+
+TEST(Cli, FloorsLeaveANonWalSqliteFileAsItWas) {
+  // The SQLite flush probe compares WAL commits; with another journal it is skipped, and the
+  // cases' own file keeps the mode they asked for.
+  TempPath tmp;
+  const std::string out = tmp.file("r.json");
+  const Cli r = run_cli(
+      "--drivers sqlite3/prepared --sqlite-journal DELETE --samples 20 --warmup 2 -r 2 "
+      "--floor-samples 40 --connect-samples 0 --sqlite-dir " +
+      shq(tmp.path()) + " --out " + shq(out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(read_file(out));
+  EXPECT_EQ(j["context"]["sqlite"]["journal_mode"], "delete");
+  EXPECT_TRUE(j["floors"]["sqlite_flush"].is_null());
+  EXPECT_NE(j["floors"]["errors"].dump().find("journal_mode is delete"), std::string::npos);
+  EXPECT_FALSE(fs::exists(tmp.file("wpbench.sqlite-wal")));
+  EXPECT_FALSE(fs::exists(tmp.file("wpbench-floor.sqlite")));
+  auto db = sqlite_open(tmp.file("wpbench.sqlite"), SqliteSettings{"DELETE", "FULL", 5000});
+  auto q = sqlite_prepare(db.get(), "PRAGMA journal_mode");
+  ASSERT_EQ(sqlite3_step(q.get()), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q.get(), 0)), "delete");
+}
+
+TEST(Cli, BadRateOrPoolIsAUsageError) {
+  expect_one_line_error(run_cli("--rate 0.0000001"), 2, "--rate");
+  expect_one_line_error(run_cli("--clients 2 --pool-size 3"), 2, "--pool-size");
 }
 
 TEST(Cli, ExportsGbenchAndCsvBesideTheJson) {
@@ -302,7 +347,7 @@ TEST(Cli, ThrowawayRunCoversEveryCaseAndValidates) {
     EXPECT_NE(r.out.find(c["name"].get<std::string>()), std::string::npos);
     // Two repetitions, with an interval drawn over them and the time split up.
     ASSERT_EQ(c["repetitions"].size(), 2u) << c["name"];
-    EXPECT_EQ(c["interval"]["method"], "bootstrap over repetitions") << c["name"];
+    EXPECT_EQ(c["interval"]["method"], "t interval over repetitions") << c["name"];
     EXPECT_FALSE(c["decomposition"].is_null()) << c["name"];
   }
   // Each round ran every case once, in the order the JSON records.

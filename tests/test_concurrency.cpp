@@ -16,8 +16,8 @@ namespace {
 
 const std::string kTable = "wpbench_concurrency";
 
-RunConfig clients_config(int clients, int pool_size) {
-  RunConfig cfg = config(200, 20, 11);
+RunConfig clients_config(int clients, int pool_size, std::uint64_t warmup = 20) {
+  RunConfig cfg = config(200, warmup, 11);
   cfg.clients = clients;
   cfg.pool_size = pool_size;
   return cfg;
@@ -52,10 +52,12 @@ TEST(Concurrency, ASharedPoolMakesThreadsWaitAndTheWaitIsMeasured) {
   EXPECT_EQ(r.connections, 1);
   ASSERT_TRUE(r.pool_wait);
   EXPECT_EQ(r.pool_wait->count, 200u);
-  // Four threads on one connection: most inserts wait for another's whole insert. The wait is
-  // inside each latency, so the median wait stays below the median latency.
-  EXPECT_GT(r.pool_wait->p50_ns, 0);
-  EXPECT_LT(r.pool_wait->p50_ns, r.latency.p50_ns);
+  // Four threads on one connection. The pool, like most, is not fair: the thread that just
+  // released the connection often takes it straight back, so many inserts do not wait at all and
+  // a few wait for several of the others' inserts. Some insert waited at least a typical whole
+  // insert, and every wait is inside its latency.
+  EXPECT_GT(r.pool_wait->max_ns, r.latency.p50_ns);
+  EXPECT_LE(r.pool_wait->max_ns, r.latency.max_ns);
 }
 
 TEST(Concurrency, SqliteWritersQueueOnTheBusyTimeoutAndFailuresAreCounted) {
@@ -68,19 +70,21 @@ TEST(Concurrency, SqliteWritersQueueOnTheBusyTimeoutAndFailuresAreCounted) {
   CaseResult r = run_case(find_case("sqlite3/prepared/file"), e, clients_config(3, 0), clock, stop);
   EXPECT_TRUE(r.ok()) << r.error.value_or("");
   EXPECT_EQ(r.errors, 0u);
-  // With none, a writer that finds the database locked fails at once: counted, and the rows
-  // that did go in still verify as exactly the others.
+  // With no busy timeout, eight writers collide: one holds the write lock through its commit's
+  // sync while the others try theirs and fail at once. Failures are counted, the rest measured,
+  // and the table verifies as exactly the inserts that succeeded.
   e.sqlite.busy_timeout_ms = 0;
-  r = run_case(find_case("sqlite3/prepared/file"), e, clients_config(3, 0), clock, stop);
+  r = run_case(find_case("sqlite3/prepared/file"), e, clients_config(8, 0, 0), clock, stop);
+  EXPECT_GT(r.errors, 0u);
+  EXPECT_EQ(r.samples + r.errors, 200u);
+  EXPECT_FALSE(r.ok());
+  EXPECT_FALSE(r.interrupted);
+  ASSERT_TRUE(r.error);
+  EXPECT_NE(r.error->find("inserts failed"), std::string::npos) << *r.error;
+  EXPECT_NE(r.error->find("locked"), std::string::npos) << *r.error;
   ASSERT_TRUE(r.verification);
   EXPECT_TRUE(r.verification->ok) << r.verification->message;
-  EXPECT_EQ(r.samples + r.errors, 200u);
-  if (r.errors > 0) {
-    EXPECT_FALSE(r.ok());
-    ASSERT_TRUE(r.error);
-    EXPECT_NE(r.error->find("inserts failed"), std::string::npos) << *r.error;
-    EXPECT_FALSE(r.interrupted);
-  }
+  EXPECT_EQ(r.verification->rows_found, r.samples);
 }
 
 TEST(Concurrency, UnorderedVerificationCatchesAMissingRow) {

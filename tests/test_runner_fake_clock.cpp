@@ -173,7 +173,9 @@ TEST_F(RunnerFakeClock, RawSamplesPastTheCapAreDroppedAndTheHistogramKeepsThem) 
 // Closed loop would show one slow sample and hide the queue (coordinated omission).
 TEST_F(RunnerFakeClock, OpenLoopCountsFromTheIntendedStartSoAStallIsNotHidden) {
   cfg_.rate_per_s = 1000;
-  const int stall_at = 2 + 1 + 2 * 10 + 2;  // the 11th measured insert's second read
+  // Open loop reads the clock three times a sample: waiting for the intended start, and around
+  // the insert. The stall comes at the 11th measured insert's last read.
+  const int stall_at = 2 + 1 + 3 * 10 + 3;
   clock_.on_read([this](int reads) {
     if (reads == stall_at) clock_.advance(std::chrono::milliseconds(10));
   });
@@ -181,7 +183,7 @@ TEST_F(RunnerFakeClock, OpenLoopCountsFromTheIntendedStartSoAStallIsNotHidden) {
   ASSERT_TRUE(r.ok()) << r.error.value_or("");
   ASSERT_EQ(r.samples_ns.size(), 50u);
   // On schedule: the read that starts the insert (one step of lag) and one of service time.
-  EXPECT_EQ(r.samples_ns[0], 2 * kStep.count());
+  EXPECT_EQ(r.samples_ns[1], 2 * kStep.count());
   // The stalled insert took 10 ms; the nine scheduled in that time queued behind it.
   EXPECT_GE(r.samples_ns[10], 10'000'000);
   int slow = 0;

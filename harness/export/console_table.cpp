@@ -51,6 +51,19 @@ std::string decomposition_text(const std::optional<Decomposition>& d, int round_
   return s;
 }
 
+// How the cases' intervals were drawn, each way once.
+std::string ci_methods(const RunResult& run) {
+  std::vector<std::string> seen;
+  for (const auto& c : run.cases) {
+    const auto& m = c.pooled.ci_method;
+    if (!m.empty() && std::find(seen.begin(), seen.end(), m) == seen.end()) seen.push_back(m);
+  }
+  if (seen.empty()) return "none (too few samples)";
+  std::string out;
+  for (const auto& m : seen) out += (out.empty() ? "" : "; ") + m;
+  return out;
+}
+
 std::string summary_cell(const std::optional<LatencySummary>& s) {
   return s ? fmt::format("{:.3f} ms (p99 {:.3f})", ms(s->p50_ns), ms(s->p99_ns)) : "-";
 }
@@ -104,7 +117,11 @@ std::string console_table(const RunResult& run) {
     }
     out += "\n";
     for (const auto& e : f.errors) out += "floor not measured: " + e + "\n";
-    out += "\nwhere the time goes (ms at p50; medians do not add exactly):\n";
+    const bool split = std::any_of(run.cases.begin(), run.cases.end(),
+                                   [](const CaseReport& c) { return c.decomposition.has_value(); });
+    out += split ? "\nwhere the time goes (ms at p50; medians do not add exactly):\n"
+                 : "\nwhere the time goes: not split for open-loop or concurrent runs (queueing "
+                   "and pool waits are in no floor)\n";
     for (const auto& c : run.cases) {
       if (c.decomposition) {
         out += fmt::format("  {:<{}}  {:>7}  = {}\n", c.name, w, ms3(c.decomposition->total_ns),
@@ -126,6 +143,27 @@ std::string console_table(const RunResult& run) {
     }
     out += "\n";
   }
+  // Open loop and shared pools: the waits inside the latencies above, apart.
+  const auto waits = [&](const char* title, auto member) {
+    std::string block;
+    for (const auto& c : run.cases) {
+      std::vector<double> p50s;
+      std::int64_t worst = 0;
+      for (const auto& r : c.repetitions) {
+        if (const auto& wait = r.*member) {
+          p50s.push_back(static_cast<double>(wait->p50_ns));
+          worst = std::max(worst, wait->p99_ns);
+        }
+      }
+      if (p50s.empty()) continue;
+      block +=
+          fmt::format("  {:<{}}  {:>7.3f}  {:>7.3f}\n", c.name, w, median(p50s) / 1e6, ms(worst));
+    }
+    if (!block.empty())
+      out += fmt::format("\n{} (ms: median p50 of the repetitions, worst p99):\n{}", title, block);
+  };
+  waits("schedule lag, start behind the schedule", &CaseResult::schedule_lag);
+  waits("pool wait, for a free connection", &CaseResult::pool_wait);
   for (const auto& c : run.cases) {
     for (const auto& r : c.repetitions) {
       if (r.error) {
@@ -150,7 +188,7 @@ std::string console_table(const RunResult& run) {
       s.run.open_loop() ? fmt::format("open loop at {:g}/s ({}), latency from the intended start",
                                       s.run.rate_per_s, schedule_name(s.run.schedule))
                         : std::string("closed loop"),
-      s.repetitions >= 2 ? "bootstrap over repetitions" : "block bootstrap over samples");
+      ci_methods(run));
   for (const auto& w2 : run.context.warnings) out += "warning: " + w2 + "\n";
   return out;
 }

@@ -1,5 +1,6 @@
 #include "gbench_writer.hpp"
 
+#include <array>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -86,19 +87,26 @@ json repetition_json(const CaseReport& c, const CaseResult& r, int family_index,
   return b;
 }
 
-// mean, median, stddev and cv of the repetitions' mean latency, as Google Benchmark's
-// aggregates of real_time.
-void aggregates(json& benchmarks, const CaseReport& c, int family_index, int reps) {
-  std::vector<double> xs;
-  for (const auto& r : c.repetitions) {
-    if (r.samples > 0) xs.push_back(r.latency.mean_ns);
-  }
-  if (xs.size() < 2) return;
+// mean, median, stddev and cv of a list of values (two or more).
+std::array<double, 4> aggregate(const std::vector<double>& xs) {
   double mean = 0;
   for (const double x : xs) mean += x / static_cast<double>(xs.size());
   double var = 0;
   for (const double x : xs) var += (x - mean) * (x - mean) / static_cast<double>(xs.size() - 1);
-  const double values[] = {mean, median(xs), std::sqrt(var), std::sqrt(var) / mean};
+  return {mean, median(xs), std::sqrt(var), mean != 0 ? std::sqrt(var) / mean : 0.0};
+}
+
+// Google Benchmark's aggregates over repetitions: real_time from each repetition's mean latency,
+// cpu_time from its CPU time per insert, each aggregated on its own.
+void aggregates(json& benchmarks, const CaseReport& c, int family_index, int reps) {
+  std::vector<double> real, cpu;
+  for (const auto& r : c.repetitions) {
+    if (r.samples == 0) continue;
+    real.push_back(r.latency.mean_ns);
+    cpu.push_back(static_cast<double>(r.cpu_ns) / static_cast<double>(r.samples));
+  }
+  if (real.size() < 2) return;
+  const auto rt = aggregate(real), ct = aggregate(cpu);
   const char* names[] = {"mean", "median", "stddev", "cv"};
   for (int i = 0; i < 4; ++i) {
     json b = entry(c, family_index, reps);
@@ -106,9 +114,9 @@ void aggregates(json& benchmarks, const CaseReport& c, int family_index, int rep
     b["run_type"] = "aggregate";
     b["aggregate_name"] = names[i];
     b["aggregate_unit"] = i == 3 ? "percentage" : "time";
-    b["iterations"] = xs.size();
-    b["real_time"] = i == 3 ? values[i] : us(values[i]);
-    b["cpu_time"] = b["real_time"];
+    b["iterations"] = real.size();
+    b["real_time"] = i == 3 ? finite_or_0(rt[i]) : us(rt[i]);
+    b["cpu_time"] = i == 3 ? finite_or_0(ct[i]) : us(ct[i]);
     b["time_unit"] = "us";
     benchmarks.push_back(std::move(b));
   }

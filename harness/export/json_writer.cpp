@@ -104,6 +104,7 @@ json case_json(const CaseReport& c, const RunConfig& cfg) {
   }
   j["cv_p50"] = p.cv_p50 ? finite(*p.cv_p50) : json(nullptr);
   j["noise"] = {{"outlier_repetitions", p.noise.outlier_repetitions},
+                {"mean_outlier_repetitions", p.noise.mean_outlier_repetitions},
                 {"slow_first", p.noise.slow_first},
                 {"sample_outlier_fraction", finite(p.noise.sample_outlier_fraction)},
                 {"warnings", p.noise.warnings}};
@@ -202,6 +203,8 @@ json to_json(const RunResult& run) {
   if (st.run.open_loop()) {
     loop["rate_per_s"] = st.run.rate_per_s;
     loop["schedule"] = schedule_name(st.run.schedule);
+    loop["seed"] = st.run.seed;
+    loop["seed_rule"] = "each case: seed XOR FNV-1a-64 of the case name";
   }
   j["config"] = {{"samples", st.run.samples},
                  {"warmup", st.run.warmup},
@@ -217,7 +220,8 @@ json to_json(const RunResult& run) {
                  {"loop", loop},
                  {"sync_commit", st.sync_commit},
                  {"clients", st.run.clients},
-                 {"pool_size", st.run.clients > 1 ? json(st.run.connections()) : json(nullptr)}};
+                 {"pool_size", st.run.connections() < st.run.clients ? json(st.run.connections())
+                                                                     : json(nullptr)}};
   json cases = json::array();
   for (const auto& c : run.cases) cases.push_back(case_json(c, run.settings.run));
   j["cases"] = std::move(cases);

@@ -143,11 +143,10 @@ def interval(reps_data):
     """The case interval the harness writes: over repetitions with two or more, else blocks."""
     reps_data = [d for d in reps_data if len(d)]
     if len(reps_data) >= 2:
-        dists = [wpstats.dist(d) for d in reps_data]
-        sums, ns = [sum(d) for d in reps_data], [len(d) for d in reps_data]
-        p50 = wpstats.over_repetitions_ci(lambda w: wpstats.pooled_percentiles(dists, 50, w), len(dists), resamples=200)
-        mean = wpstats.over_repetitions_ci(lambda w: wpstats.pooled_means(sums, ns, w), len(dists), resamples=200)
-        method = "bootstrap over repetitions"
+        pooled = [v for d in reps_data for v in d]
+        p50 = wpstats.t_interval([wpstats.percentile(d, 50) for d in reps_data], wpstats.percentile(pooled, 50))
+        mean = wpstats.t_interval([sum(d) / len(d) for d in reps_data], sum(pooled) / len(pooled))
+        method = "t interval over repetitions"
     elif reps_data and len(reps_data[0]) >= 100:
         p50, mean = wpstats.percentile_ci(reps_data[0], 50, resamples=200), wpstats.mean_ci(reps_data[0], resamples=200)
         method = "block bootstrap over samples"
@@ -201,12 +200,11 @@ def ratios(recs, pooled):
             if num is den:
                 continue
             a, b = pooled[num["name"]], pooled[den["name"]]
-            da, db = [wpstats.dist(d) for d in a], [wpstats.dist(d) for d in b]
+            ratio = num["latency_ns"]["p50"] / den["latency_ns"]["p50"]
             if len(a) >= 2:
-                lo, hi = wpstats.over_repetitions_ratio_ci(lambda w: wpstats.pooled_percentiles(da, 50, w),
-                                                           lambda w: wpstats.pooled_percentiles(db, 50, w),
-                                                           len(a), len(b), paired=True, resamples=200)
-                method = "paired bootstrap over repetitions"
+                lo, hi = wpstats.t_ratio_interval([wpstats.percentile(d, 50) for d in a],
+                                                  [wpstats.percentile(d, 50) for d in b], ratio, paired=True)
+                method = "paired t interval over repetitions"
             else:  # as the harness: no ratio interval from one repetition
                 lo = hi = None
                 method = "none: needs --repetitions 2 or more"

@@ -82,14 +82,28 @@ class Stats(unittest.TestCase):
 
     def test_interval_over_repetitions_sees_drift_that_blocks_do_not(self):
         # Five repetitions whose medians drift by +-5 %: blocks inside the pool see a tight
-        # median, the bootstrap over repetitions sees the drift.
+        # median, the t interval over the repetitions sees the drift.
         reps = [fixtures.samples(300_000 * f, 2000, seed=20 + i) for i, f in enumerate((0.95, 1.0, 1.05, 0.97, 1.03))]
-        dists = [wpstats.dist(r) for r in reps]
-        lo, hi = wpstats.over_repetitions_ci(lambda w: wpstats.pooled_percentiles(dists, 50, w), 5)
-        blo, bhi = wpstats.percentile_ci([v for r in reps for v in r], 50)
+        pooled = [v for r in reps for v in r]
+        lo, hi = wpstats.t_interval([wpstats.percentile(r, 50) for r in reps], wpstats.percentile(pooled, 50))
+        blo, bhi = wpstats.percentile_ci(pooled, 50)
         self.assertGreater(hi - lo, 1.5 * (bhi - blo))
         with self.assertRaises(ValueError):
-            wpstats.over_repetitions_ci(lambda w: wpstats.pooled_percentiles(dists[:1], 50, w), 1)
+            wpstats.t_interval([1.0], 1.0)
+
+    def test_t_interval_matches_the_harness(self):
+        # The same numbers as tests/test_repstats.cpp TIntervalArithmeticAndBadInput.
+        lo, hi = wpstats.t_interval([1, 2, 3, 4, 5], 3.0)
+        self.assertAlmostEqual(lo, 3.0 - 1.9632, places=3)
+        self.assertAlmostEqual(hi, 3.0 + 1.9632, places=3)
+        lo, hi = wpstats.t_interval([1.9, 2.0, 2.1], 2.0, log=True)
+        self.assertAlmostEqual(lo * hi, 4.0)
+        # Paired ratios cancel shared drift; unpaired ones cannot.
+        drift = [1.0, 1.3, 0.8, 1.2, 0.9]
+        a, b = [2 * d * (1 + 0.002 * i) for i, d in enumerate(drift)], drift
+        plo, phi = wpstats.t_ratio_interval(a, b, 2.0, paired=True)
+        ulo, uhi = wpstats.t_ratio_interval(a, b, 2.0, paired=False)
+        self.assertLess(phi - plo, (uhi - ulo) / 10)
 
 
 class Validate(Scratch):
@@ -115,15 +129,15 @@ class Validate(Scratch):
         self.assertEqual(len(case.repetitions), 4)
         self.assertEqual(case.count, 4 * 2000)
         self.assertEqual(runs.repetitions, 4)
-        self.assertEqual(case.interval(50)["method"], "bootstrap over repetitions")
+        self.assertEqual(case.interval(50)["method"], "t interval over repetitions")
         self.assertEqual(case.percentile(50), wpstats.percentile(case.samples, 50))
 
-    def test_published_v1_runs_stay_readable(self):
+    def test_published_runs_of_both_versions_stay_readable(self):
         published = sorted(fixtures.ROOT.glob("results/*/wpbench.json"))
-        self.assertTrue(published)
         r = run_script("validate-result", *published)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertTrue(all(json.loads(p.read_text())["schema_version"] == 1 for p in published))
+        versions = {json.loads(p.read_text())["schema_version"] for p in published}
+        self.assertEqual(versions, {1, 2})
 
     def test_bad_v2_input_is_one_line(self):
         def broken(change):
@@ -198,7 +212,7 @@ class Claims(Scratch):
         result = self.evaluate(fixtures.make_run(reps=5, n=600))
         row = {r["case"]: r for r in result["direct-under-2ms"]["rows"]}["libpq/tx/unix"]
         self.assertEqual(row["measured"]["repetitions"], 5)
-        self.assertEqual(row["measured"]["interval_method"], "bootstrap over repetitions")
+        self.assertEqual(row["measured"]["interval_method"], "t interval over repetitions")
         pair = {r["case"]: r for r in result["overhead-50-150pct"]["rows"]}["libpqxx/work/unix vs libpq/tx/unix"]
         self.assertIn("paired by repetition", pair["reason"])
 
@@ -428,7 +442,7 @@ class ReportAndPublish(Scratch):
         lo, hi = run["cases"][1]["interval"]["p50_ns"]
         row = next(l for l in md.splitlines() if l.startswith("| `libpq/tx/unix` | 3 |"))
         self.assertIn(f"{wpstats.fmt_ms(tx.percentile(50))} [{wpstats.fmt_ms(lo)}, {wpstats.fmt_ms(hi)}]", row)
-        self.assertIn("95 % intervals: bootstrap over repetitions", md)
+        self.assertIn("95 % intervals: t interval over repetitions", md)
         self.assertIn("9.87 ± 0.08 × `libpq/prepared/unix`", md)
         self.assertIn("order seed 1001", md)
         reps = next(l for l in md.splitlines() if l.startswith("| `libpq/tx/unix` |") and "%" in l and "[" not in l)

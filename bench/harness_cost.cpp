@@ -100,7 +100,7 @@ void BM_TimeSeriesRecord(benchmark::State& state) {
 BENCHMARK(BM_TimeSeriesRecord);
 
 // What the runner really pays per sample: two clock reads and one Recorder::record (histogram,
-// per-second series, raw sample and its start time). The recorder starts afresh every million
+// per-second series, raw sample). The recorder starts afresh every million
 // samples, as each repetition of a case does, so its raw vectors stay under the cap.
 void BM_SampleOverheadRecorder(benchmark::State& state) {
   wpbench::SteadyClock steady;

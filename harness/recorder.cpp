@@ -4,10 +4,11 @@
 
 namespace wpbench {
 
-Recorder::Recorder(std::uint64_t raw_max, bool open_loop) : raw_max_(raw_max) {
+Recorder::Recorder(std::uint64_t raw_max, bool open_loop, bool keep_starts)
+    : raw_max_(raw_max), keep_starts_(keep_starts) {
   // Reserved up front so no reallocation lands between samples of a default-sized run.
   raw_.reserve(std::min<std::uint64_t>(raw_max, 1u << 20));
-  starts_.reserve(raw_.capacity());
+  if (keep_starts_) starts_.reserve(raw_.capacity());
   if (open_loop) lag_.emplace();
 }
 

@@ -16,8 +16,9 @@ class Recorder {
  public:
   /// `raw_max`: keep raw samples while there are at most this many; past it they are all
   /// dropped (a prefix would bias every statistic drawn from it) and memory stays bounded.
-  /// `open_loop`: also record how far each start lagged behind its schedule.
-  Recorder(std::uint64_t raw_max, bool open_loop);
+  /// `open_loop`: also record how far each start lagged behind its schedule. `keep_starts`: also
+  /// keep each raw sample's start, which merge_in_time_order needs (client threads only).
+  Recorder(std::uint64_t raw_max, bool open_loop, bool keep_starts = false);
 
   /// One measured insert, `since_start_ns` after the measured phase began. Outside the timed
   /// region, but cheap anyway: a histogram count, a time-series bucket, maybe a push_back.
@@ -27,7 +28,7 @@ class Recorder {
     if (raw_kept_) {
       if (raw_.size() < raw_max_) {
         raw_.push_back(latency_ns);
-        starts_.push_back(since_start_ns);
+        if (keep_starts_) starts_.push_back(since_start_ns);
       } else {
         drop_raw();
       }
@@ -43,11 +44,9 @@ class Recorder {
   bool raw_kept() const { return raw_kept_; }
   const std::vector<std::int64_t>& raw() const { return raw_; }
   std::vector<std::int64_t> take_raw() { return std::move(raw_); }
-  /// When each raw sample started, since the measured phase began (same length as raw()).
-  const std::vector<std::int64_t>& starts() const { return starts_; }
-
-  /// Recorders of client threads as one: raw samples (when every thread kept them and they fit
-  /// under the cap) in the order they started, histograms and series merged.
+  /// Recorders of client threads (made with keep_starts) as one: raw samples (when every thread
+  /// kept them and they fit under the cap) in the order they started, histograms and series
+  /// merged.
   static Recorder merge_in_time_order(const std::vector<Recorder>& parts, std::uint64_t raw_max,
                                       bool open_loop);
   const LatencyHistogram& histogram() const { return histogram_; }
@@ -58,6 +57,7 @@ class Recorder {
   void drop_raw();
 
   std::uint64_t raw_max_;
+  bool keep_starts_;
   bool raw_kept_ = true;
   std::vector<std::int64_t> raw_, starts_;
   LatencyHistogram histogram_;

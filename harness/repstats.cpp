@@ -164,9 +164,7 @@ SampleStat mean_stat() {
   };
 }
 
-double coefficient_of_variation(const std::vector<double>& xs) {
-  check_finite(xs, "coefficient of variation");
-  if (xs.size() < 2) return 0.0;
+MeanStddev mean_and_stddev(const std::vector<double>& xs) {
   double mean = 0, m2 = 0;
   std::size_t k = 0;
   for (const double x : xs) {
@@ -174,8 +172,14 @@ double coefficient_of_variation(const std::vector<double>& xs) {
     mean += delta / static_cast<double>(++k);
     m2 += delta * (x - mean);
   }
-  if (mean == 0.0) return 0.0;
-  return std::sqrt(m2 / static_cast<double>(xs.size() - 1)) / std::abs(mean);
+  return {mean, xs.size() < 2 ? 0.0 : std::sqrt(m2 / static_cast<double>(xs.size() - 1))};
+}
+
+double coefficient_of_variation(const std::vector<double>& xs) {
+  check_finite(xs, "coefficient of variation");
+  if (xs.size() < 2) return 0.0;
+  const MeanStddev m = mean_and_stddev(xs);
+  return m.mean == 0.0 ? 0.0 : m.stddev / std::abs(m.mean);
 }
 
 double median(std::vector<double> xs) {
@@ -327,12 +331,8 @@ Interval t_interval(const std::vector<double>& values, double center, bool log_s
     for (auto& v : x) v = std::log(v);
     c = std::log(c);
   }
-  const double n = static_cast<double>(x.size());
-  double mean = 0;
-  for (const double v : x) mean += v / n;
-  double ss = 0;
-  for (const double v : x) ss += (v - mean) * (v - mean);
-  const double half = t_quantile_975(static_cast<int>(x.size()) - 1) * std::sqrt(ss / (n - 1) / n);
+  const double half = t_quantile_975(static_cast<int>(x.size()) - 1) * mean_and_stddev(x).stddev /
+                      std::sqrt(static_cast<double>(x.size()));
   if (log_scale) return {std::exp(c - half), std::exp(c + half)};
   return {c - half, c + half};
 }

@@ -63,6 +63,13 @@ SampleStat percentile_stat(double p);
 /// The mean of a resample. Throws std::invalid_argument for an empty resample (when called).
 SampleStat mean_stat();
 
+/// Mean and sample standard deviation (n - 1) of a list of values, in one pass (Welford); the
+/// deviation is 0 for fewer than two values.
+struct MeanStddev {
+  double mean = 0, stddev = 0;
+};
+MeanStddev mean_and_stddev(const std::vector<double>& xs);
+
 /// Sample standard deviation (n - 1) over |mean|; 0 for fewer than two values or a zero mean,
 /// so never NaN. Throws std::invalid_argument for a non-finite value.
 double coefficient_of_variation(const std::vector<double>& xs);

@@ -34,6 +34,27 @@ void wait_until(Clock& clock, std::chrono::nanoseconds t, const std::atomic<bool
   if (!stop.load(std::memory_order_relaxed)) clock.sleep_until(t);
 }
 
+// The case's open-loop arrivals, seeded per case name so every repetition replays the same
+// arrivals; none in closed loop.
+std::optional<ArrivalSchedule> case_schedule(const Case& c, const RunConfig& cfg) {
+  std::optional<ArrivalSchedule> schedule;
+  if (cfg.open_loop()) {
+    schedule.emplace(cfg.rate_per_s, cfg.schedule, schedule_seed(cfg.seed, c.name()));
+  }
+  return schedule;
+}
+
+// Records one measured insert that started at t0 and returned at t_end. Open loop counts from
+// the intended start: an insert queued behind a stall waited too; how late it started is
+// recorded apart as schedule lag.
+void record_sample(Recorder& rec, const RunConfig& cfg, std::chrono::nanoseconds t_start,
+                   std::chrono::nanoseconds t0, std::chrono::nanoseconds t_end,
+                   const std::optional<std::chrono::nanoseconds>& intended) {
+  rec.record((t0 - t_start).count(), (t_end - intended.value_or(t0)).count());
+  if (intended) rec.record_lag(std::max<std::int64_t>(0, (t0 - *intended).count()));
+  if (cfg.progress) cfg.progress->fetch_add(1, std::memory_order_relaxed);
+}
+
 // The C++ driver paths, in this process: the clock around each Session::insert.
 Measurement measure_native(const Case& c, const Endpoint& e, const RunConfig& cfg, Clock& clock,
                            const std::atomic<bool>& stop) {
@@ -53,32 +74,24 @@ Measurement measure_native(const Case& c, const Endpoint& e, const RunConfig& cf
     for (; m.inserted < cfg.warmup && !stop.load(std::memory_order_relaxed); ++m.inserted) {
       session->insert(gen.next());
     }
-    // The schedule is seeded per case name, so every repetition replays the same arrivals.
-    std::optional<ArrivalSchedule> schedule;
-    if (cfg.open_loop()) {
-      schedule.emplace(cfg.rate_per_s, cfg.schedule, schedule_seed(cfg.seed, c.name()));
-    }
+    auto schedule = case_schedule(c, cfg);
     cpu_start = process_cpu_ns();
     t_start = clock.now();
     t_end = t_start;
     while (m.inserted < total && !stop.load(std::memory_order_relaxed)) {
       // The decision is made before the clock starts: generating it is not the driver's cost.
       const Decision d = gen.next();
-      std::chrono::nanoseconds intended{0};
+      std::optional<std::chrono::nanoseconds> intended;
       if (schedule) {
         intended = t_start + std::chrono::nanoseconds(schedule->next());
-        wait_until(clock, intended, stop);
+        wait_until(clock, *intended, stop);
         if (stop.load(std::memory_order_relaxed)) break;  // not inserted, so not expected
       }
       const auto t0 = clock.now();
       session->insert(d);
       t_end = clock.now();
       ++m.inserted;
-      // Open loop counts from the intended start: an insert queued behind a stall waited too.
-      const auto from = schedule ? intended : t0;
-      m.rec.record((t0 - t_start).count(), (t_end - from).count());
-      if (schedule) m.rec.record_lag(std::max<std::int64_t>(0, (t0 - intended).count()));
-      if (cfg.progress) cfg.progress->fetch_add(1, std::memory_order_relaxed);
+      record_sample(m.rec, cfg, t_start, t0, t_end, intended);
     }
   } catch (const std::exception& ex) {
     m.error = one_line(ex.what());
@@ -121,7 +134,8 @@ class SessionPool {
 
 // What one client thread measured.
 struct ClientPart {
-  explicit ClientPart(const RunConfig& cfg) : rec(cfg.raw_samples_max, cfg.open_loop()) {}
+  explicit ClientPart(const RunConfig& cfg)
+      : rec(cfg.raw_samples_max, cfg.open_loop(), /*keep_starts=*/true) {}
   Recorder rec;
   LatencyHistogram pool_wait;
   std::vector<std::uint64_t> failed;
@@ -153,10 +167,7 @@ Measurement measure_concurrent(const Case& c, const Endpoint& e, const RunConfig
   }
   const bool pooled = cfg.connections() < cfg.clients;
   SessionPool pool(sessions);
-  std::optional<ArrivalSchedule> schedule;
-  if (cfg.open_loop()) {
-    schedule.emplace(cfg.rate_per_s, cfg.schedule, schedule_seed(cfg.seed, c.name()));
-  }
+  auto schedule = case_schedule(c, cfg);
   std::mutex mu;  // guards gen, schedule and m.generated
   const std::uint64_t total = cfg.warmup + cfg.samples;
   std::vector<ClientPart> parts(cfg.clients, ClientPart(cfg));
@@ -170,7 +181,7 @@ Measurement measure_concurrent(const Case& c, const Endpoint& e, const RunConfig
       for (;;) {
         Decision d;
         std::uint64_t index;
-        std::chrono::nanoseconds intended{0};
+        std::optional<std::chrono::nanoseconds> intended;
         {
           std::lock_guard<std::mutex> lock(mu);
           if (m.generated >= total || stop.load(std::memory_order_relaxed)) break;
@@ -178,7 +189,7 @@ Measurement measure_concurrent(const Case& c, const Endpoint& e, const RunConfig
           d = gen.next();
           if (schedule) intended = t_start + std::chrono::nanoseconds(schedule->next());
         }
-        if (schedule) wait_until(clock, intended, stop);
+        if (intended) wait_until(clock, *intended, stop);
         const auto t0 = clock.now();
         Session* s = pooled ? pool.acquire() : sessions[k].get();
         if (pooled) part.pool_wait.record((clock.now() - t0).count());
@@ -196,9 +207,7 @@ Measurement measure_concurrent(const Case& c, const Endpoint& e, const RunConfig
           part.failed.push_back(index);
           continue;
         }
-        part.rec.record((t0 - t_start).count(), (t_end - (schedule ? intended : t0)).count());
-        if (schedule) part.rec.record_lag(std::max<std::int64_t>(0, (t0 - intended).count()));
-        if (cfg.progress) cfg.progress->fetch_add(1, std::memory_order_relaxed);
+        record_sample(part.rec, cfg, t_start, t0, t_end, intended);
       }
     } catch (const std::exception& ex) {
       part.fatal = one_line(ex.what());

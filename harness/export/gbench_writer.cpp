@@ -89,11 +89,8 @@ json repetition_json(const CaseReport& c, const CaseResult& r, int family_index,
 
 // mean, median, stddev and cv of a list of values (two or more).
 std::array<double, 4> aggregate(const std::vector<double>& xs) {
-  double mean = 0;
-  for (const double x : xs) mean += x / static_cast<double>(xs.size());
-  double var = 0;
-  for (const double x : xs) var += (x - mean) * (x - mean) / static_cast<double>(xs.size() - 1);
-  return {mean, median(xs), std::sqrt(var), mean != 0 ? std::sqrt(var) / mean : 0.0};
+  const MeanStddev m = mean_and_stddev(xs);
+  return {m.mean, median(xs), m.stddev, m.mean != 0 ? m.stddev / m.mean : 0.0};
 }
 
 // Google Benchmark's aggregates over repetitions: real_time from each repetition's mean latency,

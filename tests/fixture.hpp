@@ -32,4 +32,8 @@ Cli run_cli(const std::string& args, const std::string& env = "");
 /// Single-quotes a string for /bin/sh.
 std::string shq(const std::string& s);
 
+/// main() of a test program that shares one throwaway server (started with `opt`): runs every
+/// test and returns the exit code.
+int fixture_main(int argc, char** argv, const ServerOptions& opt = {});
+
 }  // namespace wpbench::test

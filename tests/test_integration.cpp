@@ -25,46 +25,8 @@ namespace fs = std::filesystem;
 namespace wpbench::test {
 
 namespace {
-ThrowawayServer* g_server = nullptr;
-std::string g_python_arm;
 const std::string kTable = "wpbench_trade_decisions";
 }  // namespace
-
-ThrowawayServer& server() { return *g_server; }
-
-RunConfig config(std::uint64_t samples, std::uint64_t warmup, std::uint64_t seed) {
-  RunConfig cfg;
-  cfg.samples = samples;
-  cfg.warmup = warmup;
-  cfg.seed = seed;
-  cfg.python_arm = g_python_arm;
-  return cfg;
-}
-
-std::string shq(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
-Cli run_cli(const std::string& args, const std::string& env) {
-  TempPath tmp;
-  const std::string out = tmp.path() + "/out", err = tmp.path() + "/err";
-  const std::string cmd = (env.empty() ? "" : "env " + env + " ") + shq(WPBENCH_BINARY) + " " +
-                          args + " >" + out + " 2>" + err;
-  const int status = std::system(cmd.c_str());
-  Cli r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = read_file(out);
-  r.err = read_file(err);
-  return r;
-}
 
 namespace {
 Endpoint endpoint(const Case& c, const std::string& sqlite_path) {
@@ -337,20 +299,8 @@ TEST_F(Tampered, NullTurnedIntoEmptyStringFails) {
 }  // namespace wpbench::test
 
 int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  try {
-    wpbench::ServerOptions opt;
-    // pg_stat_statements counts what each driver path really sends (Statements.* below).
-    opt.settings = {"shared_preload_libraries=pg_stat_statements", "pg_stat_statements.track=all"};
-    wpbench::ThrowawayServer srv(opt);
-    wpbench::test::g_server = &srv;
-    wpbench::TempDir arm_dir("wpbench-test-py-");
-    wpbench::test::g_python_arm = wpbench::write_python_arm(arm_dir.path());
-    const int rc = RUN_ALL_TESTS();
-    wpbench::test::g_server = nullptr;
-    return rc;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "cannot start the test server: %s\n", e.what());
-    return 1;
-  }
+  wpbench::ServerOptions opt;
+  // pg_stat_statements counts what each driver path really sends (Statements.* below).
+  opt.settings = {"shared_preload_libraries=pg_stat_statements", "pg_stat_statements.track=all"};
+  return wpbench::test::fixture_main(argc, argv, opt);
 }

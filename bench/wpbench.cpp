@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
   std::uint64_t order_seed = 0;
   auto* order_opt = app.add_option("--order-seed", order_seed,
                                    "seed of the shuffled case order (default: drawn, and recorded "
-                                   "in the JSON so the order can be replayed)");
+                                   "in the JSON so the order can be replayed)")
+                        ->check(CLI::NonNegativeNumber);
   app.add_option("--rate", opt.run.rate_per_s,
                  "open loop: start inserts on a schedule of this many per second and count "
                  "latency from the intended start (default 0: closed loop)")
@@ -60,14 +61,17 @@ int main(int argc, char** argv) {
   app.add_option("--raw-samples", opt.run.raw_samples_max,
                  "keep raw samples in the JSON up to this many per case and repetition; beyond "
                  "it only the histogram (bounded memory, 0.1 % resolution)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{100000000}));
   app.add_option("--floor-samples", opt.floor_samples,
                  "samples of each floor (round trip, commit flush, disk sync) over the run; 0 "
                  "skips them and the decomposition")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{10000000}));
   app.add_option("--connect-samples", opt.connect_samples,
                  "connections timed per library, transport and authentication; 0 skips")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{100000}));
   app.add_option("--drivers", opt.drivers,
                  "drivers or driver/variant to run, comma-separated (default: all; see --list)")
       ->delimiter(',');
@@ -86,7 +90,12 @@ int main(int argc, char** argv) {
   app.add_option("--tcp-host", opt.tcp_host,
                  "with --dsn: host for the tcp cases (default: the DSN's host if it is a name, "
                  "else 127.0.0.1)");
-  app.add_option("--table", opt.table, "table to create and fill")->capture_default_str();
+  app.add_option("--table", opt.table,
+                 "table to create, fill and drop (an existing one only if wpbench created it or "
+                 "it is empty; wpbench never deletes rows it did not write)")
+      ->capture_default_str();
+  app.add_flag("--keep-table", opt.keep_table,
+               "with --dsn: keep wpbench's table at the end instead of dropping it");
   app.add_option("--tmp-dir", opt.tmp_dir,
                  "parent dir of the throwaway server and SQLite files (default: $TMPDIR or /tmp); "
                  "put it on the disk you want measured, not tmpfs");

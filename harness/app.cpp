@@ -84,6 +84,8 @@ struct Targets {
   std::unique_ptr<TempDir> sqlite_tmp;
   std::unique_ptr<TempDir> python_tmp;  ///< the Python arm's script, logs and result files
   std::string unix_conninfo, tcp_conninfo, sqlite_path;
+  /// What wpbench knows of its table on each database: it empties and drops only its own rows.
+  TableLedger pg_table, sqlite_table;
   PythonCheck python;
   /// Held open for the whole run (and closed before the dirs above are removed): while any
   /// connection is open, closing a case's connection does not delete the WAL, so every case
@@ -109,6 +111,30 @@ void setup_python(const Options& opt, const std::vector<Case>& cases, RunConfig&
   }
 }
 
+// Connections wpbench opens beside the clients' own: set-up, reset and verification, one at a time.
+constexpr int kSpareConnections = 3;
+
+// --clients beyond what the server accepts would fail case by case, late; say so up front.
+void check_connection_room(const std::string& conninfo, int needed) {
+  auto c = pg_connect(conninfo);
+  const int max = std::stoi(pg_query_value(c.get(), "SHOW max_connections"));
+  const bool super = pg_query_value(c.get(), "SHOW is_superuser") == "on";
+  const int reserved =
+      super ? 0 : std::stoi(pg_query_value(c.get(), "SHOW superuser_reserved_connections"));
+  const int in_use = std::stoi(pg_query_value(
+      c.get(), "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"));
+  // This connection is open now but closed while the clients run.
+  const int room = max - reserved - in_use + 1;
+  if (needed + kSpareConnections - 1 > room) {
+    throw UsageError("--clients needs " + std::to_string(needed) +
+                     " connections at once, but the server has room for " +
+                     std::to_string(std::max(0, room - kSpareConnections + 1)) +
+                     " (max_connections " + std::to_string(max) + ", " + std::to_string(reserved) +
+                     " reserved for superusers, " + std::to_string(in_use - 1) +
+                     " in use): lower --clients or --pool-size");
+  }
+}
+
 void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets& t,
                     RunContext& ctx) {
   auto& info = ctx.server;
@@ -118,6 +144,9 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
     so.parent_dir = opt.tmp_dir;
     so.os_user = opt.server_user;
     so.stop = &stop_flag();
+    // Room for every client plus wpbench's own set-up, reset and verification connections.
+    const int connections = opt.run.connections() + kSpareConnections;
+    if (connections > 100) so.settings.push_back("max_connections=" + std::to_string(connections));
     t.server = std::make_unique<ThrowawayServer>(so);
     t.unix_conninfo = t.server->unix_conninfo();
     t.tcp_conninfo = t.server->tcp_conninfo();
@@ -173,23 +202,26 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
     if (first.empty()) first = ci;
   }
   read_server_info(first, info);
-  ensure_table(Backend::postgres, Endpoint{Transport::unix_socket, first, opt.table, opt.sqlite});
+  if (opt.run.connections() > 1) check_connection_room(first, opt.run.connections());
+  t.pg_table = ensure_table(Backend::postgres,
+                            Endpoint{Transport::unix_socket, first, opt.table, opt.sqlite});
 }
 
 void setup_sqlite(const Options& opt, Targets& t, RunContext& ctx) {
-  std::string dir = opt.sqlite_dir;
-  if (dir.empty()) {
-    if (t.server) {
-      dir = t.server->dir() + "/sqlite";
-      fs::create_directories(dir);
-    } else {
-      t.sqlite_tmp = std::make_unique<TempDir>("wpbench-", opt.tmp_dir);
-      dir = t.sqlite_tmp->path();
-    }
+  // Always a directory wpbench made itself (inside --sqlite-dir when given): a file of the user's
+  // that happens to bear the name is never opened, and everything is removed at the end.
+  std::string dir;
+  if (opt.sqlite_dir.empty() && t.server) {
+    dir = t.server->dir() + "/sqlite";
+    fs::create_directories(dir);
+  } else {
+    t.sqlite_tmp = std::make_unique<TempDir>("wpbench-",
+                                             opt.sqlite_dir.empty() ? opt.tmp_dir : opt.sqlite_dir);
+    dir = t.sqlite_tmp->path();
   }
   t.sqlite_path = (fs::path(dir) / "wpbench.sqlite").string();
   const Endpoint e{Transport::file, t.sqlite_path, opt.table, opt.sqlite};
-  ensure_table(Backend::sqlite, e);
+  t.sqlite_table = ensure_table(Backend::sqlite, e);
   t.sqlite_holder = sqlite_open(t.sqlite_path, opt.sqlite);
   // Report what SQLite actually runs with: journal_mode silently stays put where WAL is
   // impossible (e.g. some network filesystems).
@@ -227,16 +259,24 @@ void add_warnings(RunContext& ctx) {
   }
 }
 
-Endpoint endpoint_for(const Case& c, const Targets& t, const Options& opt) {
-  switch (c.transport) {
+Endpoint endpoint_for(Transport tr, Targets& t, const Options& opt) {
+  switch (tr) {
     case Transport::unix_socket:
-      return Endpoint{c.transport, t.unix_conninfo, opt.table, opt.sqlite};
+      return Endpoint{tr, t.unix_conninfo, opt.table, opt.sqlite, &t.pg_table};
     case Transport::tcp:
-      return Endpoint{c.transport, t.tcp_conninfo, opt.table, opt.sqlite};
+      return Endpoint{tr, t.tcp_conninfo, opt.table, opt.sqlite, &t.pg_table};
     case Transport::file:
       break;
   }
-  return Endpoint{c.transport, t.sqlite_path, opt.table, opt.sqlite};
+  return Endpoint{tr, t.sqlite_path, opt.table, opt.sqlite, &t.sqlite_table};
+}
+
+// After a PostgreSQL case failed: does its server still answer? A server that died (or is
+// shutting down) fails every case after it; the run stops at the first one instead.
+bool server_lost(const Case& c, const Targets& t) {
+  if (c.path->backend != Backend::postgres) return false;
+  const auto& ci = c.transport == Transport::tcp ? t.tcp_conninfo : t.unix_conninfo;
+  return PQping(ci.c_str()) != PQPING_OK;
 }
 
 // Whether a case's commit waits for a flush to disk: what the flush floor is a part of. Not the
@@ -352,7 +392,7 @@ void append(std::vector<std::int64_t>& to, const std::vector<std::int64_t>& from
   to.insert(to.end(), from.begin(), from.end());
 }
 
-void measure_floors(const Options& opt, const std::vector<Case>& cases, const Targets& t,
+void measure_floors(const Options& opt, const std::vector<Case>& cases, Targets& t,
                     const RunConfig& cfg, const std::string& journal_mode, int rep, FloorSamples& f,
                     Clock& clock) {
   const bool wal = journal_mode == "wal";
@@ -378,14 +418,21 @@ void measure_floors(const Options& opt, const std::vector<Case>& cases, const Ta
     }
     // The flush floor on the transport most cases use; the difference on/off does not depend
     // on the transport, the insert's own time does (it is the server-work estimate).
-    const Endpoint e{unix_used ? Transport::unix_socket : Transport::tcp,
-                     unix_used ? t.unix_conninfo : t.tcp_conninfo, opt.table, opt.sqlite};
+    const Endpoint e = endpoint_for(unix_used ? Transport::unix_socket : Transport::tcp, t, opt);
     f.pg_transport = transport_name(e.transport);
     try {
       const auto fl = commit_flush(e, n, warmup, seed, clock, stop_flag());
       append(f.pg_on, fl.on_ns);
       append(f.pg_off, fl.off_ns);
+    } catch (const std::exception& ex) {
+      note("commit flush", ex);
+    }
+    // Emptied whatever happened: the ledger counted every row the probe wrote. A table that
+    // holds other rows (UnaccountedRows) stops the run.
+    try {
       reset_table(Backend::postgres, e);
+    } catch (const UnaccountedRows&) {
+      throw;
     } catch (const std::exception& ex) {
       note("commit flush", ex);
     }
@@ -542,6 +589,19 @@ int run_wpbench(const Options& opt) {
                      " is more than --clients " + std::to_string(opt.run.clients) +
                      ": the extra connections would sit idle");
   }
+  if (opt.dsn.empty()) {
+    // Said by name: these only steer cases to an existing server, and would be ignored silently.
+    for (const auto& [flag, given] :
+         {std::pair<const char*, bool>{"--socket-dir", !opt.socket_dir.empty()},
+          {"--tcp-host", !opt.tcp_host.empty()},
+          {"--keep-table", opt.keep_table}}) {
+      if (given) {
+        throw UsageError(std::string(flag) +
+                         " applies to an existing server (--dsn); the throwaway server is "
+                         "removed whole");
+      }
+    }
+  }
   if (opt.sync_commit != "server" && opt.sync_commit != "on" && opt.sync_commit != "off") {
     throw UsageError("--sync-commit must be server, on or off");
   }
@@ -554,14 +614,22 @@ int run_wpbench(const Options& opt) {
   run.settings.order_seed = opt.order_seed ? *opt.order_seed : std::random_device{}();
   run.settings.sync_commit = opt.sync_commit;
   for (const auto& c : cases) run.settings.cases_selected.push_back(c.name());
+  if (opt.out.empty()) {
+    // Two runs started in the same millisecond would share the id: the second takes a number.
+    for (int n = 2; fs::exists("results/runs/" + run.context.run_id + ".json"); ++n) {
+      run.context.run_id = run.context.run_id.substr(0, kRunIdLength) + "-" + std::to_string(n);
+    }
+  }
   const std::string out =
       opt.out.empty() ? "results/runs/" + run.context.run_id + ".json" : opt.out;
   // The JSON result first: it is the primary one, the others are derived from the same run.
-  std::vector<Export> exports{{"--out", out, serialize_json}};
+  std::vector<Export> exports{{"--out", out, serialize_json, is_json_file}};
   if (!opt.export_gbench.empty()) {
-    exports.push_back({"--export-gbench", opt.export_gbench, serialize_gbench});
+    exports.push_back({"--export-gbench", opt.export_gbench, serialize_gbench, is_gbench_file});
   }
-  if (!opt.export_csv.empty()) exports.push_back({"--export-csv", opt.export_csv, serialize_csv});
+  if (!opt.export_csv.empty()) {
+    exports.push_back({"--export-csv", opt.export_csv, serialize_csv, is_csv_file});
+  }
   // Cheap checks first: a bad output path or --sqlite-dir must not cost a server start.
   try {
     check_exports(exports);
@@ -608,30 +676,52 @@ int run_wpbench(const Options& opt) {
   Progress progress(tty, opt.repetitions, opt.repetitions * cases.size(), cfg.samples);
   cfg.progress = &progress.samples;
   FloorSamples floors;
-  for (int rep = 0; rep < opt.repetitions && !stop_flag(); ++rep) {
-    // Floors once a round, a share each, so drift hits them as it hits the cases.
-    if (opt.floor_samples > 0) {
-      progress.set(rep, "floors");
-      measure_floors(opt, cases, targets, cfg, run.context.sqlite.journal_mode, rep, floors, clock);
-    }
-    for (std::size_t pos = 0; pos < order[rep].size() && !stop_flag(); ++pos) {
-      const std::size_t i = order[rep][pos];
-      CaseReport& report = run.cases[i];
-      progress.set(rep, cases[i].name());
-      if (!report.not_measured) {
-        CaseResult r =
-            run_case(cases[i], endpoint_for(cases[i], targets, opt), cfg, clock, stop_flag());
-        r.repetition = rep;
-        r.position = static_cast<int>(pos);
-        report.repetitions.push_back(std::move(r));
-        pool_case(report, run.settings.order_seed);
+  // Why the run stopped before its end, other than a signal: the server went away, or the table
+  // holds rows wpbench cannot account for. The run is then partial.
+  std::optional<std::string> stopped_because;
+  std::size_t runs_done = 0;
+  const std::size_t runs_total = order.size() * cases.size();
+  ExportLog written(std::move(exports));
+  try {
+    for (int rep = 0; rep < opt.repetitions && !stop_flag() && !stopped_because; ++rep) {
+      // Floors once a round, a share each, so drift hits them as it hits the cases.
+      if (opt.floor_samples > 0) {
+        progress.set(rep, "floors");
+        measure_floors(opt, cases, targets, cfg, run.context.sqlite.journal_mode, rep, floors,
+                       clock);
       }
-      progress.case_done();
-      // Rewritten after every case: a crash or Ctrl-C keeps what was measured, marked partial.
-      write_exports(exports, run);
+      for (std::size_t pos = 0; pos < order[rep].size() && !stop_flag() && !stopped_because;
+           ++pos) {
+        const std::size_t i = order[rep][pos];
+        CaseReport& report = run.cases[i];
+        progress.set(rep, cases[i].name());
+        if (!report.not_measured) {
+          CaseResult r = run_case(cases[i], endpoint_for(cases[i].transport, targets, opt), cfg,
+                                  clock, stop_flag());
+          r.repetition = rep;
+          r.position = static_cast<int>(pos);
+          if (!r.ok() && server_lost(cases[i], targets)) {
+            stopped_because = "the PostgreSQL server stopped answering during " + cases[i].name() +
+                              " (" +
+                              (r.error          ? *r.error
+                               : r.verification ? r.verification->message
+                                                : "no answer") +
+                              ")";
+          }
+          report.repetitions.push_back(std::move(r));
+          pool_case(report, run.settings.order_seed);
+        }
+        progress.case_done();
+        ++runs_done;
+        // Rewritten after every case: a crash or Ctrl-C keeps what was measured, marked partial.
+        // A failed write (a full disk) is retried after the next case and reported at the end.
+        written.write(run, runs_done, runs_total);
+      }
     }
+  } catch (const UnaccountedRows& e) {
+    stopped_because = e.what();
   }
-  if (!stop_flag() && opt.connect_samples > 0) {
+  if (!stop_flag() && !stopped_because && opt.connect_samples > 0) {
     progress.set(opt.repetitions - 1, "connect cost");
     run.connect = measure_connects(opt, cases, targets, clock);
   }
@@ -647,15 +737,36 @@ int run_wpbench(const Options& opt) {
     }
   }
   run.ratios = case_ratios(run.cases);
-  run.status = stop_flag() ? RunStatus::interrupted : RunStatus::complete;
+  run.status = stop_flag()       ? RunStatus::interrupted
+               : stopped_because ? RunStatus::partial
+                                 : RunStatus::complete;
   for (auto& c : run.cases) c.run_over = true;
-  write_exports(exports, run);
+  // On an existing server nothing stays behind: wpbench's own table is dropped (a table found
+  // empty is emptied again). The throwaway server goes as a whole.
+  std::optional<std::string> left_behind;
+  if (!targets.server && any_backend(cases, Backend::postgres) && !opt.keep_table) {
+    left_behind =
+        release_table(Backend::postgres, endpoint_for(Transport::unix_socket, targets, opt));
+  }
+  if (left_behind) run.context.warnings.push_back(*left_behind);
+  written.write(run, runs_done, runs_total);
 
-  std::cout << console_table(run) << "results: " << out << "\n";
+  std::cout << console_table(run);
+  if (written.ok()) std::cout << "results: " << written.primary_path() << "\n";
+  std::cout.flush();
+  // One line on stderr, the most important: what stopped the run, else what could not be saved.
   if (run.status == RunStatus::interrupted) {
-    std::cerr << "wpbench: interrupted; what was measured is in " << out
-              << " (status: interrupted)\n";
+    std::cerr << "wpbench: interrupted; " << written.where_it_is() << " (status: interrupted)\n";
     return 130;
+  }
+  if (stopped_because) {
+    std::cerr << "wpbench: " << *stopped_because << "; stopped after " << runs_done << " of "
+              << runs_total << " case runs; " << written.where_it_is() << " (status: partial)\n";
+    return 1;
+  }
+  if (!written.ok()) {
+    std::cerr << "wpbench: " << written.failure() << "\n";
+    return 1;
   }
   // A case this machine cannot run (a missing Python package) is reported, not failed.
   const auto failed = std::count_if(run.cases.begin(), run.cases.end(),

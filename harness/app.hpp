@@ -33,6 +33,8 @@ struct Options {
   std::string tmp_dir, sqlite_dir, server_user, pg_bindir;
   SqliteSettings sqlite;
   bool python_given = false;  ///< --python was on the command line
+  /// Keep wpbench's table on an existing server at the end (by default it is dropped).
+  bool keep_table = false;
   bool quiet = false;
   int repetitions = 5;                      ///< rounds of every case, interleaved
   std::optional<std::uint64_t> order_seed;  ///< shuffles each round; empty: drawn and recorded

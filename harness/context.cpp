@@ -8,6 +8,7 @@
 
 #include <build_info.hpp>
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <pqxx/version.hxx>
@@ -31,8 +32,7 @@ std::string first_match(const std::string& file, const std::string& key) {
   return "";
 }
 
-std::string utc_now(const char* fmt) {
-  const std::time_t t = std::time(nullptr);
+std::string utc_format(std::time_t t, const char* fmt) {
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[64];
@@ -62,8 +62,14 @@ const std::vector<std::string>& reported_server_settings() {
 
 RunContext collect_context() {
   RunContext c;
-  c.run_id = utc_now("%Y%m%dT%H%M%SZ");
-  c.timestamp_utc = utc_now("%Y-%m-%dT%H:%M:%SZ");
+  // One instant for both; the id carries milliseconds, so runs started in the same second (CI
+  // jobs, a loop) get different ids and default file names.
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  char ms[16];
+  std::snprintf(ms, sizeof ms, ".%03dZ", static_cast<int>(now.tv_nsec / 1000000));
+  c.run_id = utc_format(now.tv_sec, "%Y%m%dT%H%M%S") + ms;
+  c.timestamp_utc = utc_format(now.tv_sec, "%Y-%m-%dT%H:%M:%SZ");
 
   char host[256] = {};
   gethostname(host, sizeof host - 1);

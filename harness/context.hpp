@@ -28,8 +28,13 @@ struct SqliteInfo {
   std::string version;
 };
 
+/// Length of a run id without its "-N" suffix.
+inline constexpr std::size_t kRunIdLength = 20;
+
 struct RunContext {
-  std::string run_id;                            ///< UTC timestamp, e.g. 20261124T101500Z
+  /// UTC start time to the millisecond, e.g. 20261124T101500.123Z, with "-N" added when a
+  /// result of that id already exists (kRunIdLength characters before it).
+  std::string run_id;
   std::string timestamp_utc;                     ///< ISO-8601, e.g. 2026-11-24T10:15:00Z
   std::map<std::string, std::string> host;       ///< hostname, os, kernel, cpu_model, ...
   std::map<std::string, std::string> build;      ///< compiler, build_type, git_commit, ...

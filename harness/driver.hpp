@@ -30,12 +30,17 @@ struct SqliteSettings {
 /// The PRAGMAs that give a connection the settings in `s`, in the order to run them.
 std::vector<std::string> sqlite_pragmas(const SqliteSettings& s);
 
+struct TableLedger;  // harness/schema.hpp
+
 /// Where a session connects: a libpq conninfo string (PostgreSQL) or a file path (SQLite).
 struct Endpoint {
   Transport transport = Transport::unix_socket;
   std::string target;  ///< conninfo or path; may hold a password, so never print it
   std::string table;   ///< an identifier already checked by validate_table_name()
   SqliteSettings sqlite;
+  /// What wpbench knows of the table's rows, kept up to date by whatever inserts or empties;
+  /// null only where the caller owns the whole database (the tests' own servers and files).
+  TableLedger* ledger = nullptr;
 };
 
 /// Raised by a driver path when the database refuses or the connection breaks.
@@ -86,8 +91,8 @@ Case find_case(const std::string& name);
 /// The transports a backend can use.
 std::vector<Transport> transports_for(Backend b);
 
-/// Throws std::invalid_argument unless `name` is a plain lower-case SQL identifier, so it can
-/// be spliced into SQL text without quoting surprises.
+/// Throws std::invalid_argument unless `name` is a plain lower-case SQL identifier that neither
+/// PostgreSQL nor SQLite reserves, so it can be spliced into SQL text without quoting surprises.
 void validate_table_name(const std::string& name);
 
 }  // namespace wpbench

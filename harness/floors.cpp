@@ -10,6 +10,7 @@
 
 #include "decision.hpp"
 #include "pg.hpp"
+#include "schema.hpp"
 #include "sqlite.hpp"
 #include "workload.hpp"
 
@@ -152,6 +153,7 @@ FlushSamples commit_flush(const Endpoint& e, std::uint64_t n, std::uint64_t warm
         const PgTextParams p(row);
         pg_expect(c, PQexecPrepared(c, kStmt, p.count, p.values(), nullptr, nullptr, 0),
                   PGRES_COMMAND_OK, "insert");
+        if (e.ledger) e.ledger->add(1);  // so the table can be emptied after the probe
       });
 }
 
@@ -221,8 +223,10 @@ FlushSamples sqlite_flush(const std::string& path, const std::string& table, std
   {
     DecisionGenerator filler(seed ^ 0x5157ULL);
     for (std::uint64_t i = 0; i < kSqliteWalFill && !stopped(stop); ++i) {
+      // Bound with SQLITE_STATIC: the decision must outlive the step.
+      const Decision d = filler.next();
       sqlite3_reset(insert.get());
-      sqlite_bind_decision(h, insert.get(), filler.next());
+      sqlite_bind_decision(h, insert.get(), d);
       sqlite_check(h, sqlite3_step(insert.get()), "insert");
     }
   }

@@ -40,6 +40,12 @@ PgResult pg_exec(PGconn* c, const std::string& sql) {
   return res;
 }
 
+void pg_begin(PGconn* c, const std::string& mode) {
+  pg_exec(c, "BEGIN " + mode + " /* wpbench harness */");
+}
+
+void pg_commit(PGconn* c) { pg_exec(c, "COMMIT /* wpbench harness */"); }
+
 std::string pg_query_value(PGconn* c, const std::string& sql) {
   auto res = pg_exec(c, sql);
   if (PQntuples(res.get()) != 1 || PQnfields(res.get()) < 1) {

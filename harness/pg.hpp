@@ -33,6 +33,12 @@ PgResult pg_expect(PGconn* c, PGresult* r, ExecStatusType want, const char* what
 /// Runs a parameterless command (simple query protocol) and throws unless it succeeds.
 PgResult pg_exec(PGconn* c, const std::string& sql);
 
+/// BEGIN (with `mode`, e.g. "READ ONLY") and COMMIT for the harness's own transactions (set-up,
+/// reset, verification), tagged with a comment so pg_stat_statements, and a DBA reading it, tells
+/// them from a driver's BEGIN and COMMIT.
+void pg_begin(PGconn* c, const std::string& mode = "");
+void pg_commit(PGconn* c);
+
 /// Runs a query and returns its single value as text (throws unless exactly one row).
 std::string pg_query_value(PGconn* c, const std::string& sql);
 

@@ -259,6 +259,8 @@ CaseResult run_case(const Case& c, const Endpoint& e, const RunConfig& cfg, Cloc
     m = c.path->arm == Arm::python ? measure_python(c, e, cfg, stop)
         : cfg.clients > 1          ? measure_concurrent(c, e, cfg, clock, stop)
                                    : measure_native(c, e, cfg, clock, stop);
+  } catch (const UnaccountedRows&) {
+    throw;  // not this case's failure: the run must stop before touching the table again
   } catch (const std::exception& ex) {
     m.error = one_line(ex.what());
   }
@@ -280,13 +282,16 @@ CaseResult run_case(const Case& c, const Endpoint& e, const RunConfig& cfg, Cloc
   r.error = m.error;
   r.interrupted = (!r.error || m.errors_counted) && r.samples + r.errors < cfg.samples;
   r.throughput_per_s = throughput_per_s(r.samples, r.elapsed_ns);
-  // Verify even after an error: it tells whether the failed insert left a row behind.
-  if (m.inserted_known) {
-    // Concurrent commits reach the table in any order; one client's in stream order.
-    r.verification =
-        cfg.clients > 1 && c.path->arm == Arm::native
-            ? verify_table_unordered(c.path->backend, e, cfg.seed, m.inserted, m.failed)
-            : verify_table(c.path->backend, e, cfg.seed, m.inserted);
+  // Verify even after an error: it tells whether the failed insert left a row behind. Without
+  // a count (a child died without saying) the read still tells whether every row is wpbench's.
+  // Concurrent commits reach the table in any order; one client's in stream order.
+  const Verification v =
+      cfg.clients > 1 && c.path->arm == Arm::native
+          ? verify_table_unordered(c.path->backend, e, cfg.seed, m.inserted, m.failed)
+          : verify_table(c.path->backend, e, cfg.seed, m.inserted_known ? m.inserted : 0);
+  if (m.inserted_known) r.verification = v;
+  if (e.ledger) {
+    e.ledger->rows = v.all_ours ? std::optional<std::uint64_t>(v.rows_found) : std::nullopt;
   }
   return r;
 }

@@ -1,26 +1,63 @@
 #pragma once
-/// The benchmark table: created from sql/ when missing, refused when it has another shape, and
-/// emptied before each case so verification can account for every row.
+/// The benchmark table: created from sql/ when missing (and marked as wpbench's), refused when it
+/// has another shape or holds rows wpbench did not write, emptied before each case only when it
+/// holds just the rows wpbench accounts for, and dropped (or emptied) at the end of a run.
+/// wpbench runs against people's own databases: it must never delete a row it did not insert.
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "driver.hpp"
 
 namespace wpbench {
 
-/// Raised when the table cannot be used as it is (another shape, no permission).
+/// Raised when the table cannot be used as it is (another shape, no permission, user's rows).
 class SchemaError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
 
+/// Raised when the table holds rows wpbench cannot account for (another client writes to it):
+/// nothing was deleted, and the run must stop rather than go on measuring around them.
+class UnaccountedRows : public SchemaError {
+ public:
+  using SchemaError::SchemaError;
+};
+
+/// What wpbench knows of its table on one database.
+struct TableLedger {
+  bool created = false;  ///< this run created it, so this run drops it
+  bool marked = false;   ///< it carries wpbench's mark (a table comment): created by a wpbench run
+  /// Rows in the table, every one written by wpbench, as last accounted for; empty when they
+  /// cannot be accounted for (then nothing is deleted any more).
+  std::optional<std::uint64_t> rows = 0;
+  /// Adds rows just inserted by wpbench (a probe's), when the count is still known.
+  void add(std::uint64_t n) {
+    if (rows) *rows += n;
+  }
+};
+
+/// The comment that marks a PostgreSQL table as created by wpbench.
+extern const char* const kTableMark;
+
 /// sql/schema.sql or sql/schema_sqlite.sql with the table name filled in.
 std::string schema_sql(Backend b, const std::string& table);
 
-/// Creates the table if it is missing; throws SchemaError if it exists with other columns.
-void ensure_table(Backend b, const Endpoint& e);
+/// Creates the table if it is missing and marks it; throws SchemaError if it exists with other
+/// columns, is UNLOGGED, lacks a privilege a run needs, or is a table wpbench did not create that
+/// holds rows. Returns what it found (a marked table's rows count as wpbench's).
+TableLedger ensure_table(Backend b, const Endpoint& e);
 
-/// Removes every row and restarts ids at 1.
+/// Empties the table for the next case, under an exclusive lock and only when it holds exactly
+/// the rows e.ledger accounts for (without a ledger: a marked PostgreSQL table, or an SQLite
+/// file the caller owns); throws UnaccountedRows otherwise, having deleted nothing.
 void reset_table(Backend b, const Endpoint& e);
+
+/// At the end of a run against an existing server: drops the table when wpbench's (created or
+/// marked), or empties a table found empty, so the database is left as found; never deletes rows
+/// the ledger does not account for. Returns a line saying what was left behind and why, or
+/// nothing when the table is gone (or emptied).
+std::optional<std::string> release_table(Backend b, const Endpoint& e);
 
 }  // namespace wpbench

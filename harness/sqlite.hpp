@@ -34,7 +34,9 @@ void sqlite_check(sqlite3* db, int rc, const char* what);
 /// Compiles one statement; throws DriverError.
 SqliteStmt sqlite_prepare(sqlite3* db, const std::string& sql);
 
-/// Binds a decision to the ?1..?6 parameters of insert_sql_sqlite().
+/// Binds a decision to the ?1..?6 parameters of insert_sql_sqlite(). The text is bound without
+/// a copy (SQLITE_STATIC), so `d` must outlive the step; binding a temporary does not compile.
 void sqlite_bind_decision(sqlite3* db, sqlite3_stmt* stmt, const Decision& d);
+void sqlite_bind_decision(sqlite3* db, sqlite3_stmt* stmt, const Decision&& d) = delete;
 
 }  // namespace wpbench

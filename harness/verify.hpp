@@ -17,10 +17,14 @@ struct Verification {
   std::uint64_t checksum_found = 0;
   std::uint64_t checksum_expected = 0;
   std::string message;  ///< why it failed, naming the first differing row; empty when ok
+  /// Every row read is one of the seed's decisions (those the case inserted, or ones whose
+  /// insert reported failure yet committed): the table holds nothing but wpbench's rows.
+  bool all_ours = false;
 };
 
-/// Reads the table in id order over its own connection (not the driver's under test) and
-/// compares it with the first `expected_rows` decisions of `seed`.
+/// Reads the table in id order over its own connection (not the driver's under test), streaming
+/// (memory stays flat whatever the row count), and compares it with the first `expected_rows`
+/// decisions of `seed`.
 Verification verify_table(Backend b, const Endpoint& e, std::uint64_t seed,
                           std::uint64_t expected_rows);
 

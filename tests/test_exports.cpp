@@ -391,20 +391,22 @@ TEST(Csv, NonFiniteStatisticIsAnEmptyField) {
 
 TEST(Exports, EveryFileIsWrittenAndRewritten) {
   TempDir dir;
-  const std::vector<Export> exports{
-      {"--out", dir.file("r.json"), serialize_json},
-      {"--export-gbench", dir.file("r.gbench.json"), serialize_gbench},
-      {"--export-csv", dir.file("r.csv"), serialize_csv}};
+  std::vector<Export> exports{{"--out", dir.file("r.json"), serialize_json},
+                              {"--export-gbench", dir.file("r.gbench.json"), serialize_gbench},
+                              {"--export-csv", dir.file("r.csv"), serialize_csv}};
   ASSERT_NO_THROW(check_exports(exports));
+  ExportLog written(exports);
   RunResult run = sample_run();
   run.cases.resize(1);
-  write_exports(exports, run);
+  written.write(run, 1, 2);
+  ASSERT_TRUE(written.ok()) << written.failure();
   EXPECT_EQ(json::parse(read_file(dir.file("r.json")))["cases"].size(), 1u);
   EXPECT_EQ(json::parse(read_file(dir.file("r.gbench.json")))["benchmarks"].size(), 1u);
   EXPECT_EQ(parse_csv(read_file(dir.file("r.csv"))).size(), 2u);
 
   run.cases = sample_run().cases;
-  write_exports(exports, run);
+  written.write(run, 2, 2);
+  ASSERT_TRUE(written.ok()) << written.failure();
   EXPECT_EQ(json::parse(read_file(dir.file("r.json")))["cases"].size(), 3u);
   EXPECT_EQ(json::parse(read_file(dir.file("r.gbench.json")))["benchmarks"].size(), 2u);
   EXPECT_EQ(parse_csv(read_file(dir.file("r.csv"))).size(), 4u);
@@ -418,8 +420,9 @@ TEST(Exports, EveryFileIsWrittenAndRewritten) {
 TEST(Exports, CheckNamesTheFlagOfAnUnwritablePath) {
   TempDir dir;
   try {
-    check_exports({{"--out", dir.file("r.json"), serialize_json},
-                   {"--export-csv", "/proc/wpbench-nope/x.csv", serialize_csv}});
+    std::vector<Export> exports{{"--out", dir.file("r.json"), serialize_json},
+                                {"--export-csv", "/proc/wpbench-nope/x.csv", serialize_csv}};
+    check_exports(exports);
     FAIL() << "no exception";
   } catch (const std::runtime_error& e) {
     EXPECT_EQ(std::string(e.what()).rfind("cannot write --export-csv /proc/wpbench-nope/x.csv", 0),
@@ -430,9 +433,9 @@ TEST(Exports, CheckNamesTheFlagOfAnUnwritablePath) {
 
 TEST(Exports, TwoExportsToOneFileAreRefused) {
   TempDir dir;
-  EXPECT_THROW(check_exports({{"--out", dir.file("r.json"), serialize_json},
-                              {"--export-gbench", dir.file("./r.json"), serialize_gbench}}),
-               std::invalid_argument);
+  std::vector<Export> exports{{"--out", dir.file("r.json"), serialize_json},
+                              {"--export-gbench", dir.file("./r.json"), serialize_gbench}};
+  EXPECT_THROW(check_exports(exports), std::invalid_argument);
 }
 
 }  // namespace

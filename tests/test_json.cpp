@@ -1,6 +1,7 @@
 // The result file: what to_json writes, that it is strict JSON matching the published schema,
 // that no password gets into it, and that it reaches the disk whole or not at all.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <cmath>
@@ -219,20 +220,110 @@ TEST(WriteFileAtomic, MissingDirectoryThrows) {
   EXPECT_TRUE(fs::is_empty(dir.path()));
 }
 
+Export json_export(const std::string& path) {
+  return Export("--out", path, serialize_json, is_json_file);
+}
+
 TEST(CheckWritable, AcceptsWritableAndCreatesMissingDirs) {
   TempDir dir;
-  EXPECT_NO_THROW(check_writable(dir.file("run.json"), "--out"));
-  EXPECT_NO_THROW(check_writable(dir.file("runs/nested/run.json"), "--out"));
+  auto a = json_export(dir.file("run.json")), b = json_export(dir.file("runs/nested/run.json"));
+  EXPECT_NO_THROW(check_writable(a));
+  EXPECT_NO_THROW(check_writable(b));
   EXPECT_TRUE(fs::is_directory(fs::path(dir.path()) / "runs" / "nested"));
   EXPECT_FALSE(fs::exists(fs::path(dir.path()) / "run.json"));          // only probed, not created
   EXPECT_TRUE(fs::is_empty(fs::path(dir.path()) / "runs" / "nested"));  // the probe file is gone
+  EXPECT_FALSE(a.existed);
 }
 
 TEST(CheckWritable, RejectsUncreatableDirAndDirectories) {
   TempDir dir;
-  EXPECT_THROW(check_writable("/proc/wpbench-nope/x.json", "--out"), std::runtime_error);
-  EXPECT_THROW(check_writable(dir.path(), "--out"), std::runtime_error);
-  EXPECT_THROW(check_writable(dir.path() + "/", "--out"), std::runtime_error);
+  auto proc = json_export("/proc/wpbench-nope/x.json"), d = json_export(dir.path()),
+       slash = json_export(dir.path() + "/");
+  EXPECT_THROW(check_writable(proc), std::runtime_error);
+  EXPECT_THROW(check_writable(d), std::invalid_argument);
+  EXPECT_THROW(check_writable(slash), std::invalid_argument);
+}
+
+// A device, a FIFO or a file wpbench did not write is never replaced: as root, `--out /dev/full`
+// once turned the device into a JSON file (a temp file renamed over it).
+TEST(CheckWritable, RefusesWhatIsNotItsOwnRegularFile) {
+  TempDir dir;
+  const std::string fifo = dir.file("fifo"), notes = dir.file("notes.json");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::ofstream(notes) << "{\"mine\": true}\n";
+  for (const std::string& path :
+       {std::string("/dev/full"), std::string("/dev/null"), fifo, notes}) {
+    auto e = json_export(path);
+    EXPECT_THROW(check_writable(e), std::invalid_argument) << path;
+  }
+  struct stat st {};
+  ASSERT_EQ(stat("/dev/full", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+  EXPECT_EQ(read_file(notes), "{\"mine\": true}\n");
+  // Its own earlier result, and an empty file (mktemp's), may be replaced.
+  const std::string own = dir.file("own.json"), empty = dir.file("empty.json");
+  write_file_atomic(own, serialize_json(sample_run()));
+  std::ofstream{empty};
+  for (const std::string& path : {own, empty}) {
+    auto e = json_export(path);
+    EXPECT_NO_THROW(check_writable(e)) << path;
+    EXPECT_TRUE(e.existed);
+  }
+}
+
+// A symlink given as the output stays a link; the result goes to the file it points to.
+TEST(CheckWritable, WritesThroughASymlink) {
+  TempDir dir;
+  const std::string target = dir.file("real/run.json"), link = dir.file("latest.json");
+  fs::create_directories(dir.file("real"));
+  fs::create_symlink(target, link);
+  std::vector<Export> exports{json_export(link)};
+  check_exports(exports);
+  EXPECT_EQ(exports[0].target, target);
+  ExportLog written(exports);
+  written.write(sample_run(), 1, 1);
+  ASSERT_TRUE(written.ok()) << written.failure();
+  EXPECT_TRUE(fs::is_symlink(link));
+  EXPECT_EQ(json::parse(read_file(target)).at("tool"), "wpbench");
+}
+
+// Two runs with the same output path: the second's first write finds the file there and takes
+// the next free name instead of replacing it.
+TEST(ExportLog, FirstWriteNeverReplacesAFileThatAppeared) {
+  TempDir dir;
+  std::vector<Export> exports{json_export(dir.file("run.json"))};
+  check_exports(exports);
+  const std::string other = serialize_json(sample_run());
+  write_file_atomic(dir.file("run.json"), other);  // another run got there first
+  ExportLog written(exports);
+  written.write(sample_run(), 1, 3);
+  ASSERT_TRUE(written.ok()) << written.failure();
+  EXPECT_EQ(written.primary_path(), dir.file("run-2.json"));
+  EXPECT_EQ(read_file(dir.file("run.json")), other);
+  EXPECT_TRUE(fs::exists(dir.file("run-2.json")));
+}
+
+std::string failing_after_first(const RunResult& run) {
+  static int calls = 0;
+  if (++calls > 1) throw std::runtime_error("No space left on device");
+  return serialize_json(run);
+}
+
+// A failed write does not lose the file's last good content, and the log says what it holds.
+TEST(ExportLog, AFailedWriteKeepsTheLastGoodFileAndSaysSo) {
+  TempDir dir;
+  std::vector<Export> exports{Export("--out", dir.file("r.json"), failing_after_first)};
+  check_exports(exports);
+  ExportLog written(exports);
+  written.write(sample_run(), 2, 6);
+  ASSERT_TRUE(written.ok());
+  const std::string good = read_file(dir.file("r.json"));
+  written.write(sample_run(), 3, 6);
+  EXPECT_FALSE(written.ok());
+  EXPECT_EQ(read_file(dir.file("r.json")), good);
+  EXPECT_NE(written.failure().find("No space left on device"), std::string::npos);
+  EXPECT_NE(written.failure().find("holds the result as of 2 of 6 case runs"), std::string::npos)
+      << written.failure();
 }
 
 // scripts/validate-result against results/wpbench-result.schema.json: the schema must accept

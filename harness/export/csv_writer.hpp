@@ -2,6 +2,7 @@
 /// The run as CSV, one row per case, for spreadsheets and data-frame tools.
 
 #include <string>
+#include <string_view>
 
 #include "../result.hpp"
 
@@ -11,6 +12,9 @@ namespace wpbench {
 /// verified, durable, samples, the latency summary in ns, throughput_per_s, connect_ns, cpu_ns,
 /// error. RFC 4180 quoting; a statistic that is not finite, or no error, is an empty field.
 std::string serialize_csv(const RunResult& run);
+
+/// Whether a file beginning with `head` is one serialize_csv wrote (its header row).
+bool is_csv_file(std::string_view head);
 
 /// One CSV field: quoted when it holds a comma, a double quote, CR or LF, inner quotes doubled.
 std::string csv_field(const std::string& s);

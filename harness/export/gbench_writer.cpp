@@ -120,6 +120,12 @@ void aggregates(json& benchmarks, const CaseReport& c, int family_index, int rep
 }
 }  // namespace
 
+bool is_gbench_file(std::string_view head) {
+  const std::string_view start = R"({"context":{"date":)";
+  return head.substr(0, start.size()) == start &&
+         head.substr(0, 1024).find(R"("executable":"wpbench")") != std::string_view::npos;
+}
+
 std::string serialize_gbench(const RunResult& run) {
   const auto& ctx = run.context;
   json j;

@@ -3,6 +3,7 @@
 /// tools/compare.py, and CI benchmark trackers (e.g. github-action-benchmark's "googlecpp").
 
 #include <string>
+#include <string_view>
 
 #include "../result.hpp"
 
@@ -15,5 +16,8 @@ namespace wpbench {
 /// way Google Benchmark marks one: "error_occurred": true plus an "error_message". Strict JSON: a
 /// value that is not finite is written as 0, which the tools that read this format can use.
 std::string serialize_gbench(const RunResult& run);
+
+/// Whether a file beginning with `head` is one serialize_gbench wrote (its context names wpbench).
+bool is_gbench_file(std::string_view head);
 
 }  // namespace wpbench

@@ -233,4 +233,11 @@ json to_json(const RunResult& run) {
 
 std::string serialize_json(const RunResult& run) { return to_json(run).dump() + "\n"; }
 
+bool is_json_file(std::string_view head) {
+  // to_json's first two keys, in their fixed order.
+  const std::string_view start = R"({"schema_version":)";
+  return head.substr(0, start.size()) == start &&
+         head.substr(0, 64).find(R"("tool":"wpbench")") != std::string_view::npos;
+}
+
 }  // namespace wpbench

@@ -11,11 +11,16 @@ std::string pg_error(const PGconn* c) {
   return one_line(PQerrorMessage(c));
 }
 
+void pg_quiet_notices(PGconn* c) {
+  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
+}
+
 PgConn pg_connect(const std::string& conninfo) {
   PgConn c(PQconnectdb(conninfo.c_str()));
   if (!c || PQstatus(c.get()) != CONNECTION_OK) {
     throw DriverError("cannot connect: " + pg_error(c.get()));
   }
+  pg_quiet_notices(c.get());
   return c;
 }
 

@@ -21,8 +21,14 @@ struct PgResultCloser {
 using PgConn = std::unique_ptr<PGconn, PgConnCloser>;
 using PgResult = std::unique_ptr<PGresult, PgResultCloser>;
 
-/// Connects or throws DriverError with libpq's message on one line.
+/// Connects or throws DriverError with libpq's message on one line. The connection's notices
+/// are dropped (pg_quiet_notices).
 PgConn pg_connect(const std::string& conninfo);
+
+/// Drops the server's notices on `c` instead of libpq's default, which prints each to stderr:
+/// a dying server's "terminating connection" would otherwise land raw among wpbench's one-line
+/// errors. What matters reaches wpbench as the error of the call that failed.
+void pg_quiet_notices(PGconn* c);
 
 /// libpq's last error for `c` as one line (its messages end in newlines and may span several).
 std::string pg_error(const PGconn* c);

@@ -16,9 +16,8 @@ class Recorder {
  public:
   /// `raw_max`: keep raw samples while there are at most this many; past it they are all
   /// dropped (a prefix would bias every statistic drawn from it) and memory stays bounded.
-  /// `open_loop`: also record how far each start lagged behind its schedule. `keep_starts`: also
-  /// keep each raw sample's start, which merge_in_time_order needs (client threads only).
-  Recorder(std::uint64_t raw_max, bool open_loop, bool keep_starts = false);
+  /// `open_loop`: also record how far each start lagged behind its schedule.
+  Recorder(std::uint64_t raw_max, bool open_loop);
 
   /// One measured insert, `since_start_ns` after the measured phase began. Outside the timed
   /// region, but cheap anyway: a histogram count, a time-series bucket, maybe a push_back.
@@ -28,15 +27,11 @@ class Recorder {
     if (raw_kept_) {
       if (raw_.size() < raw_max_) {
         raw_.push_back(latency_ns);
-        if (keep_starts_) starts_.push_back(since_start_ns);
       } else {
         drop_raw();
       }
     }
   }
-  /// Adds what another recorder of the same phase holds (a client thread's). Raw samples from
-  /// several threads interleave in time, so the caller merges those itself (merge_in_time_order).
-  void merge_counts(const Recorder& other);
   /// Open loop: the delay between an insert's intended and actual start.
   void record_lag(std::int64_t lag_ns) { lag_->record(lag_ns); }
 
@@ -44,11 +39,6 @@ class Recorder {
   bool raw_kept() const { return raw_kept_; }
   const std::vector<std::int64_t>& raw() const { return raw_; }
   std::vector<std::int64_t> take_raw() { return std::move(raw_); }
-  /// Recorders of client threads (made with keep_starts) as one: raw samples (when every thread
-  /// kept them and they fit under the cap) in the order they started, histograms and series
-  /// merged.
-  static Recorder merge_in_time_order(const std::vector<Recorder>& parts, std::uint64_t raw_max,
-                                      bool open_loop);
   const LatencyHistogram& histogram() const { return histogram_; }
   const TimeSeries& timeseries() const { return timeseries_; }
   const std::optional<LatencyHistogram>& lag() const { return lag_; }
@@ -57,9 +47,8 @@ class Recorder {
   void drop_raw();
 
   std::uint64_t raw_max_;
-  bool keep_starts_;
   bool raw_kept_ = true;
-  std::vector<std::int64_t> raw_, starts_;
+  std::vector<std::int64_t> raw_;
   LatencyHistogram histogram_;
   TimeSeries timeseries_;
   std::optional<LatencyHistogram> lag_;

@@ -31,6 +31,8 @@ class PqxxNontxPrepared final : public Session {
 
  private:
   pqxx::connection conn_;
+  // The server's notices would go to stderr raw (libpq's default); see pg_quiet_notices().
+  pqxx::quiet_errorhandler quiet_{conn_};
 };
 }  // namespace
 

@@ -27,6 +27,8 @@ class PqxxWork final : public Session {
 
  private:
   pqxx::connection conn_;
+  // The server's notices would go to stderr raw (libpq's default); see pg_quiet_notices().
+  pqxx::quiet_errorhandler quiet_{conn_};
   std::string sql_;
 };
 }  // namespace

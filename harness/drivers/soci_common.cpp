@@ -3,6 +3,8 @@
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include "../pg.hpp"
+
 namespace wpbench {
 
 void SociRow::assign(const Decision& d) {
@@ -22,7 +24,9 @@ std::unique_ptr<soci::session> soci_open(const Endpoint& e) {
       for (const auto& p : sqlite_pragmas(e.sqlite)) *s << p;
       return s;
     }
-    return std::make_unique<soci::session>(*soci::factory_postgresql(), e.target);
+    auto s = std::make_unique<soci::session>(*soci::factory_postgresql(), e.target);
+    pg_quiet_notices(static_cast<soci::postgresql_session_backend*>(s->get_backend())->conn_);
+    return s;
   } catch (const soci::soci_error& ex) {
     throw DriverError(std::string("cannot connect: ") + ex.get_error_message());
   }

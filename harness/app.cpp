@@ -25,6 +25,7 @@
 #include "export/gbench_writer.hpp"
 #include "export/json_writer.hpp"
 #include "floors.hpp"
+#include "janitor.hpp"
 #include "pg.hpp"
 #include "pooling.hpp"
 #include "python_arm.hpp"
@@ -58,12 +59,26 @@ const char* run_status_name(RunStatus s) {
 }
 
 namespace {
+// What a second interrupt prints: made before the handlers are installed, as a handler may not
+// allocate.
+std::string g_exit_now_line;
+
 void on_signal(int) {
-  // A second Ctrl-C means "now": the server child gets SIGQUIT through its parent-death signal.
-  if (stop_flag().exchange(true)) _exit(130);
+  // A second Ctrl-C means "now": the children end through their parent-death signals, and the
+  // janitor removes the temp dirs.
+  if (stop_flag().exchange(true)) {
+    [[maybe_unused]] const ssize_t n =
+        write(STDERR_FILENO, g_exit_now_line.data(), g_exit_now_line.size());
+    _exit(130);
+  }
 }
 
-void install_signal_handlers() {
+// `out`: the result file, rewritten after every case, which is all a second interrupt keeps.
+void install_signal_handlers(const std::string& out) {
+  // On a terminal the line replaces the progress line instead of running on from it.
+  g_exit_now_line = std::string(isatty(STDERR_FILENO) ? "\r\033[K" : "") +
+                    "wpbench: interrupted again: exiting at once; " + out +
+                    " holds what was written after the last finished case (status: partial)\n";
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
@@ -640,7 +655,9 @@ int run_wpbench(const Options& opt) {
       !fs::is_directory(opt.sqlite_dir)) {
     throw UsageError("--sqlite-dir " + opt.sqlite_dir + " is not a directory");
   }
-  install_signal_handlers();
+  // Before any thread or child: the janitor is a fork of this process.
+  start_janitor();
+  install_signal_handlers(out);
   // The kernel's default 50 µs timer slack would add to every open-loop wake-up; the threads
   // created below inherit this.
   prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);

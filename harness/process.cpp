@@ -15,6 +15,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "janitor.hpp"
+
 namespace wpbench {
 
 namespace {
@@ -40,6 +42,11 @@ OsUser current_os_user() {
 
 pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& opt) {
   if (argv.empty()) throw std::invalid_argument("spawn: empty argv");
+  if (opt.death_signal != 0 && gettid() != getpid()) {
+    throw std::logic_error(
+        "spawn: a child that dies with its parent must be started from the "
+        "main thread (the signal comes when the spawning thread ends)");
+  }
   // Everything the child needs is prepared before fork(): after it, only async-signal-safe calls.
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -71,12 +78,30 @@ pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& opt) {
   envp.push_back(nullptr);
 
   const pid_t parent = getpid();
+  // Until the child has reset them, wpbench's handlers must not run in it (a Ctrl-C between
+  // fork() and exec() would take the child for wpbench).
+  sigset_t all, before;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &before);
   const pid_t pid = fork();
+  if (pid != 0) pthread_sigmask(SIG_SETMASK, &before, nullptr);
   if (pid < 0) {
     close(out);
     throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
   }
   if (pid == 0) {
+    // An ignored signal stays ignored through exec, a handled one becomes default: the child
+    // would inherit whatever wpbench's own caller ignored (a script's `&` job: SIGINT, SIGQUIT)
+    // and not hear its parent-death signal or wpbench's stop. So would a blocked one.
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    for (int sig = 1; sig < NSIG; ++sig) {
+      if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, nullptr);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
     dup2(out, STDOUT_FILENO);
     dup2(out, STDERR_FILENO);
     const int in = open("/dev/null", O_RDONLY);
@@ -89,8 +114,8 @@ pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& opt) {
       }
     }
     // Set after the uid change, which would otherwise clear it.
-    if (opt.die_with_parent) {
-      prctl(PR_SET_PDEATHSIG, SIGQUIT);
+    if (opt.death_signal != 0) {
+      prctl(PR_SET_PDEATHSIG, opt.death_signal);
       if (getppid() != parent) _exit(1);  // the parent died before the signal was armed
     }
     if (own_env) {
@@ -101,6 +126,7 @@ pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& opt) {
     _exit(127);
   }
   close(out);
+  janitor_add_child(pid);
   return pid;
 }
 

@@ -25,16 +25,21 @@ std::optional<OsUser> find_os_user(const std::string& name);
 OsUser current_os_user();
 
 struct SpawnOptions {
-  std::optional<OsUser> as;      ///< drop to this user in the child
-  std::string log_path;          ///< stdout and stderr go here (appended); empty: /dev/null
-  bool own_session = false;      ///< setsid(): a terminal's Ctrl-C then reaches only us, not it
-  bool die_with_parent = false;  ///< PR_SET_PDEATHSIG, so a killed wpbench leaves no server
+  std::optional<OsUser> as;  ///< drop to this user in the child
+  std::string log_path;      ///< stdout and stderr go here (appended); empty: /dev/null
+  bool own_session = false;  ///< setsid(): a terminal's Ctrl-C then reaches only us, not it
+  /// Sent to the child when wpbench dies, even by SIGKILL (PR_SET_PDEATHSIG); 0: none. The
+  /// kernel sends it when the *thread* that called spawn() ends, not the process, so spawn()
+  /// refuses one from any thread but the main one, which lives as long as wpbench.
+  int death_signal = 0;
   /// NAME=value pairs added to the child's environment (a secret belongs here, not in argv,
   /// which every user can read in the process list).
   std::vector<std::string> extra_env;
 };
 
-/// Starts argv[0] (a path) with argv; throws std::runtime_error if it cannot.
+/// Starts argv[0] (a path) with argv, every signal at its default and none blocked (an ignored
+/// one would otherwise stay ignored through exec: a script's `&` job ignores SIGINT and SIGQUIT);
+/// registers it with the janitor (janitor.hpp). Throws std::runtime_error if it cannot.
 pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& opt);
 
 /// Waits up to `timeout` for the child; its exit status (as from waitpid), or nullopt if it is

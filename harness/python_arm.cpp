@@ -82,7 +82,7 @@ PythonCheck check_python(const RunConfig& cfg, const std::vector<Case>& cases,
   args.insert(args.end(), names.begin(), names.end());
   SpawnOptions so;
   so.log_path = log_path;
-  so.die_with_parent = true;
+  so.death_signal = SIGKILL;
   const int rc = run_command(arm_argv(cfg, args), so);
   try {
     if (rc != 0) throw std::runtime_error("exit " + std::to_string(rc));
@@ -114,7 +114,9 @@ Measurement measure_python(const Case& c, const Endpoint& e, const RunConfig& cf
   SpawnOptions so;
   so.log_path = log;
   so.own_session = true;  // a terminal's Ctrl-C reaches wpbench, which forwards it below
-  so.die_with_parent = true;
+  // Nothing in the child can catch or ignore SIGKILL; an arm whose wpbench is gone would go on
+  // inserting into the table and writing into the temp dir.
+  so.death_signal = SIGKILL;
   so.extra_env = {"WPBENCH_TARGET=" + e.target};  // not argv: it may hold a password
   const pid_t pid = spawn(arm_argv(cfg, {"run",
                                          "--case",

@@ -30,7 +30,8 @@ PythonCheck check_python(const RunConfig& cfg, const std::vector<Case>& cases,
                          const std::string& log_path);
 
 /// Runs one Python case: the child times each durable insert with time.perf_counter_ns() and
-/// hands back the raw samples. `stop` is forwarded to it as SIGINT.
+/// hands back the raw samples. `stop` is forwarded to it as SIGINT. Call it from the main
+/// thread: the child dies with the thread that started it (process.hpp).
 Measurement measure_python(const Case& c, const Endpoint& e, const RunConfig& cfg,
                            const std::atomic<bool>& stop);
 

@@ -136,7 +136,8 @@ ThrowawayServer::ThrowawayServer(const ServerOptions& opt) : dir_("wpbench-pg-",
     SpawnOptions so;
     if (geteuid() == 0) so.as = server_user_;
     so.log_path = dir_.file("initdb.log");
-    so.own_session = true;  // a terminal's Ctrl-C reaches wpbench, which decides what stops
+    so.own_session = true;      // a terminal's Ctrl-C reaches wpbench, which decides what stops
+    so.death_signal = SIGKILL;  // half an initdb is of no use to anyone
     const int rc = run_command(
         {bindir + "/initdb", "-D", data_dir(), "-U", role_, "--pwfile=" + pwfile,
          "--auth-local=peer", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C",
@@ -169,7 +170,8 @@ void ThrowawayServer::start_postgres(const std::string& bindir, const ServerOpti
     if (geteuid() == 0) so.as = server_user_;
     so.log_path = dir_.file("postgres.log");
     so.own_session = true;
-    so.die_with_parent = true;
+    // The postmaster takes SIGQUIT as "immediate shutdown": it ends its backends and exits.
+    so.death_signal = SIGQUIT;
     std::vector<std::string> argv = {bindir + "/postgres",
                                      "-D",
                                      data_dir(),

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "janitor.hpp"
+
 namespace fs = std::filesystem;
 
 namespace wpbench {
@@ -23,6 +25,7 @@ TempDir::TempDir(const std::string& prefix, const std::string& parent) {
     throw std::runtime_error("cannot create a temp dir under " + where);
   }
   path_ = tmpl;
+  janitor_add_dir(path_);
 }
 
 TempDir::~TempDir() { remove(); }
@@ -31,6 +34,8 @@ void TempDir::remove() {
   if (path_.empty()) return;
   std::error_code ec;
   fs::remove_all(path_, ec);
+  // What could not be removed now (a child still writing to it) the janitor tries again later.
+  if (!ec) janitor_forget_dir(path_);
   path_.clear();
 }
 

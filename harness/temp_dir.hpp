@@ -1,6 +1,7 @@
 #pragma once
 /// A temp directory removed with everything in it when its owner goes away; used by the server
-/// fixture, the SQLite files of a run, and the tests.
+/// fixture, the SQLite files of a run, and the tests. Each is registered with the janitor
+/// (janitor.hpp), if there is one, so it goes even when wpbench is killed.
 
 #include <string>
 

@@ -360,6 +360,21 @@ TEST(Csv, HeaderAndOneRowPerCase) {
   EXPECT_EQ(rows[3][kErrorColumn], "connection refused");
 }
 
+// A case with no sample (it failed at connect, or is pending) has no latency: its statistics are
+// empty fields, never zeros a spreadsheet would average in.
+TEST(Csv, ACaseWithoutSamplesHasEmptyStatistics) {
+  const auto rows = parse_csv(serialize_csv(sample_run()));
+  const auto& failed = rows[3];
+  ASSERT_EQ(failed[8], "0");  // samples
+  for (std::size_t col = 9; col <= 17; ++col) EXPECT_EQ(failed[col], "") << kCsvHeader[col];
+  RunResult pending = sample_run();
+  pending.cases[0].repetitions.clear();
+  pending.cases[0].pooled = PooledResult{};
+  const auto row = parse_csv(serialize_csv(pending))[1];
+  EXPECT_EQ(row[5], "pending");
+  for (std::size_t col = 9; col <= 19; ++col) EXPECT_EQ(row[col], "") << kCsvHeader[col];
+}
+
 TEST(Csv, ErrorWithCommaAndQuoteIsQuoted) {
   const std::string text = serialize_csv(sample_run());
   // On the wire: the whole field in quotes, the inner quotes doubled.

@@ -29,6 +29,12 @@ struct Cli {
 /// (NAME=value ..., shell-quoted) is set for that one command.
 Cli run_cli(const std::string& args, const std::string& env = "");
 
+/// How many lines `s` holds (its newlines).
+int lines(const std::string& s);
+
+/// Bad input: the exit code `code`, exactly one line on stderr, and that line names `needle`.
+void expect_one_line_error(const Cli& r, int code, const std::string& needle);
+
 /// Single-quotes a string for /bin/sh.
 std::string shq(const std::string& s);
 

@@ -24,15 +24,6 @@ using nlohmann::json;
 namespace wpbench::test {
 namespace {
 
-int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
-
-// Bad input: exactly one line on stderr, naming the problem, and no result file.
-void expect_one_line_error(const Cli& r, int code, const std::string& needle) {
-  EXPECT_EQ(r.exit_code, code) << r.err;
-  EXPECT_EQ(lines(r.err), 1) << r.err;
-  EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
-}
-
 std::string password() { return parse_conninfo(server().tcp_conninfo()).at("password"); }
 
 // The fixture's server as a user would name it: a DSN without host, plus where to reach it.

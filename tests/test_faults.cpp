@@ -28,14 +28,6 @@ using nlohmann::json;
 namespace wpbench::test {
 namespace {
 
-int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
-
-void expect_one_line(const Cli& r, int code, const std::string& needle) {
-  EXPECT_EQ(r.exit_code, code) << r.err;
-  EXPECT_EQ(lines(r.err), 1) << r.err;
-  EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
-}
-
 // The shared server as a user names it with --dsn: over its socket (peer), no password.
 std::string dsn_of(const ThrowawayServer& s) { return s.unix_conninfo(); }
 
@@ -146,7 +138,7 @@ TEST(UsersTable, HoldingRowsIsRefusedAndLeftUntouched) {
   TempPath tmp;
   const Cli r = run_cli("--dsn " + shq(dsn_of(server())) + " --table trade_decisions " +
                         quick("libpq/prepared") + "--out " + shq(tmp.file("r.json")));
-  expect_one_line(r, 1, "holds rows and wpbench did not create it");
+  expect_one_line_error(r, 1, "holds rows and wpbench did not create it");
   EXPECT_EQ(fingerprint("trade_decisions"), before);
   EXPECT_FALSE(fs::exists(tmp.file("r.json")));
   exec("DROP TABLE trade_decisions");
@@ -202,7 +194,7 @@ TEST(UsersTable, AnotherWriterStopsTheRunAndNothingIsDeleted) {
       "INSERT INTO shared_decisions (market_ticker, direction, edge, score, action) VALUES "
       "('USER-ROW', 'no', 0.5, 0.25, 'hold')");
   const Cli r = run.wait();
-  expect_one_line(r, 1, "wpbench deleted nothing and stopped");
+  expect_one_line_error(r, 1, "wpbench deleted nothing and stopped");
   EXPECT_EQ(query("SELECT count(*) FROM shared_decisions WHERE market_ticker = 'USER-ROW'"), "1");
   const json j = json::parse(read_file(out));
   EXPECT_EQ(j["status"], "partial");
@@ -220,7 +212,7 @@ TEST(UsersTable, NoCreateOnPublicNamesTheFix) {
   TempPath tmp;
   const Cli r = run_cli("--dsn " + shq(dsn) + " " + quick("libpq/prepared", 40, "tcp") + "--out " +
                         shq(tmp.file("r.json")));
-  expect_one_line(r, 1, "permission denied for schema public");
+  expect_one_line_error(r, 1, "permission denied for schema public");
   EXPECT_NE(r.err.find("CREATE SCHEMA faults_bot AUTHORIZATION faults_bot"), std::string::npos);
   EXPECT_NE(r.err.find("GRANT CREATE ON SCHEMA public TO faults_bot"), std::string::npos);
   EXPECT_EQ(r.err.find("faults-secret"), std::string::npos);
@@ -236,7 +228,7 @@ TEST(Outputs, ADeviceOrAFileOfTheUsersIsNeverReplaced) {
   std::ofstream(notes) << "my notes\n";
   for (const std::string& path : {std::string("/dev/full"), notes}) {
     const Cli r = run_cli(quick("sqlite3/prepared") + "--out " + shq(path));
-    expect_one_line(r, 2, "--out " + path);
+    expect_one_line_error(r, 2, "--out " + path);
   }
   struct stat st {};
   ASSERT_EQ(stat("/dev/full", &st), 0);
@@ -391,7 +383,7 @@ TEST(ServerDeath, StopsAtOnceMarkedPartialAndKeepsWhatWasMeasured) {
   ASSERT_GT(postmaster, 0);
   ASSERT_EQ(kill(postmaster, SIGQUIT), 0);
   const Cli r = run.wait();
-  expect_one_line(r, 1, "the PostgreSQL server stopped answering during");
+  expect_one_line_error(r, 1, "the PostgreSQL server stopped answering during");
   EXPECT_NE(r.err.find("(status: partial)"), std::string::npos) << r.err;
   const json j = json::parse(read_file(out));
   EXPECT_EQ(j["status"], "partial");
@@ -464,7 +456,8 @@ TEST(BadInput, EveryOptionGetsOneLineAndItsExitCode) {
   for (const auto& in : inputs) {
     SCOPED_TRACE(in.args);
     const bool has_out = in.args.find("--out") != std::string::npos;
-    expect_one_line(run_cli(in.args + (has_out ? "" : " --out " + shq(out))), in.code, in.needle);
+    expect_one_line_error(run_cli(in.args + (has_out ? "" : " --out " + shq(out))), in.code,
+                          in.needle);
     EXPECT_FALSE(fs::exists(out));
   }
 }
@@ -476,7 +469,7 @@ TEST(Smaller, ClientsAboveMaxConnectionsFailUpFront) {
   TempPath tmp;
   const Cli r = run_cli("--dsn " + shq(dsn_of(server())) + " --clients 500 " +
                         quick("libpq/prepared") + "--out " + shq(tmp.file("r.json")));
-  expect_one_line(r, 2, "--clients needs 500 connections at once");
+  expect_one_line_error(r, 2, "--clients needs 500 connections at once");
   EXPECT_FALSE(fs::exists(tmp.file("r.json")));
 }
 
@@ -510,7 +503,7 @@ TEST(Smaller, AFullDiskPrintsTheTableAndSaysWhatTheFileHolds) {
       shq(tmp.path()) + " --out " + shq(out));
   const std::string held = read_file(out);
   umount2(disk.c_str(), MNT_DETACH);
-  expect_one_line(r, 1, "No space left on device");
+  expect_one_line_error(r, 1, "No space left on device");
   EXPECT_NE(r.err.find("a valid, partial result"), std::string::npos) << r.err;
   EXPECT_NE(r.out.find("sqlite3/prepared/file"), std::string::npos) << "the table was not printed";
   ASSERT_FALSE(held.empty());

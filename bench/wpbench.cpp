@@ -44,6 +44,11 @@ int main(int argc, char** argv) {
   app.add_option("--schedule", schedule, "open-loop schedule: fixed or poisson")
       ->capture_default_str()
       ->check(CLI::IsMember({"fixed", "poisson"}));
+  app.add_option("--interleave", opt.interleave,
+                 "sample (default): every case's session open at once, one insert each per "
+                 "shuffled round, so drift hits every case alike; case: each case's samples in "
+                 "one stretch (the pgbench-like hot loop; --rate and --clients run so)")
+      ->check(CLI::IsMember({"sample", "case"}));
   app.add_option("--clients", opt.run.clients,
                  "threads inserting at once, each on its own connection (C++ paths; the Python "
                  "arm's pool case is psycopg2/pool)")

@@ -25,6 +25,7 @@
 #include "export/gbench_writer.hpp"
 #include "export/json_writer.hpp"
 #include "floors.hpp"
+#include "interleave.hpp"
 #include "janitor.hpp"
 #include "pg.hpp"
 #include "pooling.hpp"
@@ -141,12 +142,13 @@ void check_connection_room(const std::string& conninfo, int needed) {
   // This connection is open now but closed while the clients run.
   const int room = max - reserved - in_use + 1;
   if (needed + kSpareConnections - 1 > room) {
-    throw UsageError("--clients needs " + std::to_string(needed) +
+    throw UsageError("the run needs " + std::to_string(needed) +
                      " connections at once, but the server has room for " +
                      std::to_string(std::max(0, room - kSpareConnections + 1)) +
                      " (max_connections " + std::to_string(max) + ", " + std::to_string(reserved) +
                      " reserved for superusers, " + std::to_string(in_use - 1) +
-                     " in use): lower --clients or --pool-size");
+                     " in use): lower --clients or --pool-size, or run fewer cases at once "
+                     "(--drivers, or --interleave case)");
   }
 }
 
@@ -160,7 +162,8 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
     so.os_user = opt.server_user;
     so.stop = &stop_flag();
     // Room for every client plus wpbench's own set-up, reset and verification connections.
-    const int connections = opt.run.connections() + kSpareConnections;
+    const int connections =
+        std::max<int>(opt.run.connections(), static_cast<int>(cases.size())) + kSpareConnections;
     if (connections > 100) so.settings.push_back("max_connections=" + std::to_string(connections));
     t.server = std::make_unique<ThrowawayServer>(so);
     t.unix_conninfo = t.server->unix_conninfo();
@@ -217,7 +220,15 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
     if (first.empty()) first = ci;
   }
   read_server_info(first, info);
-  if (opt.run.connections() > 1) check_connection_room(first, opt.run.connections());
+  // Interleaved, every case holds its session at once; else the clients of one case do.
+  const int pg_cases =
+      static_cast<int>(std::count_if(cases.begin(), cases.end(), [](const Case& c) {
+        return c.path->backend == Backend::postgres;
+      }));
+  const int needed = opt.run.clients == 1 && !opt.run.open_loop() && opt.interleave != "case"
+                         ? pg_cases
+                         : opt.run.connections();
+  if (needed > 1) check_connection_room(first, needed);
   t.pg_table = ensure_table(Backend::postgres,
                             Endpoint{Transport::unix_socket, first, opt.table, opt.sqlite});
 }
@@ -628,6 +639,17 @@ int run_wpbench(const Options& opt) {
   run.settings.repetitions = opt.repetitions;
   run.settings.order_seed = opt.order_seed ? *opt.order_seed : std::random_device{}();
   run.settings.sync_commit = opt.sync_commit;
+  // Sample by sample needs every case's session to take one insert per round: an open-loop
+  // schedule and client threads each run a case on its own.
+  const bool sample_fits = !opt.run.open_loop() && opt.run.clients == 1;
+  if (opt.interleave == "sample" && !sample_fits) {
+    throw UsageError(
+        "--interleave sample needs a closed loop with one client: --rate and --clients run each "
+        "case's samples in one stretch (--interleave case)");
+  }
+  run.settings.interleave = !opt.interleave.empty() ? opt.interleave
+                            : sample_fits           ? "sample"
+                                                    : "case";
   for (const auto& c : cases) run.settings.cases_selected.push_back(c.name());
   if (opt.out.empty()) {
     // Two runs started in the same millisecond would share the id: the second takes a number.
@@ -690,7 +712,12 @@ int run_wpbench(const Options& opt) {
   }
 
   SteadyClock clock;
-  Progress progress(tty, opt.repetitions, opt.repetitions * cases.size(), cfg.samples);
+  // Sample mode counts a repetition as one unit of every case's samples.
+  const bool by_sample = run.settings.interleave == "sample";
+  Progress progress(
+      tty, opt.repetitions,
+      by_sample ? static_cast<std::size_t>(opt.repetitions) : opt.repetitions * cases.size(),
+      by_sample ? cfg.samples * cases.size() : cfg.samples);
   cfg.progress = &progress.samples;
   FloorSamples floors;
   // Why the run stopped before its end, other than a signal: the server went away, or the table
@@ -699,6 +726,20 @@ int run_wpbench(const Options& opt) {
   std::size_t runs_done = 0;
   const std::size_t runs_total = order.size() * cases.size();
   ExportLog written(std::move(exports));
+  // A case's repetition is in: keep it, and stop the run when its failure was the server's.
+  const auto accept = [&](std::size_t i, CaseResult r, int rep, std::size_t pos) {
+    r.repetition = rep;
+    r.position = static_cast<int>(pos);
+    if (!r.ok() && !stopped_because && server_lost(cases[i], targets)) {
+      stopped_because = "the PostgreSQL server stopped answering during " + cases[i].name() + " (" +
+                        (r.error          ? *r.error
+                         : r.verification ? r.verification->message
+                                          : "no answer") +
+                        ")";
+    }
+    run.cases[i].repetitions.push_back(std::move(r));
+    pool_case(run.cases[i], run.settings.order_seed);
+  };
   try {
     for (int rep = 0; rep < opt.repetitions && !stop_flag() && !stopped_because; ++rep) {
       // Floors once a round, a share each, so drift hits them as it hits the cases.
@@ -707,26 +748,35 @@ int run_wpbench(const Options& opt) {
         measure_floors(opt, cases, targets, cfg, run.context.sqlite.journal_mode, rep, floors,
                        clock);
       }
+      if (by_sample) {
+        // Every case at once, sample by sample; sessions open in this repetition's order.
+        std::vector<CaseTarget> batch;
+        std::vector<std::size_t> index;
+        for (const std::size_t i : order[rep]) {
+          if (run.cases[i].not_measured) continue;
+          batch.push_back({cases[i], endpoint_for(cases[i].transport, targets, opt)});
+          index.push_back(i);
+        }
+        progress.set(rep, std::to_string(batch.size()) + " cases, interleaved");
+        auto results = run_interleaved(batch, cfg, rounds_seed(run.settings.order_seed, rep), clock,
+                                       stop_flag());
+        for (std::size_t k = 0; k < results.size(); ++k) {
+          accept(index[k], std::move(results[k]), rep, k);
+        }
+        progress.case_done();
+        runs_done += cases.size();
+        written.write(run, runs_done, runs_total);
+        continue;
+      }
       for (std::size_t pos = 0; pos < order[rep].size() && !stop_flag() && !stopped_because;
            ++pos) {
         const std::size_t i = order[rep][pos];
-        CaseReport& report = run.cases[i];
         progress.set(rep, cases[i].name());
-        if (!report.not_measured) {
-          CaseResult r = run_case(cases[i], endpoint_for(cases[i].transport, targets, opt), cfg,
-                                  clock, stop_flag());
-          r.repetition = rep;
-          r.position = static_cast<int>(pos);
-          if (!r.ok() && server_lost(cases[i], targets)) {
-            stopped_because = "the PostgreSQL server stopped answering during " + cases[i].name() +
-                              " (" +
-                              (r.error          ? *r.error
-                               : r.verification ? r.verification->message
-                                                : "no answer") +
-                              ")";
-          }
-          report.repetitions.push_back(std::move(r));
-          pool_case(report, run.settings.order_seed);
+        if (!run.cases[i].not_measured) {
+          accept(i,
+                 run_case(cases[i], endpoint_for(cases[i].transport, targets, opt), cfg, clock,
+                          stop_flag()),
+                 rep, pos);
         }
         progress.case_done();
         ++runs_done;

@@ -39,8 +39,10 @@ struct Options {
   int repetitions = 5;                      ///< rounds of every case, interleaved
   std::optional<std::uint64_t> order_seed;  ///< shuffles each round; empty: drawn and recorded
   std::string sync_commit = "server";       ///< server (as configured), on or off
-  std::uint64_t floor_samples = 1000;       ///< per floor probe over the run; 0: skip them
-  std::uint64_t connect_samples = 30;       ///< per library x transport x auth; 0: skip
+  std::string
+      interleave;  ///< "sample", "case"; empty: sample where it fits (closed loop, 1 client)
+  std::uint64_t floor_samples = 1000;  ///< per floor probe over the run; 0: skip them
+  std::uint64_t connect_samples = 30;  ///< per library x transport x auth; 0: skip
 };
 
 /// The cases `opt` asks for, in registry order; throws UsageError for an unknown name.

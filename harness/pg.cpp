@@ -12,7 +12,8 @@ std::string pg_error(const PGconn* c) {
 }
 
 void pg_quiet_notices(PGconn* c) {
-  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      c, [](void*, const char*) {}, nullptr);
 }
 
 PgConn pg_connect(const std::string& conninfo) {

@@ -102,9 +102,9 @@ pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& opt) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    dup2(out, STDOUT_FILENO);
+    dup2(opt.stdout_fd >= 0 ? opt.stdout_fd : out, STDOUT_FILENO);
     dup2(out, STDERR_FILENO);
-    const int in = open("/dev/null", O_RDONLY);
+    const int in = opt.stdin_fd >= 0 ? opt.stdin_fd : open("/dev/null", O_RDONLY);
     if (in >= 0) dup2(in, STDIN_FILENO);
     if (opt.own_session) setsid();
     if (opt.as) {

@@ -27,6 +27,9 @@ OsUser current_os_user();
 struct SpawnOptions {
   std::optional<OsUser> as;  ///< drop to this user in the child
   std::string log_path;      ///< stdout and stderr go here (appended); empty: /dev/null
+  /// When >= 0, the child's stdin / stdout instead (a pipe's ends, for a child driven by lines);
+  /// stderr still goes to log_path.
+  int stdin_fd = -1, stdout_fd = -1;
   bool own_session = false;  ///< setsid(): a terminal's Ctrl-C then reaches only us, not it
   /// Sent to the child when wpbench dies, even by SIGKILL (PR_SET_PDEATHSIG); 0: none. The
   /// kernel sends it when the *thread* that called spawn() ends, not the process, so spawn()

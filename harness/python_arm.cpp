@@ -1,12 +1,17 @@
 #include "python_arm.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <build_info.hpp>
 #include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -142,7 +147,7 @@ Measurement measure_python(const Case& c, const Endpoint& e, const RunConfig& cf
                                          "--schedule",
                                          schedule_name(cfg.schedule),
                                          "--schedule-seed",
-                                         std::to_string(schedule_seed(cfg.seed, c.name()))}),
+                                         std::to_string(case_seed(cfg.seed, c.name()))}),
                           so);
   // Check on the child five times a second: often enough to forward a stop promptly, rarely
   // enough not to compete with the measured process for the CPU (a signal cuts the sleep short).
@@ -186,6 +191,161 @@ Measurement measure_python(const Case& c, const Endpoint& e, const RunConfig& cf
     m.inserted_known = false;
   }
   return m;
+}
+
+namespace {
+// Writes `line` to a pipe whose reader may have died: EPIPE, not a SIGPIPE that would end
+// wpbench. The signal is blocked in this thread and a pending one taken back, as libpq does.
+bool write_line(int fd, const std::string& line) {
+  sigset_t pipe_only, before;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_only, &before);
+  std::size_t off = 0;
+  bool ok = true;
+  while (off < line.size()) {
+    const ssize_t n = write(fd, line.data() + off, line.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ok = false;
+      break;
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  if (!ok && errno == EPIPE) {
+    const timespec zero{0, 0};
+    sigtimedwait(&pipe_only, nullptr, &zero);
+  }
+  pthread_sigmask(SIG_SETMASK, &before, nullptr);
+  return ok;
+}
+
+// A case name as part of a file name: driver/variant/transport -> driver-variant-transport.
+std::string file_name_of(std::string name) {
+  std::replace(name.begin(), name.end(), '/', '-');
+  return name;
+}
+
+class PythonWriter final : public Writer {
+ public:
+  PythonWriter(const Case& c, const Endpoint& e, const RunConfig& cfg, std::uint64_t seed)
+      : log_(dir_of_arm(cfg) + "/serve-" + file_name_of(c.name()) + ".log") {
+    int to_child[2], from_child[2];
+    if (pipe2(to_child, O_CLOEXEC) != 0) throw DriverError("pipe: " + std::string(strerror(errno)));
+    if (pipe2(from_child, O_CLOEXEC) != 0) {
+      close(to_child[0]);
+      close(to_child[1]);
+      throw DriverError("pipe: " + std::string(strerror(errno)));
+    }
+    SpawnOptions so;
+    so.log_path = log_;
+    so.own_session = true;  // a terminal's Ctrl-C reaches wpbench, which ends the session
+    so.death_signal = SIGKILL;
+    so.extra_env = {"WPBENCH_TARGET=" + e.target};  // not argv: it may hold a password
+    so.stdin_fd = to_child[0];
+    so.stdout_fd = from_child[1];
+    try {
+      pid_ = spawn(arm_argv(cfg, {"serve", "--case", c.path->id(), "--table", e.table, "--seed",
+                                  std::to_string(seed), "--journal-mode", e.sqlite.journal_mode,
+                                  "--synchronous", e.sqlite.synchronous, "--busy-timeout-ms",
+                                  std::to_string(e.sqlite.busy_timeout_ms)}),
+                   so);
+    } catch (...) {
+      for (const int fd : {to_child[0], to_child[1], from_child[0], from_child[1]}) close(fd);
+      throw;
+    }
+    close(to_child[0]);
+    close(from_child[1]);
+    to_ = to_child[1];
+    from_ = from_child[0];
+    try {
+      const std::string ready = reply();
+      if (ready.rfind("ready ", 0) != 0) fail(ready);
+      connect_ns_ = std::stoll(ready.substr(6));
+    } catch (...) {
+      finish();  // no destructor runs for a constructor that throws
+      throw;
+    }
+  }
+  ~PythonWriter() override { finish(); }
+
+  std::int64_t connect_ns() const override { return connect_ns_; }
+  void warm_up(std::uint64_t n) override {
+    if (n == 0) return;
+    const std::string r = request("w " + std::to_string(n));
+    if (r != "ok") fail(r);
+  }
+  Sample write_one(Clock& clock) override {
+    Sample s;
+    s.start = clock.now();
+    const std::string r = request("i");
+    s.end = clock.now();
+    std::int64_t latency = 0, cpu = 0;
+    if (std::sscanf(r.c_str(), "%" SCNd64 " %" SCNd64, &latency, &cpu) != 2) fail(r);
+    s.latency_ns = latency;
+    s.cpu_ns = cpu;
+    return s;
+  }
+  std::optional<std::uint64_t> finish() override {
+    if (pid_ < 0) return inserted_;
+    std::optional<std::uint64_t> inserted;
+    if (write_line(to_, "q\n")) {
+      try {
+        const std::string bye = reply();
+        if (bye.rfind("bye ", 0) == 0) inserted = std::stoull(bye.substr(4));
+      } catch (const std::exception&) {
+      }
+    }
+    close(to_);
+    close(from_);
+    if (!wait_for(pid_, std::chrono::seconds(10))) {
+      kill(pid_, SIGKILL);
+      wait_for(pid_, std::chrono::seconds(5));
+    }
+    pid_ = -1;
+    inserted_ = inserted;
+    return inserted_;
+  }
+
+ private:
+  std::string request(const std::string& cmd) {
+    if (!write_line(to_, cmd + "\n")) fail("");
+    return reply();
+  }
+  // The child's next line; throws when it ended instead.
+  std::string reply() {
+    for (;;) {
+      const auto nl = buf_.find('\n');
+      if (nl != std::string::npos) {
+        std::string line = buf_.substr(0, nl);
+        buf_.erase(0, nl + 1);
+        return line;
+      }
+      char chunk[512];
+      const ssize_t n = read(from_, chunk, sizeof chunk);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) fail("");
+      buf_.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+  // An "error ..." reply, or the child gone (then its log says why).
+  [[noreturn]] void fail(const std::string& reply) {
+    if (reply.rfind("error ", 0) == 0) throw DriverError(reply.substr(6));
+    throw DriverError("the Python arm ended: " + one_line(tail_lines(log_, 2)));
+  }
+
+  std::string log_;
+  pid_t pid_ = -1;
+  int to_ = -1, from_ = -1;
+  std::string buf_;
+  std::int64_t connect_ns_ = 0;
+  std::optional<std::uint64_t> inserted_;
+};
+}  // namespace
+
+std::unique_ptr<Writer> open_python_writer(const Case& c, const Endpoint& e, const RunConfig& cfg,
+                                           std::uint64_t seed) {
+  return std::make_unique<PythonWriter>(c, e, cfg, seed);
 }
 
 std::string python_checksum(const RunConfig& cfg, std::uint64_t seed, std::uint64_t count,

@@ -4,11 +4,13 @@
 
 #include <atomic>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "driver.hpp"
 #include "runner.hpp"
+#include "writer.hpp"
 
 namespace wpbench {
 
@@ -34,6 +36,12 @@ PythonCheck check_python(const RunConfig& cfg, const std::vector<Case>& cases,
 /// thread: the child dies with the thread that started it (process.hpp).
 Measurement measure_python(const Case& c, const Endpoint& e, const RunConfig& cfg,
                            const std::atomic<bool>& stop);
+
+/// The session of a Python case for interleaved rounds (writer.hpp): a long-lived child running
+/// `wpbench_arm.py serve`, one insert per request over a pipe, timed by the child itself. Throws
+/// DriverError when the child cannot connect. Call it from the main thread (process.hpp).
+std::unique_ptr<Writer> open_python_writer(const Case& c, const Endpoint& e, const RunConfig& cfg,
+                                           std::uint64_t seed);
 
 /// python3 -> the checksum of the first `count` decisions for `seed` by the arm's generator
 /// (the test that both generators make the same rows).

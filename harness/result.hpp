@@ -25,6 +25,9 @@ struct RunSettings {
   std::uint64_t order_seed = 0;
   std::vector<std::vector<std::string>> order;  ///< per repetition, the order cases ran in
   std::string sync_commit = "server";           ///< server, on or off
+  /// "sample": each repetition runs every case at once, one insert each per shuffled round;
+  /// "case": each case's samples in one stretch (open loop and --clients always).
+  std::string interleave = "sample";
 };
 
 /// What is computed from a case's repetitions together (harness/pooling.hpp).

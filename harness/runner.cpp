@@ -39,7 +39,7 @@ void wait_until(Clock& clock, std::chrono::nanoseconds t, const std::atomic<bool
 std::optional<ArrivalSchedule> case_schedule(const Case& c, const RunConfig& cfg) {
   std::optional<ArrivalSchedule> schedule;
   if (cfg.open_loop()) {
-    schedule.emplace(cfg.rate_per_s, cfg.schedule, schedule_seed(cfg.seed, c.name()));
+    schedule.emplace(cfg.rate_per_s, cfg.schedule, case_seed(cfg.seed, c.name()));
   }
   return schedule;
 }

@@ -80,6 +80,9 @@ struct CaseResult {
   std::optional<LatencySummary> pool_wait;  ///< fewer connections than clients
   LatencySummary latency;
   std::int64_t connect_ns = 0;  ///< opening the session, measured apart from the inserts
+  /// --interleave sample: median time the connection sat idle between two of its inserts, while
+  /// the other cases took their turns (what each sample's "cold" start is made of).
+  std::optional<std::int64_t> idle_gap_ns;
   std::int64_t elapsed_ns = 0;  ///< wall time of the measured phase
   /// Process CPU time (user + system) of wpbench over the measured phase; divided by the
   /// samples, the client-side CPU cost of one insert, the driver's own work included.

@@ -41,10 +41,22 @@ std::int64_t ArrivalSchedule::next() {
   return static_cast<std::int64_t>(std::llround(at));
 }
 
-std::uint64_t schedule_seed(std::uint64_t seed, const std::string& case_name) {
+std::uint64_t case_seed(std::uint64_t seed, const std::string& case_name) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
   for (const unsigned char ch : case_name) h = (h ^ ch) * 0x100000001b3ULL;
   return seed ^ h;
+}
+
+std::uint64_t rounds_seed(std::uint64_t order_seed, int rep) {
+  return case_seed(order_seed, "rounds of repetition " + std::to_string(rep));
+}
+
+void shuffle(std::vector<std::size_t>& order, SplitMix64& rng) {
+  for (std::size_t i = order.size(); i > 1; --i) {
+    // Modulo bias is below 2^-50 for any realistic case count.
+    const std::size_t j = rng.next() % i;
+    std::swap(order[i - 1], order[j]);
+  }
 }
 
 std::vector<std::vector<std::size_t>> interleaved_order(std::size_t cases, std::size_t repetitions,
@@ -53,11 +65,7 @@ std::vector<std::vector<std::size_t>> interleaved_order(std::size_t cases, std::
   std::vector<std::vector<std::size_t>> out(repetitions, std::vector<std::size_t>(cases));
   for (auto& round : out) {
     std::iota(round.begin(), round.end(), std::size_t{0});
-    for (std::size_t i = cases; i > 1; --i) {
-      // Modulo bias is below 2^-50 for any realistic case count.
-      const std::size_t j = rng.next() % i;
-      std::swap(round[i - 1], round[j]);
-    }
+    shuffle(round, rng);
   }
   return out;
 }

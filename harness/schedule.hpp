@@ -35,14 +35,22 @@ class ArrivalSchedule {
   double poisson_at_ns_ = 0;
 };
 
-/// The arrival schedule's seed for one case: the run's seed XOR FNV-1a-64 of the case name, so
-/// every repetition of a case replays the same arrivals, cases differ, and the Python arm (and
-/// anyone reading the JSON) can compute it.
-std::uint64_t schedule_seed(std::uint64_t seed, const std::string& case_name);
+/// A case's own seed: the run's seed XOR FNV-1a-64 of the case name. It seeds the case's
+/// decisions (so cases sharing a table in interleaved rounds write rows that tell them apart) and
+/// its open-loop arrivals (every repetition of a case replays the same ones); the Python arm, and
+/// anyone reading the JSON, can compute it.
+std::uint64_t case_seed(std::uint64_t seed, const std::string& case_name);
 
 /// Case order for `repetitions` rounds of `cases` cases: every case once per round, each round
 /// shuffled (Fisher-Yates over SplitMix64, so the order depends on the seed alone, not on the
 /// standard library's distributions). Interleaving makes a slow minute hit every case alike.
+/// The seed of repetition `rep`'s round orders under --interleave sample, derived from the run's
+/// order seed (recorded in the JSON), so every round's order can be replayed.
+std::uint64_t rounds_seed(std::uint64_t order_seed, int rep);
+
+/// Shuffles `order` in place: Fisher-Yates over `rng`, so the order depends on the seed alone.
+void shuffle(std::vector<std::size_t>& order, SplitMix64& rng);
+
 std::vector<std::vector<std::size_t>> interleaved_order(std::size_t cases, std::size_t repetitions,
                                                         std::uint64_t seed);
 

@@ -178,8 +178,72 @@ void read_sqlite(const Endpoint& e, RowSink& check) {
   sqlite_check(db.get(), rc, "read back");
 }
 
-template <typename Check>
-Verification read_and_check(Backend b, const Endpoint& e, Check& check) {
+// Several cases' streams interleaved in one table: each row continues exactly one of them.
+class StreamsChecker final : public RowSink {
+ public:
+  explicit StreamsChecker(const std::vector<Stream>& streams) {
+    for (const auto& s : streams) {
+      State st{DecisionGenerator(s.seed), {}, s.expected_rows, 0, {}, {}};
+      st.next = st.gen.next();
+      DecisionGenerator g(s.seed);
+      for (std::uint64_t i = 0; i < s.expected_rows.value_or(0); ++i) st.want_sum.add(g.next());
+      states_.push_back(std::move(st));
+    }
+  }
+  void row(const Decision& got) override {
+    ++rows_;
+    for (auto& st : states_) {
+      if (got == st.next) {
+        st.got_sum.add(got);
+        ++st.found;
+        st.next = st.gen.next();
+        return;
+      }
+    }
+    if (foreign_++ == 0)
+      first_foreign_ = "row " + std::to_string(rows_) + " (" + describe_row(got) + ")";
+  }
+  std::vector<Verification> result() const {
+    std::vector<Verification> out;
+    for (const auto& st : states_) {
+      Verification v;
+      v.rows_found = st.found;
+      v.rows_expected = st.expected.value_or(0);
+      v.checksum_found = st.got_sum.value();
+      v.checksum_expected = st.want_sum.value();
+      v.all_ours = foreign_ == 0;
+      v.ok = st.expected && st.found == *st.expected && foreign_ == 0 &&
+             v.checksum_found == v.checksum_expected;
+      if (foreign_ > 0) {
+        v.message = std::to_string(foreign_) + " row(s) in the table continue no case's inserts, " +
+                    "the first " + first_foreign_;
+      } else if (!st.expected) {
+        v.message = "found " + std::to_string(st.found) +
+                    " rows of this case; the writer ended without saying how many it inserted";
+      } else if (!v.ok) {
+        v.message = "found " + std::to_string(st.found) + " rows of this case, expected " +
+                    std::to_string(*st.expected);
+      }
+      out.push_back(std::move(v));
+    }
+    return out;
+  }
+
+ private:
+  struct State {
+    DecisionGenerator gen;
+    Decision next;
+    std::optional<std::uint64_t> expected;
+    std::uint64_t found;
+    RowChecksum got_sum, want_sum;
+  };
+  std::vector<State> states_;
+  std::uint64_t rows_ = 0, foreign_ = 0;
+  std::string first_foreign_;
+};
+
+// Reads the table into `check`; the error that stopped the read, if one did.
+std::optional<std::string> read_rows(Backend b, const Endpoint& e, RowSink& check) {
   try {
     if (b == Backend::postgres) {
       read_pg(e, check);
@@ -187,15 +251,38 @@ Verification read_and_check(Backend b, const Endpoint& e, Check& check) {
       read_sqlite(e, check);
     }
   } catch (const DriverError& ex) {
-    Verification v = check.result();
+    return std::string("cannot read the table back: ") + ex.what();
+  }
+  return std::nullopt;
+}
+
+template <typename Check>
+Verification read_and_check(Backend b, const Endpoint& e, Check& check) {
+  const auto error = read_rows(b, e, check);
+  Verification v = check.result();
+  if (error) {
     v.ok = false;
     v.all_ours = false;  // a partial read cannot vouch for the rows it did not see
-    v.message = std::string("cannot read the table back: ") + ex.what();
-    return v;
+    v.message = *error;
   }
-  return check.result();
+  return v;
 }
 }  // namespace
+
+std::vector<Verification> verify_table_streams(Backend b, const Endpoint& e,
+                                               const std::vector<Stream>& streams) {
+  StreamsChecker check(streams);
+  const auto error = read_rows(b, e, check);
+  auto out = check.result();
+  if (error) {
+    for (auto& v : out) {
+      v.ok = false;
+      v.all_ours = false;
+      v.message = *error;
+    }
+  }
+  return out;
+}
 
 Verification verify_table(Backend b, const Endpoint& e, std::uint64_t seed,
                           std::uint64_t expected_rows) {

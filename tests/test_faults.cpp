@@ -469,7 +469,7 @@ TEST(Smaller, ClientsAboveMaxConnectionsFailUpFront) {
   TempPath tmp;
   const Cli r = run_cli("--dsn " + shq(dsn_of(server())) + " --clients 500 " +
                         quick("libpq/prepared") + "--out " + shq(tmp.file("r.json")));
-  expect_one_line_error(r, 2, "--clients needs 500 connections at once");
+  expect_one_line_error(r, 2, "the run needs 500 connections at once");
   EXPECT_FALSE(fs::exists(tmp.file("r.json")));
 }
 

@@ -51,6 +51,7 @@ json repetition_json(const CaseResult& r) {
   j["status"] = r.status_name();
   j["samples"] = r.samples;
   j["connect_ns"] = r.connect_ns;
+  j["idle_gap_ns"] = r.idle_gap_ns ? json(*r.idle_gap_ns) : json(nullptr);
   j["elapsed_ns"] = r.elapsed_ns;
   j["cpu_ns"] = r.cpu_ns;
   j["throughput_per_s"] = finite(r.throughput_per_s);
@@ -219,6 +220,7 @@ json to_json(const RunResult& run) {
                  {"raw_samples_max", st.run.raw_samples_max},
                  {"loop", loop},
                  {"sync_commit", st.sync_commit},
+                 {"interleave", st.interleave},
                  {"clients", st.run.clients},
                  {"pool_size", st.run.connections() < st.run.clients ? json(st.run.connections())
                                                                      : json(nullptr)}};

@@ -8,6 +8,9 @@ wpbench embeds this file, writes it to its temp dir and runs it with Debian's py
                                          null} plus the versions of what is installed
   wpbench_arm.py run --case NAME ...    one case: connect, warm up, time each durable insert with
                                          time.perf_counter_ns(), write the raw samples as JSON
+  wpbench_arm.py serve --case NAME ...  one case's session, driven one insert at a time over
+                                         stdin/stdout, so Python cases interleave with the C++
+                                         ones sample by sample (see serve() for the protocol)
   wpbench_arm.py checksum --seed S --count N   the row checksum of the first N decisions
 
 The connection target comes in the WPBENCH_TARGET environment variable, never on the command
@@ -370,6 +373,80 @@ def run(args):
     return 0
 
 
+def serve(args, commands=sys.stdin, replies=sys.stdout):
+    """One case's session for wpbench's interleaved rounds. Lines in, lines out:
+
+      (on start)  -> "ready CONNECT_NS" | "error MESSAGE"
+      "w N"       -> N untimed warm-up inserts; "ok" | "error MESSAGE"
+      "i"         -> one timed insert; "LATENCY_NS CPU_NS" | "error MESSAGE"
+      "q"         -> closes the connection; "bye INSERTED"
+
+    The row is made before the clock starts and the reply is written after it stops, so the
+    pipe's round trip is outside the timed region, as the C++ paths' clock reads are. CPU_NS is
+    this process's CPU time across the insert. After an error the session only answers "q".
+    """
+    target = os.environ.get("WPBENCH_TARGET", "")
+    sqlite = {"journal_mode": args.journal_mode, "synchronous": args.synchronous,
+              "busy_timeout_ms": args.busy_timeout_ms}
+    gen = decisions(args.seed)
+    clock, cpu = time.perf_counter_ns, time.process_time_ns
+    inserted, close, failed = 0, None, False
+
+    def reply(text):
+        replies.write(text + "\n")
+        replies.flush()
+
+    def error(e):
+        return "error " + " ".join(f"{type(e).__name__}: {e}".split())
+
+    try:
+        import_modules(args.case)
+        t0 = clock()
+        opened = CASES[args.case](target, args.table, sqlite)
+        insert, close = opened[0], opened[1]
+        adapt = opened[2] if len(opened) > 2 else (lambda row: row)
+        reply(f"ready {clock() - t0}")
+    except Exception as e:  # reported, the session then only waits for "q"
+        failed = True
+        reply(error(e))
+    for line in commands:
+        cmd = line.split()
+        if not cmd:
+            continue
+        if cmd[0] == "q":
+            break
+        if failed:
+            reply("error the session failed earlier")
+            continue
+        try:
+            if cmd[0] == "w":
+                for _ in range(int(cmd[1])):
+                    insert(adapt(next(gen)))
+                    inserted += 1
+                reply("ok")
+            elif cmd[0] == "i":
+                row = adapt(next(gen))
+                c0 = cpu()
+                t0 = clock()
+                insert(row)
+                t1 = clock()
+                c1 = cpu()
+                inserted += 1
+                reply(f"{t1 - t0} {c1 - c0}")
+            else:
+                reply(f"error unknown command {cmd[0]!r}")
+        except Exception as e:
+            failed = True
+            reply(error(e))
+    if close is not None:
+        try:
+            close()
+        except Exception:
+            pass
+    reply(f"bye {inserted}")
+    return 0
+
+
 def main(argv):
     ap = argparse.ArgumentParser(prog="wpbench_arm.py")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -389,6 +466,13 @@ def main(argv):
     r.add_argument("--rate", type=float, default=0.0, help="inserts per second (0: closed loop)")
     r.add_argument("--schedule", choices=("fixed", "poisson"), default="fixed")
     r.add_argument("--schedule-seed", type=int, default=0)
+    v = sub.add_parser("serve")
+    v.add_argument("--case", required=True, choices=sorted(CASES))
+    v.add_argument("--table", required=True)
+    v.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    v.add_argument("--journal-mode", default="WAL")
+    v.add_argument("--synchronous", default="FULL")
+    v.add_argument("--busy-timeout-ms", type=int, default=5000)
     k = sub.add_parser("checksum")
     k.add_argument("--seed", type=int, default=DEFAULT_SEED)
     k.add_argument("--count", type=int, required=True)
@@ -397,6 +481,8 @@ def main(argv):
         with open(args.result, "w", encoding="utf-8") as f:
             json.dump(check(args.cases), f)
         return 0
+    if args.cmd == "serve":
+        return serve(args)
     if args.cmd == "checksum":
         gen = decisions(args.seed)
         print(f"{checksum(next(gen) for _ in range(args.count)):016x}")

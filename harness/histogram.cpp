@@ -166,14 +166,23 @@ LatencyHistogram LatencyHistogram::from_json(const nlohmann::json& j) {
   const std::int64_t max = integer("max");
   const auto& sum = field("sum");
   const auto& m2 = field("m2");
-  if (!sum.is_number() || sum.get<double>() < 0 || !m2.is_number() || m2.get<double>() < 0) {
-    bad_json("\"sum\" or \"m2\" is not a number >= 0");
+  // An integer sum is exact (a parser reads one above 2^63 - 1 as unsigned); to_json writes a
+  // double only beyond that, and a count below 2^63 of values below 2^63 stays below 2^126, so
+  // any other double cannot be a sum (nor converted to one: that would be undefined).
+  const long double sum_value =
+      sum.is_number_unsigned()  ? static_cast<long double>(sum.get<std::uint64_t>())
+      : sum.is_number_integer() ? static_cast<long double>(sum.get<std::int64_t>())
+      : sum.is_number()         ? sum.get<long double>()
+                                : -1.0L;
+  const long double m2_value = m2.is_number() ? m2.get<long double>() : -1.0L;
+  if (!(sum_value >= 0 && sum_value < 0x1p126L) || !(m2_value >= 0 && std::isfinite(m2_value))) {
+    bad_json("\"sum\" or \"m2\" is not a finite number >= 0");
   }
   h.counts_[kCountsLength] = static_cast<std::uint64_t>(integer("overflow"));
 
   const auto& buckets = field("buckets");
   if (!buckets.is_array()) bad_json("\"buckets\" is not an array");
-  std::uint64_t total = h.counts_[kCountsLength];
+  unsigned __int128 total = h.counts_[kCountsLength];  // wide: counts of 2^63 - 1 must not wrap
   std::int64_t previous = -1;
   for (const auto& b : buckets) {
     if (!b.is_array() || b.size() != 2 || !b[0].is_number_integer() || !b[1].is_number_integer() ||
@@ -189,22 +198,50 @@ LatencyHistogram LatencyHistogram::from_json(const nlohmann::json& j) {
     total += b[1].get<std::uint64_t>();
   }
   if (total != h.count_) {
-    bad_json("buckets and overflow hold " + std::to_string(total) + " samples, count is " +
-             std::to_string(h.count_));
+    bad_json("buckets and overflow hold " +
+             (total > std::numeric_limits<std::uint64_t>::max()
+                  ? std::string("more than 2^64")
+                  : std::to_string(static_cast<std::uint64_t>(total))) +
+             " samples, count is " + std::to_string(h.count_));
   }
   if (h.count_ == 0) return h;
   if (min > max) bad_json("min > max");
+  // min and max are samples, so they lie in the lowest and the highest bucket that holds one (or
+  // above every bucket, among the overflow samples); the mean lies between them.
+  const ValueRange above_every_bucket{kHighestTrackableNs + 1,
+                                      std::numeric_limits<std::int64_t>::max()};
+  const auto range_of = [](const nlohmann::json& b) {
+    return value_range(static_cast<std::size_t>(b[0].get<std::int64_t>()));
+  };
+  const ValueRange lowest = buckets.empty() ? above_every_bucket : range_of(buckets.front());
+  const ValueRange highest = h.overflow() > 0 ? above_every_bucket : range_of(buckets.back());
+  if (min < lowest.lowest || min > lowest.highest) bad_json("min is not in the lowest bucket");
+  if (max < highest.lowest || max > highest.highest) {
+    bad_json("max is not in the highest bucket or the overflow");
+  }
   h.min_ = min;
   h.max_ = max;
-  h.sum_ = sum.is_number_integer() ? static_cast<__int128>(sum.get<std::int64_t>())
-                                   : static_cast<__int128>(sum.get<long double>());
+  h.sum_ = sum.is_number_unsigned()  ? static_cast<__int128>(sum.get<std::uint64_t>())
+           : sum.is_number_integer() ? static_cast<__int128>(sum.get<std::int64_t>())
+                                     : static_cast<__int128>(sum_value);
+  const auto n = static_cast<__int128>(h.count_);
+  // A double sum was rounded once (to 53 bits); an integer one must be exact.
+  const __int128 slack = sum.is_number_integer() ? 0 : h.sum_ / (__int128{1} << 50) + 1;
+  if (h.sum_ < n * min - slack || h.sum_ > n * max + slack) {
+    bad_json("sum is not between count x min and count x max");
+  }
+  // No spread of values in [min, max] has a larger sum of squared deviations (Popoviciu).
+  const auto range = static_cast<long double>(max - min);
+  if (m2_value > static_cast<long double>(h.count_) * range * range / 4 * (1 + 1e-9L) + 1) {
+    bad_json("m2 is more than values between min and max can have");
+  }
   // Shift by the truncated mean: sum (x - shift) is then in [0, n), so adding and later removing
   // its square / n leaves m2 as it was written. Capped like record()'s shift, so the squares of
   // samples recorded later still fit the exact integer sum.
   h.shift_ = static_cast<std::int64_t>(
       std::min<__int128>(h.sum_ / static_cast<__int128>(h.count_), kHighestTrackableNs));
   const auto s1 = static_cast<long double>(h.sum_ - static_cast<__int128>(h.count_) * h.shift_);
-  h.sum_sq_extra_ = m2.get<long double>() + s1 * s1 / static_cast<long double>(h.count_);
+  h.sum_sq_extra_ = m2_value + s1 * s1 / static_cast<long double>(h.count_);
   return h;
 }
 

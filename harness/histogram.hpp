@@ -127,7 +127,8 @@ class LatencyHistogram {
   nlohmann::ordered_json to_json() const;
 
   /// The inverse of to_json(). Throws std::invalid_argument (one line) for another format, unit,
-  /// sub_bucket_count or highest_trackable_ns, or inconsistent contents.
+  /// sub_bucket_count or highest_trackable_ns, or inconsistent contents: counts that do not add
+  /// up, or a min, max, sum or m2 that no samples in its buckets could have.
   static LatencyHistogram from_json(const nlohmann::json& j);
 
  private:

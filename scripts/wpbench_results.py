@@ -12,7 +12,9 @@ their repetitions, case by case.
 import argparse
 import fnmatch
 import json
+import os
 import pathlib
+import stat
 import sys
 
 import jsonschema
@@ -32,9 +34,100 @@ class InputError(Exception):
     """A file that is not a usable wpbench result (one-line message)."""
 
 
+# The most a script reads of one result file, so that a path to /dev/zero or a runaway file is
+# refused at once instead of filling memory. A result's size is its raw samples, about 7 bytes
+# each (12 with the v2 histograms): a full suite of 33 cases at the default --raw-samples (100000
+# per case and repetition) and 5 repetitions is about 130 MB, so 2 GiB leaves room for raising
+# --raw-samples or --repetitions fifteenfold. Python holds such a file in about five times its
+# size. WPBENCH_MAX_RESULT_BYTES overrides it (bytes), for a larger file or a smaller machine.
+MAX_RESULT_BYTES = 2 << 30
+MAX_RESULT_ENV = "WPBENCH_MAX_RESULT_BYTES"
+# The most a script reads of the other files, all written by hand or by these scripts
+# (claims.json, gate-policy.json, results/README.md, a published run's NOTE).
+MAX_TEXT_BYTES = 1 << 20
+
+_FILE_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"),
+               (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"))
+
+
+def result_limit():
+    """MAX_RESULT_BYTES, or what WPBENCH_MAX_RESULT_BYTES says; InputError when that is not a
+    positive integer."""
+    text = os.environ.get(MAX_RESULT_ENV)
+    if text is None:
+        return MAX_RESULT_BYTES
+    if not text.strip().isdigit() or int(text) < 1:
+        raise InputError(f"{MAX_RESULT_ENV} is {text!r}, not a positive number of bytes")
+    return int(text)
+
+
+def _size_text(n):
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{n} bytes"
+
+
+def _check_regular(mode, size, limit, hint):
+    if not stat.S_ISREG(mode):
+        kind = next((what for test, what in _FILE_KINDS if test(mode)), "a special file")
+        raise InputError(f"{kind}, not a regular file")
+    if size > limit:
+        raise InputError(f"{size} bytes, more than the {limit} ({_size_text(limit)}) these scripts read{hint}")
+
+
+def read_bytes(path, limit=MAX_TEXT_BYTES, hint=""):
+    """The contents of the regular file at `path`, at most `limit` bytes. Raises InputError with
+    the reason alone (callers name the file) for a directory, device, FIFO or socket (never read,
+    so neither endless nor blocking), a larger file (`hint` ends that message), or one that
+    cannot be read."""
+    try:
+        _check_regular(os.stat(path).st_mode, 0, limit, hint)
+        # O_NONBLOCK: should the path have become a FIFO since, opening it must not wait.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as f:
+            info = os.fstat(f.fileno())
+            _check_regular(info.st_mode, info.st_size, limit, hint)
+            data = f.read(limit + 1)  # a file that grows (or /proc's, of size 0) stops here
+    except OSError as e:
+        raise InputError(f"cannot read: {e.strerror or e}")
+    _check_regular(stat.S_IFREG, len(data), limit, hint)
+    return data
+
+
+def read_text(path, limit=MAX_TEXT_BYTES):
+    """read_bytes() as UTF-8 text."""
+    try:
+        return read_bytes(path, limit).decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"cannot read: {e}")
+
+
 def _reject_constant(name):
     # Python's json accepts NaN and Infinity; strict JSON (and wpbench) does not.
     raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_json(data):
+    """The JSON document in `data` (bytes); InputError (one line) when it is not strict JSON."""
+    try:
+        return json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
+    except UnicodeDecodeError as e:
+        raise InputError(f"cannot read: {e}")
+    except ValueError as e:  # json.JSONDecodeError is a ValueError, as is an over-long integer
+        raise InputError(f"invalid JSON: {' '.join(str(e).split())[:200]}")
+    except RecursionError:
+        raise InputError("invalid JSON: nested too deeply")
+
+
+def read_json(path, limit=MAX_TEXT_BYTES):
+    """The JSON document in the file at `path`, read as read_bytes() does, with no value the
+    scripts could not compute with or print (_value_problem)."""
+    doc = parse_json(read_bytes(path, limit))
+    found = _value_problem(doc)
+    if found:
+        raise InputError(found)
+    return doc
 
 
 _validators = {}
@@ -49,7 +142,7 @@ def _schema_validator(version):
 
 def _version_problem(version):
     known = " and ".join(str(v) for v in sorted(SCHEMAS))
-    found = json.dumps(version)
+    found = json.dumps(version)[:40]
     if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
         return f"schema_version is {found}, newer than these scripts read ({known}): update the scripts"
     return f"schema_version is {found}, these scripts read {known}"
@@ -86,6 +179,35 @@ def _light(doc):
     return light, arrays
 
 
+def _value_problem(node, where="$"):
+    """The first value of `node` that no harness writes and the readers would fail on, as a
+    problem: an integer beyond 64 bits (Python reads it, then fails where it meets a float), or
+    a string or key that is not Unicode (a lone surrogate escape such as \\udcff, which no file
+    or terminal can take). None when there is none."""
+    if isinstance(node, int) and not isinstance(node, bool):
+        return None if -2**63 <= node < 2**64 else f"at {where}: {str(node)[:40]} is beyond a 64-bit integer"
+    if isinstance(node, str):
+        return None if is_unicode(node) else f"at {where}: a string with a lone surrogate, not Unicode"
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, child in items:
+        if isinstance(key, str) and not is_unicode(key):
+            return f"at {where}: a key with a lone surrogate, not Unicode"
+        found = _value_problem(child, f"{where}[{key}]" if isinstance(key, int) else f"{where}.{key}")
+        if found:
+            return found
+    return None
+
+
+def is_unicode(text):
+    """`text` is Unicode that UTF-8 can carry (no lone surrogate, as undecodable bytes in a
+    file name or an escape like \\udcff in JSON give)."""
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 def _array_problem(where, kind, values):
     """What the schema says of these arrays, checked with numpy: raw samples are integers >= 1;
     histogram buckets are [index, count] pairs of integers, index a valid flat index, count >= 1."""
@@ -99,11 +221,14 @@ def _array_problem(where, kind, values):
         return f"at {where}: every bucket must be an [index, count] pair of integers"
     # numpy reads true / false as 1 / 0 in an integer array; the schema does not.
     flat = values if kind == "samples" else [v for pair in values for v in pair]
-    if a is None or a.dtype.kind not in "iu" or any(v is True or v is False for v in flat):
-        bad = next((k for k, v in enumerate(flat) if isinstance(v, bool) or not isinstance(v, int)), 0)
-        if kind == "buckets":
-            return f"at {where}[{bad // 2}]: {json.dumps(flat[bad])} is not of type 'integer'"
-        return f"at {where}[{bad}]: {json.dumps(flat[bad])} is not of type 'integer'"
+    # int64, as the harness writes them and as the readers compute with them.
+    if a is None or a.dtype != np.int64 or any(v is True or v is False for v in flat):
+        bad = next((k for k, v in enumerate(flat) if isinstance(v, bool) or not isinstance(v, int)), None)
+        what = "is not of type 'integer'"
+        if bad is None:
+            bad = next((k for k, v in enumerate(flat) if not -2**63 <= v < 2**63), 0)
+            what = "is not an integer below 2^63"
+        return f"at {where}[{bad // 2 if kind == 'buckets' else bad}]: {json.dumps(flat[bad])} {what}"
     if kind == "samples":
         bad = np.flatnonzero(a < 1)
         if len(bad):
@@ -115,10 +240,118 @@ def _array_problem(where, kind, values):
     return None
 
 
-def _consistency_problem(doc):
-    """What the schema cannot say about a v2 file: each repetition's histogram holds exactly its
-    samples, and its raw samples (when kept) are as many."""
+# The latency summary's statistics that are sample values, and the nearest-rank percentile each is.
+SUMMARY_PERCENTILES = (("p50", 50), ("p90", 90), ("p99", 99), ("p999", 99.9))
+# The harness's mean and stddev are floating point (Welford's update over the sorted samples, or
+# the histogram's long double moments); they must match the exact values this closely.
+MOMENT_TOLERANCE = 1e-9
+
+
+def _close(found, exact, scale):
+    """`found` (a number) is within MOMENT_TOLERANCE of `exact` (relative, or of `scale` when
+    exact is smaller)."""
+    return abs(found - exact) <= MOMENT_TOLERANCE * max(abs(exact), scale)
+
+
+def _summary_problem(where, lat, count, lowest, highest, percentile, total, m2):
+    """Why the latency summary `lat` is not the one of these `count` samples (min `lowest`, max
+    `highest`, `percentile(p)` their nearest-rank percentiles, exact integer `total`, squared
+    deviations `m2`), or None. The harness computes it from exactly these: from the raw samples
+    when it kept them, else from the histogram."""
+    if count == 0:
+        return None
+    exact = {"min": lowest, "max": highest, **{k: percentile(p) for k, p in SUMMARY_PERCENTILES}}
+    for key, value in exact.items():
+        if lat[key] != value:
+            return f"{where}: latency_ns.{key} is {json.dumps(lat[key])}, its samples give {value}"
+    moments = {"mean": total / count, "stddev": (m2 / (count - 1)) ** 0.5 if count > 1 else 0.0}
+    for key, value in moments.items():
+        if lat[key] is not None and not _close(lat[key], value, 1.0):  # null: not finite, as written
+            return f"{where}: latency_ns.{key} is {json.dumps(lat[key])}, its samples give {value:.6g}"
+    return None
+
+
+def _histogram_problem(where, h):
+    """Why a histogram (count and buckets already agreeing) cannot be one the harness wrote,
+    checked as the C++ decoder (LatencyHistogram::from_json) checks it: its exact min and max
+    must lie in its first and last buckets (or above every bucket, for overflow samples), its
+    sum between count x min and count x max (within a double's rounding when it is one), and
+    its m2 no more than values in [min, max] can have (count x (max - min)^2 / 4)."""
+    n, lo, hi = h["count"], h["min"], h["max"]
+    if n == 0:
+        return None
+    first = wphist.value_range(h["buckets"][0][0]) if h["buckets"] else None
+    last = wphist.value_range(h["buckets"][-1][0]) if not h["overflow"] else (wphist.HIGHEST_TRACKABLE_NS + 1, None)
+    if not (first[0] <= lo <= first[1] if first else lo > wphist.HIGHEST_TRACKABLE_NS):
+        return f"{where}: histogram min {lo} is not in its lowest bucket"
+    if not (last[0] <= hi <= (last[1] if last[1] is not None else hi)):
+        return f"{where}: histogram max {hi} is not in its highest bucket (or its overflow)"
+    slack = 0 if isinstance(h["sum"], int) else abs(h["sum"]) / 2**50 + 1
+    if not n * lo - slack <= h["sum"] <= n * hi + slack:
+        return f"{where}: histogram sum {json.dumps(h['sum'])} is not between count x min and count x max"
+    if h["m2"] > n * (hi - lo) ** 2 / 4 * (1 + 1e-9) + 1:
+        return f"{where}: histogram m2 {json.dumps(h['m2'])} is more than values between min and max can have"
+    return None
+
+
+def _timeseries_problem(where, rep):
+    """Why a repetition's time series does not hold its samples: every sample is in one
+    interval, so the counts add up to them and the largest max is theirs (a series with no
+    interval at all was not recorded)."""
+    ts = rep["timeseries"]
+    if not len(ts["count"]) == len(ts["mean_ns"]) == len(ts["max_ns"]):
+        return f"{where}: timeseries count, mean_ns and max_ns differ in length"
+    if not ts["count"]:
+        return None
+    if sum(ts["count"]) != rep["samples"]:
+        return f"{where}: timeseries counts {sum(ts['count'])} samples, the repetition says {rep['samples']}"
+    if rep["samples"] and max(ts["max_ns"]) != rep["histogram"]["max"]:
+        return f"{where}: timeseries max {max(ts['max_ns'])} is not the histogram's max {rep['histogram']['max']}"
+    return None
+
+
+def _raw_problem(where, rep, raw, h):
+    """Why a repetition's raw samples are not the ones its histogram and summary were made of."""
+    x = np.sort(np.asarray(raw, dtype=np.int64))
+    n = len(x)
+    # Exact integer sum: numpy's int64 sum is exact unless it could overflow.
+    total = int(x.sum()) if n == 0 or int(x[-1]) <= (2**63 - 1) // n else sum(map(int, x))
+    m2 = float(((x - total / n) ** 2).sum()) if n else 0.0
+    if h is not None:
+        counts, overflow = wphist.bucket_counts(x)
+        stored = np.zeros(wphist.COUNTS_LENGTH, dtype=np.int64)
+        if h["buckets"]:
+            b = np.asarray(h["buckets"], dtype=np.int64)
+            stored[b[:, 0]] = b[:, 1]
+        differ = np.flatnonzero(counts != stored)
+        if len(differ):
+            i = int(differ[0])
+            lo, hi = wphist.value_range(i)
+            return (f"{where}: samples_ns put {counts[i]} samples in histogram bucket {i} ({lo}-{hi} ns), "
+                    f"the histogram holds {stored[i]}")
+        exact = {"overflow": overflow, "min": int(x[0]) if n else 0, "max": int(x[-1]) if n else 0, "sum": total}
+        for key, value in exact.items():
+            if h[key] != value:
+                return f"{where}: histogram {key} is {json.dumps(h[key])}, its samples_ns give {value}"
+        if not _close(h["m2"], m2, float(n)):
+            return f"{where}: histogram m2 is {json.dumps(h['m2'])}, its samples_ns give {m2:.6g}"
+    return _summary_problem(where, rep["latency_ns"], n, int(x[0]) if n else 0, int(x[-1]) if n else 0,
+                            lambda p: int(x[st.rank(n, p) - 1]), total, m2)
+
+
+def _consistency_problem(doc, version):
+    """What the schema cannot say: in v2, each repetition's histogram holds exactly its samples;
+    in both, the raw samples (when kept) are as many as the repetition says, and are the ones its
+    histogram and latency summary were made of, so no value was altered after the run."""
     for c in doc["cases"]:
+        if version < 2:
+            where = f"case {c['name']}"
+            if len(c["samples_ns"]) != c["samples"]:
+                return f"{where}: {len(c['samples_ns'])} samples_ns for {c['samples']} samples"
+            found = _raw_problem(where, c, c["samples_ns"], None)
+            if found:
+                return found
+            continue
         for rep in c["repetitions"]:
             where = f"case {c['name']} repetition {rep['repetition']}"
             h = rep["histogram"]
@@ -128,29 +361,35 @@ def _consistency_problem(doc):
                         f"the repetition says {rep['samples']}")
             if any(prev[0] >= nxt[0] for prev, nxt in zip(h["buckets"], h["buckets"][1:])):
                 return f"{where}: histogram buckets are not in ascending index order"
-            if rep["samples_ns"] is not None and len(rep["samples_ns"]) != rep["samples"]:
-                return f"{where}: {len(rep['samples_ns'])} samples_ns for {rep['samples']} samples"
+            found = _histogram_problem(where, h) or _timeseries_problem(where, rep)
+            if found:
+                return found
+            if rep["samples_ns"] is not None:
+                if len(rep["samples_ns"]) != rep["samples"]:
+                    return f"{where}: {len(rep['samples_ns'])} samples_ns for {rep['samples']} samples"
+                found = _raw_problem(where, rep, rep["samples_ns"], h)
+            else:
+                found = _summary_problem(where, rep["latency_ns"], h["count"], h["min"], h["max"],
+                                         lambda p, h=h: wphist.percentile(h, p), h["sum"], h["m2"])
+            if found:
+                return found
     return None
 
 
 def _read(path):
-    """(document, None) for a valid result file, else (None, why not)."""
+    """(document, its bytes, None) for a valid result file, else (None, None, why not)."""
     try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f, parse_constant=_reject_constant)
-    except (OSError, UnicodeDecodeError) as e:
-        return None, f"cannot read: {e.strerror if isinstance(e, OSError) else e}"
-    except ValueError as e:  # json.JSONDecodeError is a ValueError
-        return None, f"invalid JSON: {e}"
-    except RecursionError:
-        return None, "invalid JSON: nested too deeply"
+        data = read_bytes(path, result_limit(), f" (set {MAX_RESULT_ENV} to read more)")
+        doc = parse_json(data)
+    except InputError as e:
+        return None, None, str(e)
     reason = document_problem(doc)
-    return (None, reason) if reason else (doc, None)
+    return (None, None, reason) if reason else (doc, data, None)
 
 
 def problem(path):
     """Why the file at `path` is not a valid wpbench result, or None if it is one."""
-    return _read(path)[1]
+    return _read(path)[2]
 
 
 def document_problem(doc):
@@ -159,29 +398,34 @@ def document_problem(doc):
     if not isinstance(doc, dict):
         return "not a JSON object"
     if doc.get("tool") not in (None, "wpbench"):
-        return f"written by {json.dumps(doc.get('tool'))}, not wpbench"
+        return f"written by {json.dumps(doc.get('tool'))[:40]}, not wpbench"
     if "schema_version" not in doc:
         return "no schema_version: not a wpbench result file"
     version = doc["schema_version"]
-    if isinstance(version, bool) or version not in SCHEMAS:
+    if isinstance(version, bool) or not isinstance(version, int) or version not in SCHEMAS:
         return _version_problem(version)
     light, arrays = _light(doc)
     error = jsonschema.exceptions.best_match(_schema_validator(version).iter_errors(light))
     if error is not None:
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
         return " ".join(f"at ${where}: {error.message}".split())[:300]
-    found = next((e for e in (_array_problem(*a) for a in arrays) if e), None)
+    found = _value_problem(light) or next((e for e in (_array_problem(*a) for a in arrays) if e), None)
     if found:
         return found[:300]
-    return _consistency_problem(doc) if version >= 2 else None
+    return _consistency_problem(doc, version)
+
+
+def read_run(path):
+    """(the parsed result file, its bytes); raises InputError naming the file and the problem."""
+    doc, data, reason = _read(path)
+    if reason is not None:
+        raise InputError(f"{path}: {reason}")
+    return doc, data
 
 
 def load_run(path):
     """The parsed result file; raises InputError naming the file and the problem."""
-    doc, reason = _read(path)
-    if reason is not None:
-        raise InputError(f"{path}: {reason}")
-    return doc
+    return read_run(path)[0]
 
 
 def expand_paths(args):
@@ -270,8 +514,8 @@ class Repetition:
         return self._histogram["sum"] if self._histogram is not None else int(self.samples.sum())
 
     def percentile(self, p):
-        """This repetition's percentile p: from its summary for the percentiles it holds (exact,
-        taken before any sample was dropped), else from its samples."""
+        """This repetition's percentile p: from its summary for the percentiles it holds (exact
+        from the raw samples, the histogram's when it kept only that), else from its samples."""
         key = {50: "p50", 90: "p90", 99: "p99", 99.9: "p999", 0: "min", 100: "max"}.get(p)
         if key is not None and self.latency.get(key) is not None:
             return self.latency[key]
@@ -346,11 +590,25 @@ class Case:
     @property
     def samples(self):
         """Every latency of every repetition (ns, int64 ndarray), repetition after repetition;
-        in time order inside a repetition only when time_ordered."""
+        in time order inside a repetition only when time_ordered. One entry per sample: for
+        anything that does not need the time order, dist is as exact and stays small."""
         if self._samples is None:
             parts = [r.samples for r in self.measured]
             self._samples = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
         return self._samples
+
+    @property
+    def dist(self):
+        """(values ascending, counts) of every repetition pooled, one entry per distinct value
+        (per bucket where a repetition kept only its histogram), never one per sample: what
+        counts and plots over all samples read, however many samples a histogram holds."""
+        if "dist" not in self._cache:
+            parts = [r.dist for r in self.measured]
+            values = np.concatenate([v for v, _ in parts]) if parts else np.zeros(0, dtype=np.int64)
+            counts = np.concatenate([c for _, c in parts]) if parts else np.zeros(0, dtype=np.int64)
+            order = np.argsort(values, kind="stable")
+            self._cache["dist"] = values[order], counts[order]
+        return self._cache["dist"]
 
     def percentile(self, p):
         """Nearest-rank percentile p of all repetitions pooled: exact from raw samples, and

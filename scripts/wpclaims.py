@@ -13,8 +13,6 @@ bad input.
 import json
 import sys
 
-import numpy as np
-
 import wpbench_results as wr
 import wpstats as st
 
@@ -113,7 +111,8 @@ def level_rows(claim, runs):
             if claim["kind"] == "below":
                 limit = claim["limit_ms"]
                 verdict = judge_interval(lo, hi, float("-inf"), limit - 1e-12)
-                over = int(np.count_nonzero(case.samples >= limit * 1e6))
+                values, counts = case.dist
+                over = int(counts[values >= limit * 1e6].sum())
                 target = (f"{stat} < {limit} ms: {stat} is {lo:.3f}-{hi:.3f} ms (95 % CI); "
                           f"{over} of {case.count} writes ({100 * over / case.count:.2f} %) "
                           f"took {limit} ms or more")
@@ -207,14 +206,13 @@ def _check_claim(c):
 def load_claims(path):
     """The claims file; raises InputError when it is not one."""
     try:
-        with open(path, encoding="utf-8") as f:
-            claims = json.load(f)
+        claims = wr.read_json(path)
         if not isinstance(claims, dict) or not isinstance(claims.get("claims"), list):
             raise ValueError("no list of claims")
         for c in claims["claims"]:
             _check_claim(c)
         return claims
-    except (OSError, ValueError) as e:
+    except (wr.InputError, ValueError) as e:
         raise wr.InputError(f"{path}: not a usable claims file: {e}")
 
 

@@ -25,7 +25,6 @@ above its max, or when a case they name was selected in CURRENT but did not
 complete. Prints a Markdown table for a pull-request comment.
 Exit 0 pass, 1 regression, 2 unusable input.
 """
-import json
 import math
 import sys
 
@@ -140,8 +139,7 @@ def check_ratio(rule, current):
 
 def load_policy(path):
     try:
-        with open(path, encoding="utf-8") as f:
-            policy = json.load(f)
+        policy = wr.read_json(path)
         if not isinstance(policy, dict) or not isinstance(policy.get("ratios"), list):
             raise ValueError("no list of ratios")
         for r in policy["ratios"]:
@@ -153,7 +151,7 @@ def load_policy(path):
             if r.get("stat", "p50") not in STATS:
                 raise ValueError(f"{r['numerator']} / {r['denominator']}: stat must be one of {', '.join(STATS)}")
         return policy
-    except (OSError, ValueError) as e:
+    except (wr.InputError, ValueError) as e:
         raise wr.InputError(f"{path}: not a usable gate policy: {e}")
 
 

@@ -43,6 +43,20 @@ def index_of(v):
     return min((b << SUB_BUCKET_HALF_COUNT_MAGNITUDE) + (v >> b), COUNTS_LENGTH)
 
 
+# The lowest value of buckets 1, 2, ...: a value's bucket is how many of these it reaches.
+_BUCKET_STARTS = np.array([SUB_BUCKET_COUNT << b for b in range(52)], dtype=np.int64)
+
+
+def bucket_counts(values):
+    """(counts, overflow) of int64 values >= 0: counts[i] the values at flat index i (an int64
+    ndarray of COUNTS_LENGTH), overflow those above HIGHEST_TRACKABLE_NS; index_of, vectorized."""
+    v = np.asarray(values, dtype=np.int64)
+    b = np.searchsorted(_BUCKET_STARTS, v, side="right")
+    idx = np.minimum((b << SUB_BUCKET_HALF_COUNT_MAGNITUDE) + (v >> b), COUNTS_LENGTH)
+    counts = np.bincount(idx, minlength=COUNTS_LENGTH + 1).astype(np.int64)
+    return counts[:COUNTS_LENGTH], int(counts[COUNTS_LENGTH])
+
+
 def value_range(index):
     """(lowest, highest) value, inclusive, in ns, of one flat index."""
     if not 0 <= index < COUNTS_LENGTH:
@@ -57,14 +71,7 @@ def from_samples(samples):
     x = [int(v) for v in samples]
     if any(v < 0 for v in x):
         raise ValueError("negative latency")
-    counts = {}
-    overflow = 0
-    for v in x:
-        i = index_of(v)
-        if i == COUNTS_LENGTH:
-            overflow += 1
-        else:
-            counts[i] = counts.get(i, 0) + 1
+    counts, overflow = bucket_counts(np.asarray(x, dtype=np.int64))
     n = len(x)
     total = sum(x)
     # In integers, then one correctly rounded division: m2 = (n * sum(v^2) - sum(v)^2) / n.
@@ -72,7 +79,7 @@ def from_samples(samples):
     return {"format": FORMAT, "unit": "ns", "sub_bucket_count": SUB_BUCKET_COUNT,
             "highest_trackable_ns": HIGHEST_TRACKABLE_NS, "count": n,
             "min": min(x) if n else 0, "max": max(x) if n else 0, "sum": total, "m2": m2,
-            "overflow": overflow, "buckets": [[i, counts[i]] for i in sorted(counts)]}
+            "overflow": overflow, "buckets": [[int(i), int(counts[i])] for i in np.flatnonzero(counts)]}
 
 
 def to_arrays(h):

@@ -9,7 +9,6 @@ matters. Rounds alternate (pgbench, wpbench, pgbench, ...) so a slow minute hits
 each round and the ratio of the means. Exit 0, 1 when a tool fails, 2 on bad usage.
 """
 import getpass
-import json
 import os
 import pathlib
 import pwd
@@ -94,7 +93,10 @@ def wpbench_mean_ms(binary, server, transactions, out):
     run([binary, "--dsn", server.dsn, "--drivers", "libpq/prepared", "--transports", "unix", "--samples",
          str(transactions), "--warmup", "0", "--repetitions", "1", "--floor-samples", "0",
          "--connect-samples", "0", "--table", TABLE, "--tmp-dir", str(server.dir), "--out", str(out), "-q"])
-    return json.loads(out.read_text())["cases"][0]["latency_ns"]["mean"] / 1e6
+    try:
+        return wr.load_run(out)["cases"][0]["latency_ns"]["mean"] / 1e6
+    except wr.InputError as e:
+        raise ToolError(f"wpbench wrote an unusable result: {e}")
 
 
 def main(argv):

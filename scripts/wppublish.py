@@ -10,7 +10,6 @@ drifts from the files. Exit 0, or 2 on bad input.
 """
 import os
 import pathlib
-import shutil
 import sys
 
 import wpbench_results as wr
@@ -30,7 +29,10 @@ def index_rows():
         h = ctx["host"]
         srv = ctx["server"]
         note_file = path.parent / "NOTE"
-        note = note_file.read_text(encoding="utf-8").strip() if note_file.exists() else ""
+        try:
+            note = wr.read_text(note_file).strip() if os.path.lexists(note_file) else ""
+        except wr.InputError as e:
+            raise wr.InputError(f"{note_file}: {e}")
         rows.append(
             f"| [{run['run_id']}]({path.parent.name}/report.md) | {run['status']} | {len(run['cases'])} | "
             f"{h.get('cpu_model')} x{h.get('logical_cpus')}, {h.get('os')} | "
@@ -43,9 +45,9 @@ def index_text():
     """results/README.md with a fresh run table; raises InputError before anything is written."""
     readme = RESULTS / "README.md"
     try:
-        text = readme.read_text(encoding="utf-8")
-    except OSError as e:
-        raise wr.InputError(f"{readme}: {e.strerror}")
+        text = wr.read_text(readme)
+    except wr.InputError as e:
+        raise wr.InputError(f"{readme}: {e}")
     if BEGIN not in text or END not in text:
         raise wr.InputError(f"{readme}: markers for the run index are missing")
     head, rest = text.split(BEGIN, 1)
@@ -58,15 +60,17 @@ def main(argv):
     ap.add_argument("result", help="a wpbench result file")
     ap.add_argument("--note", default="", help="one line for the index (what the run is)")
     args = ap.parse_args(argv[1:])
+    if "\n" in args.note.strip() or not wr.is_unicode(args.note):
+        ap.error("--note must be one line of UTF-8 text")
     try:
-        run = wr.load_run(args.result)
+        run, data = wr.read_run(args.result)
         if run["status"] != "complete":
             raise wr.InputError(f"{args.result}: status is {run['status']}; publish complete runs only")
         index_text()  # every published run must still read before this one is added
         out = RESULTS / run["run_id"]
         out.mkdir(parents=True, exist_ok=True)
         if pathlib.Path(args.result).resolve() != (out / "wpbench.json").resolve():
-            shutil.copyfile(args.result, out / "wpbench.json")
+            (out / "wpbench.json").write_bytes(data)  # the bytes validated, not a second read
         if args.note:
             (out / "NOTE").write_text(args.note.strip() + "\n", encoding="utf-8")
         runs = wr.RunSet([str(out / "wpbench.json")])

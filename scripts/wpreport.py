@@ -316,14 +316,16 @@ def log_ms_axis(axis):
 def plot_spectrum(transport, cases, subtitle, path, colour):
     fig, ax = plt.subplots(figsize=(12, 5.5))
     for c in cases:
-        s = np.sort(c.samples) / 1e6
+        values, counts = c.dist
+        below = np.cumsum(counts)
+        n = int(below[-1])
         # Up to p99.99, but no further than the samples reach: past 1 - 1/n a curve would only
         # repeat the maximum.
-        top = min(4.0, np.log10(len(s)))
+        top = min(4.0, np.log10(n))
         q = 1 - np.logspace(0, -top, 200)
-        idx = np.clip(np.ceil(q * len(s)).astype(int), 1, len(s)) - 1
-        ax.plot(1 / (1 - q), s[idx], label=f"{c.name} ({c.round_trips} rt)", linewidth=1.6,
-                color=colour[f"{c.driver}/{c.variant}"])
+        ranks = np.clip(np.ceil(q * n), 1, n)  # the nearest rank of each q, 1-based
+        ax.plot(1 / (1 - q), values[np.searchsorted(below, ranks)] / 1e6, label=f"{c.name} ({c.round_trips} rt)",
+                linewidth=1.6, color=colour[f"{c.driver}/{c.variant}"])
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xticks([1 / (1 - q) for q, _ in TICKS], [t for _, t in TICKS])
@@ -509,7 +511,8 @@ def write_report(runs, out):
               "only its histogram). An interval over repetitions sees drift from one repetition to the "
               "next; one from blocks of consecutive samples sees only the noise within one repetition.", ""]
     lines += context_section(runs)
-    (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # errors: a result's path that is not UTF-8 is written escaped, not refused.
+    (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8", errors="backslashreplace")
     return out / "report.md"
 
 

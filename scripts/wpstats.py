@@ -16,12 +16,18 @@ its histogram pools like one that kept every sample.
 import math
 
 import numpy as np
-from scipy import stats as sps
 
 CONFIDENCE = 0.95
 BLOCKS = 50  # a bootstrap resample is made of this many blocks ...
 MIN_BLOCK = 50  # ... of at least this many consecutive samples
 RESAMPLES = 1000
+
+
+def _sps():
+    """scipy.stats, imported when first needed: it is most of a script's start-up time, and
+    validation and every error path do without it."""
+    from scipy import stats
+    return stats
 
 
 def rank(n, p):
@@ -166,7 +172,7 @@ def t_interval(values, center, log=False, confidence=CONFIDENCE):
     c = float(center)
     if log:
         x, c = np.log(x), math.log(c)
-    half = float(sps.t.ppf(0.5 + confidence / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
+    half = float(_sps().t.ppf(0.5 + confidence / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
     return (math.exp(c - half), math.exp(c + half)) if log else (c - half, c + half)
 
 
@@ -179,7 +185,7 @@ def t_ratio_interval(num_values, den_values, ratio, paired, confidence=CONFIDENC
         return t_interval(np.exp(a - b), ratio, log=True, confidence=confidence)
     va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
     df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1)) if va + vb > 0 else len(a) + len(b) - 2
-    half = float(sps.t.ppf(0.5 + confidence / 2, df) * math.sqrt(va + vb))
+    half = float(_sps().t.ppf(0.5 + confidence / 2, df) * math.sqrt(va + vb))
     return ratio * math.exp(-half), ratio * math.exp(half)
 
 
@@ -209,13 +215,16 @@ def mann_whitney(current, baseline, alternative):
     `baseline`; 1.0 when either side has fewer than two values."""
     if len(current) < 2 or len(baseline) < 2:
         return 1.0
-    return float(sps.mannwhitneyu(current, baseline, alternative=alternative).pvalue)
+    return float(_sps().mannwhitneyu(current, baseline, alternative=alternative).pvalue)
 
 
 def smallest_u_p_value(n1, n2):
     """The smallest one-sided p-value an exact Mann-Whitney U test can give for n1 vs n2 values
-    (every value of one side above every value of the other): 1 / C(n1 + n2, n1)."""
-    return 1.0 / math.comb(n1 + n2, n1)
+    (every value of one side above every value of the other): 1 / C(n1 + n2, n1). Exact up to
+    1000 values in all; beyond, through log-gamma, so no count makes a huge integer."""
+    if n1 + n2 <= 1000:
+        return 1.0 / math.comb(n1 + n2, n1)
+    return math.exp(math.lgamma(n1 + 1) + math.lgamma(n2 + 1) - math.lgamma(n1 + n2 + 1))
 
 
 def ms(ns):

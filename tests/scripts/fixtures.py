@@ -1,10 +1,15 @@
 """Fixture result files for the script tests: complete wpbench results with synthetic, seeded
 latency samples, valid against results/wpbench-result.schema.json (schema_version 2, the
 default) or results/wpbench-result.v1.schema.json (make_run(version=1), the published runs'
-format)."""
+format); and how the tests run the scripts (Scratch, run_script)."""
 import json
+import os
 import pathlib
+import shutil
+import subprocess
 import sys
+import tempfile
+import unittest
 
 import numpy as np
 
@@ -14,6 +19,37 @@ sys.dont_write_bytecode = True
 
 import wphist  # noqa: E402
 import wpstats  # noqa: E402
+
+SCRIPTS = ROOT / "scripts"
+PYTHON = "/usr/bin/python3"  # Debian's, which sees the python3-* packages scripts/setup installs
+
+
+def run_script(name, *args, env=None, timeout=600, memory_limit=None):
+    """One script through its command line, as a user runs it: the CompletedProcess. With
+    `memory_limit` (bytes of address space, set by util-linux's prlimit), a script that reads
+    without bound fails instead of filling the machine's memory."""
+    limit = ["prlimit", f"--as={memory_limit}", "--"] if memory_limit else []
+    return subprocess.run([*limit, PYTHON, str(SCRIPTS / name), *map(str, args)], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=timeout)
+
+
+class Scratch(unittest.TestCase):
+    """A test with its own scratch directory (self.tmp) and the scripts' one-line error check."""
+
+    def setUp(self):
+        self.tmp = pathlib.Path(tempfile.mkdtemp(prefix="wpbench-scripts-"))
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def fixture(self, name, **kw):
+        return write(self.tmp / name, make_run(**kw))
+
+    def assert_one_line_error(self, r, code, needle):
+        self.assertEqual(r.returncode, code, r.stderr)
+        self.assertEqual(r.stderr.count("\n"), 1, r.stderr)
+        self.assertIn(needle, r.stderr)
+
 
 # A plausible spread of cases: name -> (round trips, median ns).
 DEFAULT_CASES = {
@@ -43,6 +79,16 @@ def summary(data):
     return {"min": s[0], "mean": float(np.mean(s)), "stddev": float(np.std(s, ddof=1)) if len(s) > 1 else 0.0,
             "p50": wpstats.percentile(s, 50), "p90": wpstats.percentile(s, 90),
             "p99": wpstats.percentile(s, 99), "p999": wpstats.percentile(s, 99.9), "max": s[-1]}
+
+
+def histogram_summary(h):
+    """The summary the harness writes of a repetition that kept only its histogram: min and max
+    exact, percentiles within the bucket width (harness/runner.cpp)."""
+    if not h["count"]:
+        return summary([])
+    return {"min": h["min"], "mean": wphist.mean(h), "stddev": wphist.stddev(h),
+            **{k: wphist.percentile(h, p) for k, p in (("p50", 50), ("p90", 90), ("p99", 99), ("p999", 99.9))},
+            "max": h["max"]}
 
 
 def verification(rows, ok=True):
@@ -129,12 +175,14 @@ def timeseries(data, interval_ns=1_000_000_000):
 
 def repetition_record(i, position, data, status="ok", error=None, raw=True, lag=None):
     elapsed = int(sum(data) * 1.01)
+    h = wphist.from_samples(data)
     return {
         "repetition": i, "position": position, "status": status, "samples": len(data), "connect_ns": 1_000_000,
         "elapsed_ns": elapsed, "cpu_ns": elapsed // 10,
-        "throughput_per_s": len(data) * 1e9 / elapsed if elapsed else 0.0, "latency_ns": summary(data),
+        "throughput_per_s": len(data) * 1e9 / elapsed if elapsed else 0.0,
+        "latency_ns": summary(data) if raw else histogram_summary(h),
         "verified": status == "ok", "verification": verification(len(data) + 10, status == "ok"),
-        "error": error, "samples_ns": list(data) if raw else None, "histogram": wphist.from_samples(data),
+        "error": error, "samples_ns": list(data) if raw else None, "histogram": h,
         "timeseries": timeseries(data), "schedule_lag_ns": None if lag is None else summary(lag),
     }
 

@@ -40,6 +40,14 @@ class Layout(unittest.TestCase):
             wphist.value_range(wphist.COUNTS_LENGTH)
 
 
+    def test_bucket_counts_is_index_of_over_an_array(self):
+        # Every index's lowest and highest value land in it, and values past the layout overflow.
+        edges = [v for i in range(wphist.COUNTS_LENGTH) for v in wphist.value_range(i)]
+        counts, overflow = wphist.bucket_counts(edges + [wphist.HIGHEST_TRACKABLE_NS + 1, 2**63 - 1])
+        self.assertEqual(counts.tolist(), [2] * wphist.COUNTS_LENGTH)
+        self.assertEqual(overflow, 2)
+
+
 class HandBuilt(unittest.TestCase):
     # 2 samples of 5 ns, 1 in index 2048 (2048-2049 ns), 4 in index 3000 (the 4 values from
     # (3000 - 1024) << 1 = 3952 to 3955), 1 overflow sample of 200 s.

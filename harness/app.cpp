@@ -197,12 +197,17 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
     throw UsageError("--sync-commit with a --dsn that sets options: add -c synchronous_commit=" +
                      opt.sync_commit + " to its options instead");
   }
-  if (opt.sync_commit != "server") {
-    // A session setting, so it works against any server and every driver (they all take the
-    // conninfo); the context below reads it back from such a session.
-    const std::string o = " options='-c synchronous_commit=" + opt.sync_commit + "'";
-    t.unix_conninfo += o;
-    t.tcp_conninfo += o;
+  const bool user_options = !opt.dsn.empty() && parse_conninfo(opt.dsn).count("options") > 0;
+  if (!user_options) {
+    // Session settings, so they work against any server and every driver (they all take the
+    // conninfo); the context below reads them back from such a session. The server sends these
+    // sessions errors only: a warning it sends on its own (a shutdown's "terminating connection")
+    // could otherwise reach a connection before its library has a notice processor, and land raw
+    // on wpbench's stderr. Nothing measured sends notices.
+    std::string o = " options='-c client_min_messages=error";
+    if (opt.sync_commit != "server") o += " -c synchronous_commit=" + opt.sync_commit;
+    t.unix_conninfo += o + "'";
+    t.tcp_conninfo += o + "'";
   }
   // Connect over every transport the run uses before measuring anything, so a wrong password
   // or a down server is one line now, not a failed case later.

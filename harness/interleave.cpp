@@ -111,7 +111,16 @@ std::vector<CaseResult> run_interleaved(const std::vector<CaseTarget>& cases, co
   // Each table starts empty, once per repetition (UnaccountedRows stops the run).
   std::map<Backend, const Endpoint*> tables;
   for (const auto& ct : cases) tables.emplace(ct.c.path->backend, &ct.e);
-  for (const auto& [backend, e] : tables) reset_table(backend, *e);
+  std::map<Backend, std::string> unusable;  // a table that could not be emptied (no server)
+  for (const auto& [backend, e] : tables) {
+    try {
+      reset_table(backend, *e);
+    } catch (const UnaccountedRows&) {
+      throw;
+    } catch (const std::exception& ex) {
+      unusable[backend] = one_line(ex.what());
+    }
+  }
 
   std::vector<Slot> slots;
   slots.reserve(cases.size());
@@ -119,6 +128,10 @@ std::vector<CaseResult> run_interleaved(const std::vector<CaseTarget>& cases, co
   for (std::size_t i = 0; i < cases.size() && !stop.load(); ++i) {
     const auto& [c, e] = cases[i];
     Slot& s = slots[i];
+    if (unusable.count(c.path->backend)) {
+      s.error = unusable[c.path->backend];
+      continue;
+    }
     try {
       const std::uint64_t seed = case_seed(cfg.seed, c.name());
       s.writer = c.path->arm == Arm::python ? open_python_writer(c, e, cfg, seed)

@@ -1,5 +1,8 @@
 #include "pg.hpp"
 
+#include <poll.h>
+
+#include <cerrno>
 #include <charconv>
 
 #include "text.hpp"
@@ -17,11 +20,22 @@ void pg_quiet_notices(PGconn* c) {
 }
 
 PgConn pg_connect(const std::string& conninfo) {
-  PgConn c(PQconnectdb(conninfo.c_str()));
-  if (!c || PQstatus(c.get()) != CONNECTION_OK) {
+  // PQconnectdb's steps, one at a time, so the notice processor is in place before the server
+  // can say anything: a server shutting down warns connections still starting up.
+  PgConn c(PQconnectStart(conninfo.c_str()));
+  if (!c) throw DriverError("cannot connect: " + pg_error(nullptr));
+  pg_quiet_notices(c.get());
+  PostgresPollingStatusType st =
+      PQstatus(c.get()) == CONNECTION_BAD ? PGRES_POLLING_FAILED : PGRES_POLLING_WRITING;
+  while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+    pollfd p{PQsocket(c.get()), static_cast<short>(st == PGRES_POLLING_READING ? POLLIN : POLLOUT),
+             0};
+    if (poll(&p, 1, -1) < 0 && errno != EINTR) break;
+    st = PQconnectPoll(c.get());
+  }
+  if (PQstatus(c.get()) != CONNECTION_OK) {
     throw DriverError("cannot connect: " + pg_error(c.get()));
   }
-  pg_quiet_notices(c.get());
   return c;
 }
 

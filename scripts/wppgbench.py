@@ -89,10 +89,11 @@ def pgbench_mean_ms(server, transactions):
 
 def wpbench_mean_ms(binary, server, transactions, out):
     # One repetition, no floors or connect timing: each round is one stretch of inserts, as
-    # pgbench's is.
+    # pgbench's is. The table stays for pgbench's script (wpbench drops its own by default).
     run([binary, "--dsn", server.dsn, "--drivers", "libpq/prepared", "--transports", "unix", "--samples",
-         str(transactions), "--warmup", "0", "--repetitions", "1", "--floor-samples", "0",
-         "--connect-samples", "0", "--table", TABLE, "--tmp-dir", str(server.dir), "--out", str(out), "-q"])
+         str(transactions), "--warmup", "0", "--repetitions", "1", "--interleave", "case", "--floor-samples",
+         "0", "--connect-samples", "0", "--table", TABLE, "--keep-table", "--tmp-dir", str(server.dir),
+         "--out", str(out), "-q"])
     try:
         return wr.load_run(out)["cases"][0]["latency_ns"]["mean"] / 1e6
     except wr.InputError as e:

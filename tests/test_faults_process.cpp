@@ -238,7 +238,10 @@ TEST(Process, PythonArmEndsWithAKilledWpbenchStartedAsABackgroundJob) {
   const bool found = eventually(
       [&] {
         for (const auto& p : all_processes()) {
-          if (p.ppid == run.pid() && p.cmdline.find("wpbench_arm.py run ") != std::string::npos) {
+          // "run" (--interleave case) or "serve" (sample by sample, the default).
+          if (p.ppid == run.pid() &&
+              (p.cmdline.find("wpbench_arm.py run ") != std::string::npos ||
+               p.cmdline.find("wpbench_arm.py serve ") != std::string::npos)) {
             arm = p;
             return true;
           }

@@ -120,6 +120,13 @@ int main(int argc, char** argv) {
                  "python3 of the Python arm (psycopg2, SQLAlchemy, psycopg, sqlite3 cases); "
                  "Debian's sees the python3-* packages")
       ->capture_default_str();
+  app.add_option("--instructions", opt.instructions,
+                 "after the timed run, count each case's client instructions per insert over N "
+                 "inserts under valgrind's callgrind (deterministic: the gate for shared CI "
+                 "runners; the client only, not the server, network or flush)")
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1000000}));
+  // The child side of --instructions, run by wpbench itself under valgrind; not for users.
+  app.add_option("--callgrind-case", opt.callgrind_case)->group("");
   app.add_flag("-q,--quiet", opt.quiet, "no progress or status lines on stderr");
 
   try {

@@ -25,6 +25,7 @@
 #include "export/gbench_writer.hpp"
 #include "export/json_writer.hpp"
 #include "floors.hpp"
+#include "instructions.hpp"
 #include "interleave.hpp"
 #include "janitor.hpp"
 #include "pg.hpp"
@@ -412,15 +413,38 @@ class Progress {
   std::thread thread_;
 };
 
-// Raw floor samples, gathered a share per repetition.
+// Raw floor samples, gathered a share per repetition, and each share's p50 (a floor that moves
+// between repetitions is the machine changing under the run).
 struct FloorSamples {
   std::vector<std::int64_t> rt_unix, rt_tcp, pg_on, pg_off, disk, sqlite_on, sqlite_off;
   std::string pg_transport, disk_dir, disk_method;
   std::vector<std::string> errors;
+  std::map<std::string, std::vector<double>> per_repetition;
 };
+
+double p50_of(const std::vector<std::int64_t>& xs) {
+  return xs.empty() ? 0.0 : static_cast<double>(summarize(xs).p50_ns);
+}
 
 void append(std::vector<std::int64_t>& to, const std::vector<std::int64_t>& from) {
   to.insert(to.end(), from.begin(), from.end());
+}
+
+// A floor probe's share of this repetition, kept whole and as its p50.
+void append(FloorSamples& f, const char* floor, std::vector<std::int64_t>& to,
+            const std::vector<std::int64_t>& from) {
+  append(to, from);
+  if (!from.empty()) f.per_repetition[floor].push_back(p50_of(from));
+}
+
+// A flush probe's share: both settings kept; the p50 difference is the flush of this repetition.
+void append_flush(FloorSamples& f, const char* floor, std::vector<std::int64_t>& on,
+                  std::vector<std::int64_t>& off, const FlushSamples& fl) {
+  append(on, fl.on_ns);
+  append(off, fl.off_ns);
+  if (!fl.on_ns.empty() && !fl.off_ns.empty()) {
+    f.per_repetition[floor].push_back(p50_of(fl.on_ns) - p50_of(fl.off_ns));
+  }
 }
 
 void measure_floors(const Options& opt, const std::vector<Case>& cases, Targets& t,
@@ -440,9 +464,11 @@ void measure_floors(const Options& opt, const std::vector<Case>& cases, Targets&
     const bool unix_used = any_transport(cases, Transport::unix_socket);
     try {
       if (unix_used)
-        append(f.rt_unix, round_trip_floor(t.unix_conninfo, n, warmup, clock, stop_flag()));
+        append(f, "round_trip_unix", f.rt_unix,
+               round_trip_floor(t.unix_conninfo, n, warmup, clock, stop_flag()));
       if (any_transport(cases, Transport::tcp)) {
-        append(f.rt_tcp, round_trip_floor(t.tcp_conninfo, n, warmup, clock, stop_flag()));
+        append(f, "round_trip_tcp", f.rt_tcp,
+               round_trip_floor(t.tcp_conninfo, n, warmup, clock, stop_flag()));
       }
     } catch (const std::exception& e) {
       note("round-trip floor", e);
@@ -452,9 +478,8 @@ void measure_floors(const Options& opt, const std::vector<Case>& cases, Targets&
     const Endpoint e = endpoint_for(unix_used ? Transport::unix_socket : Transport::tcp, t, opt);
     f.pg_transport = transport_name(e.transport);
     try {
-      const auto fl = commit_flush(e, n, warmup, seed, clock, stop_flag());
-      append(f.pg_on, fl.on_ns);
-      append(f.pg_off, fl.off_ns);
+      append_flush(f, "commit_flush", f.pg_on, f.pg_off,
+                   commit_flush(e, n, warmup, seed, clock, stop_flag()));
     } catch (const std::exception& ex) {
       note("commit flush", ex);
     }
@@ -476,7 +501,7 @@ void measure_floors(const Options& opt, const std::vector<Case>& cases, Targets&
   if (!f.disk_dir.empty()) {
     try {
       const auto d = disk_sync(f.disk_dir, n, warmup, clock, stop_flag());
-      append(f.disk, d.samples_ns);
+      append(f, "disk_sync", f.disk, d.samples_ns);
       f.disk_method = "write + " + d.sync_call + " of 8 kB";
     } catch (const std::exception& e) {
       note("disk sync", e);
@@ -490,9 +515,8 @@ void measure_floors(const Options& opt, const std::vector<Case>& cases, Targets&
           (fs::path(t.sqlite_path).parent_path() / "wpbench-floor.sqlite").string();
       try {
         ensure_table(Backend::sqlite, Endpoint{Transport::file, scratch, opt.table, opt.sqlite});
-        const auto fl = sqlite_flush(scratch, opt.table, n, warmup, seed, clock, stop_flag());
-        append(f.sqlite_on, fl.on_ns);
-        append(f.sqlite_off, fl.off_ns);
+        append_flush(f, "sqlite_flush", f.sqlite_on, f.sqlite_off,
+                     sqlite_flush(scratch, opt.table, n, warmup, seed, clock, stop_flag()));
       } catch (const std::exception& e) {
         note("SQLite flush", e);
       }
@@ -524,6 +548,7 @@ FloorsResult summarize_floors(const FloorSamples& f) {
   r.sqlite_on = summary_of(f.sqlite_on);
   r.sqlite_off = summary_of(f.sqlite_off);
   r.errors = f.errors;
+  r.per_repetition_p50_ns = f.per_repetition;
   Floors& fl = r.floors;
   fl.rt_unix_ns = p50_of(r.rt_unix);
   fl.rt_tcp_ns = p50_of(r.rt_tcp);
@@ -557,6 +582,43 @@ std::vector<ConnectCost> measure_connects(const Options& opt, const std::vector<
   std::optional<SqliteConnectTarget> sqlite;
   if (any_backend(cases, Backend::sqlite)) sqlite = SqliteConnectTarget{t.sqlite_path, opt.sqlite};
   return measure_connect_costs(targets, opt.connect_samples, clock, stop_flag(), sqlite);
+}
+// --instructions: each measured case once more under callgrind, after the timed run (valgrind
+// slows the client fifty-fold, so it never shares the machine with a timed sample). Its rows go
+// through the case's table, verified like a repetition's.
+void count_case_instructions(const Options& opt, const std::vector<Case>& cases, Targets& t,
+                             const RunConfig& cfg, RunResult& run) {
+  const std::string self = fs::read_symlink("/proc/self/exe").string();
+  TempDir dir("wpbench-cg-", opt.tmp_dir);
+  for (std::size_t i = 0; i < cases.size() && !stop_flag(); ++i) {
+    if (run.cases[i].not_measured) continue;
+    const Case& c = cases[i];
+    const Endpoint e = endpoint_for(c.transport, t, opt);
+    reset_table(c.path->backend, e);
+    InstructionCount n = count_instructions(c, e, cfg, opt.instructions, self, dir.path());
+    const auto v = verify_table(c.path->backend, e, case_seed(cfg.seed, c.name()),
+                                cfg.warmup + opt.instructions);
+    if (e.ledger)
+      e.ledger->rows = v.all_ours ? std::optional<std::uint64_t>(v.rows_found) : std::nullopt;
+    if (!n.error && !v.ok) n.error = "rows not verified: " + v.message;
+    run.cases[i].instructions = n;
+  }
+}
+
+// The child of count_instructions() for a C++ case, inside valgrind: the target comes in the
+// environment (it may hold a password), everything else on the command line.
+int callgrind_child_main(const Options& opt) {
+  const char* target = std::getenv("WPBENCH_TARGET");
+  if (target == nullptr)
+    throw UsageError("--callgrind-case is wpbench's own (WPBENCH_TARGET unset)");
+  Case c;
+  try {
+    c = find_case(opt.callgrind_case);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  const Endpoint e{c.transport, target, opt.table, opt.sqlite};
+  return callgrind_child(c, e, opt.run.warmup, opt.run.samples, opt.run.seed);
 }
 }  // namespace
 
@@ -599,6 +661,7 @@ int run_wpbench(const Options& opt) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("--table: ") + e.what());
   }
+  if (!opt.callgrind_case.empty()) return callgrind_child_main(opt);
   const auto cases = select_cases(opt);
   if (opt.list) {
     std::size_t w = 0;
@@ -793,6 +856,14 @@ int run_wpbench(const Options& opt) {
   } catch (const UnaccountedRows& e) {
     stopped_because = e.what();
   }
+  if (!stop_flag() && !stopped_because && opt.instructions > 0) {
+    progress.set(opt.repetitions - 1, "instruction counts");
+    try {
+      count_case_instructions(opt, cases, targets, cfg, run);
+    } catch (const UnaccountedRows& e) {
+      stopped_because = e.what();
+    }
+  }
   if (!stop_flag() && !stopped_because && opt.connect_samples > 0) {
     progress.set(opt.repetitions - 1, "connect cost");
     run.connect = measure_connects(opt, cases, targets, clock);
@@ -809,6 +880,7 @@ int run_wpbench(const Options& opt) {
     }
   }
   run.ratios = case_ratios(run.cases);
+  run.machine_changes = machine_changes(run.cases, run.floors, opt.repetitions);
   run.status = stop_flag()       ? RunStatus::interrupted
                : stopped_because ? RunStatus::partial
                                  : RunStatus::complete;

@@ -35,6 +35,11 @@ struct Options {
   bool python_given = false;  ///< --python was on the command line
   /// Keep wpbench's table on an existing server at the end (by default it is dropped).
   bool keep_table = false;
+  /// --instructions N: after the timed run, count each case's client instructions per insert
+  /// over N inserts under callgrind (0: not).
+  std::uint64_t instructions = 0;
+  /// Internal: this process is the child counting one C++ case under callgrind.
+  std::string callgrind_case;
   bool quiet = false;
   int repetitions = 5;                      ///< rounds of every case, interleaved
   std::optional<std::uint64_t> order_seed;  ///< shuffles each round; empty: drawn and recorded

@@ -275,8 +275,8 @@ NoiseReport noise_report(const std::vector<double>& rep_p50_ns,
     if (i == 0 && report.slow_first) continue;
     const bool slow = rep_p50_ns[i] > p50.median;
     w.push_back(fmt::format(
-        "repetition {} of {} is an outlier (p50 {} ms vs median {} ms): {}; rerun or add "
-        "repetitions",
+        "repetition {} of {} is an outlier (p50 {} ms vs median {} ms): {}; the interval includes "
+        "it",
         i + 1, reps, ms(rep_p50_ns[i]), ms(p50.median),
         slow ? "the machine was busy" : "the machine was busier during the other repetitions"));
   }
@@ -288,16 +288,48 @@ NoiseReport noise_report(const std::vector<double>& rep_p50_ns,
   }
   if (report.cv > kCvWarning) {
     w.push_back(fmt::format(
-        "p50 varies {:.1f} % between repetitions (CV): compare cases as ratios within one run",
+        "p50 varies {:.1f} % between repetitions (CV); the interval includes it, and ratios "
+        "between cases are paired within repetitions",
         report.cv * 100));
   }
   if (sample_outliers > kSampleOutlierWarning) {
     w.push_back(fmt::format(
         "{:.1f} % of samples are outliers (modified z-score above {}; a usual tail stays under "
-        "{:.0f} %): something else ran on the machine; rerun on a quiet system",
+        "{:.0f} %): the tail is wide; look at p99 and the time series",
         sample_outliers * 100, kOutlierZ, kSampleOutlierWarning * 100));
   }
   return report;
+}
+
+std::optional<LevelShift> level_shift(const std::vector<double>& xs, double min_ratio) {
+  if (!(min_ratio > 1)) throw std::invalid_argument("level_shift: min_ratio must exceed 1");
+  const std::size_t n = xs.size();
+  if (n < 4) return std::nullopt;
+  std::vector<double> lx;
+  for (const double x : xs) {
+    if (!(x > 0) || !std::isfinite(x)) return std::nullopt;
+    lx.push_back(std::log(x));
+  }
+  std::optional<LevelShift> best;
+  double best_gap = 0;
+  for (std::size_t at = 2; at + 2 <= n; ++at) {
+    const auto lo_hi = [&](std::size_t b, std::size_t e) {
+      return std::make_pair(*std::min_element(lx.begin() + b, lx.begin() + e),
+                            *std::max_element(lx.begin() + b, lx.begin() + e));
+    };
+    const auto [b_lo, b_hi] = lo_hi(0, at);
+    const auto [a_lo, a_hi] = lo_hi(at, n);
+    // The two sides must not overlap at all: a lasting step, not a wide scatter.
+    const double gap = std::max(a_lo - b_hi, b_lo - a_hi);
+    const double before = median(std::vector<double>(xs.begin(), xs.begin() + at));
+    const double after = median(std::vector<double>(xs.begin() + at, xs.end()));
+    const double ratio = std::max(before, after) / std::min(before, after);
+    if (gap > 0 && ratio >= min_ratio && gap > best_gap) {
+      best_gap = gap;
+      best = LevelShift{at, before, after};
+    }
+  }
+  return best;
 }
 
 std::string format_ratio(double ratio, Interval ci) {

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -121,6 +122,20 @@ struct NoiseReport {
 /// fraction outside [0, 1].
 NoiseReport noise_report(const std::vector<double>& rep_p50_ns,
                          const std::vector<double>& rep_mean_ns, double sample_outlier_fraction);
+
+/// A lasting change of level in a series measured once per repetition: repetitions [0, at)
+/// around `before`, [at, n) around `after` (medians).
+struct LevelShift {
+  std::size_t at = 0;
+  double before = 0, after = 0;
+};
+
+/// The split of `xs` (one positive value per repetition, in run order; at least 4, at least 2 on
+/// each side) whose two sides do not overlap and whose medians differ by a factor of at least
+/// `min_ratio`, the widest such gap first; none when there is no such step (a scatter is not a
+/// shift). What the machine did during a run: a floor that moved, every case slower from one
+/// repetition on. Throws std::invalid_argument for min_ratio <= 1.
+std::optional<LevelShift> level_shift(const std::vector<double>& xs, double min_ratio = 1.25);
 
 /// "2.41 ± 0.05 ×": the ratio and the larger half-width of its interval (hi - ratio,
 /// ratio - lo), 2 decimals. An asymmetric interval loses its shape here, so exports should carry

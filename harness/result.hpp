@@ -3,12 +3,14 @@
 /// repetitions and what is pooled from them), the floors and the connect costs.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "connect_cost.hpp"
 #include "context.hpp"
 #include "decomposition.hpp"
+#include "instructions.hpp"
 #include "repstats.hpp"
 #include "runner.hpp"
 
@@ -56,6 +58,8 @@ struct CaseReport {
   std::optional<std::string> not_measured;  ///< why the case could not run here
   std::vector<CaseResult> repetitions;
   PooledResult pooled;
+  /// --instructions: the client's instructions per insert under callgrind (instructions.hpp).
+  std::optional<InstructionCount> instructions;
   std::optional<Decomposition> decomposition;
 
   /// Every repetition ran to the end without error and verified.
@@ -81,7 +85,10 @@ struct FloorsResult {
   std::string disk_sync_dir, disk_sync_filesystem, disk_sync_method;
   std::optional<LatencySummary> sqlite_on, sqlite_off;  ///< synchronous FULL / OFF
   std::vector<std::string> errors;                      ///< probes that failed, one line each
-  Floors floors;                                        ///< the p50s decompose() takes
+  /// Each floor's p50 per repetition, in run order, keyed round_trip_unix, round_trip_tcp,
+  /// commit_flush (on - off), disk_sync, sqlite_flush.
+  std::map<std::string, std::vector<double>> per_repetition_p50_ns;
+  Floors floors;  ///< the p50s decompose() takes
 };
 
 /// A case's p50 over another's (the fastest of its transport), with its uncertainty.
@@ -90,6 +97,8 @@ struct RatioResult {
   double ratio = 0;
   std::optional<Interval> ci;
   std::string method;
+  double diff_ns = 0;               ///< p50 numerator - p50 denominator: what it adds
+  std::optional<Interval> diff_ci;  ///< 95 %, paired over repetitions like ci
 };
 
 enum class RunStatus { complete, partial, interrupted };
@@ -105,6 +114,9 @@ struct RunResult {
   /// partial while cases remain to run (the file is rewritten after each case), interrupted
   /// when a signal ended the run early.
   RunStatus status = RunStatus::partial;
+  /// One line each when the machine changed during the run (a floor moved, every case slowed
+  /// from one repetition on), saying which results it touches (harness/pooling.hpp).
+  std::vector<std::string> machine_changes;
 };
 
 }  // namespace wpbench

@@ -52,7 +52,7 @@ TEST(Pooling, PooledStatisticsComeFromEverySample) {
     all.insert(all.end(), r.samples_ns.begin(), r.samples_ns.end());
   EXPECT_EQ(c.pooled.latency.p50_ns, summarize(all).p50_ns);  // exact while raw samples are kept
   ASSERT_TRUE(c.pooled.p50_ci);
-  EXPECT_EQ(c.pooled.ci_method, "t interval over repetitions");
+  EXPECT_EQ(c.pooled.ci_method, "t interval over repetitions (log scale)");
   // Centred on the pooled p50; three quiet repetitions of 400 agree to a few per cent.
   EXPECT_LT(c.pooled.p50_ci->lo, c.pooled.latency.p50_ns);
   EXPECT_GT(c.pooled.p50_ci->hi, c.pooled.latency.p50_ns);

@@ -347,8 +347,9 @@ TEST(RepStats, OutlierRepetitionIsNamed) {
   EXPECT_NEAR(r.cv, 0.27594, 1e-4);
   const std::vector<std::string> expected{
       "repetition 3 of 5 is an outlier (p50 0.512 ms vs median 0.301 ms): the machine was busy; "
-      "rerun or add repetitions",
-      "p50 varies 27.6 % between repetitions (CV): compare cases as ratios within one run"};
+      "the interval includes it",
+      "p50 varies 27.6 % between repetitions (CV); the interval includes it, and ratios between "
+      "cases are paired within repetitions"};
   EXPECT_EQ(r.warnings, expected);
 
   const auto fast = noise_report({301000, 300000, 200000, 299000, 302000},
@@ -356,7 +357,7 @@ TEST(RepStats, OutlierRepetitionIsNamed) {
   EXPECT_EQ(fast.outlier_repetitions, std::vector<std::size_t>{2});
   EXPECT_EQ(fast.warnings.at(0),
             "repetition 3 of 5 is an outlier (p50 0.200 ms vs median 0.300 ms): the machine was "
-            "busier during the other repetitions; rerun or add repetitions");
+            "busier during the other repetitions; the interval includes it");
 }
 
 TEST(RepStats, TinyDeviationsAreNotOutliers) {
@@ -416,7 +417,7 @@ TEST(RepStats, SampleOutlierWarning) {
   const auto r = noise_report(p50, p50, 0.071);
   const std::vector<std::string> expected{
       "7.1 % of samples are outliers (modified z-score above 3.5; a usual tail stays under 5 %): "
-      "something else ran on the machine; rerun on a quiet system"};
+      "the tail is wide; look at p99 and the time series"};
   EXPECT_EQ(r.warnings, expected);
   // One repetition (R = 1): no repetition statistics, the sample warning still applies.
   const auto one = noise_report({300000}, {350000}, 0.2);

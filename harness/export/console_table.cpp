@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 namespace wpbench {
 
@@ -62,6 +63,29 @@ std::string ci_methods(const RunResult& run) {
   std::string out;
   for (const auto& m : seen) out += (out.empty() ? "" : "; ") + m;
   return out;
+}
+
+// One line for every case's noise together; each case's own warnings stay in the JSON
+// (cases[].noise) and the report.
+std::optional<std::string> noise_line(const RunResult& run) {
+  int varied = 0, odd_reps = 0, measured = 0;
+  double worst = 0;
+  for (const auto& c : run.cases) {
+    if (c.pooled.samples == 0) continue;
+    ++measured;
+    if (c.pooled.cv_p50 && *c.pooled.cv_p50 > kCvWarning) {
+      ++varied;
+      worst = std::max(worst, *c.pooled.cv_p50);
+    }
+    odd_reps += static_cast<int>(c.pooled.noise.outlier_repetitions.size() +
+                                 c.pooled.noise.mean_outlier_repetitions.size());
+  }
+  if (varied == 0 && odd_reps == 0) return std::nullopt;
+  std::string s = fmt::format("noise: {} of {} cases varied more than {:.0f} % between repetitions",
+                              varied, measured, kCvWarning * 100);
+  if (varied > 0) s += fmt::format(" (up to {:.0f} %)", worst * 100);
+  if (odd_reps > 0) s += fmt::format(", {} repetition(s) stood out", odd_reps);
+  return s + "; the intervals include it (details: cases[].noise in the JSON, and the report)";
 }
 
 std::string summary_cell(const std::optional<LatencySummary>& s) {
@@ -129,6 +153,18 @@ std::string console_table(const RunResult& run) {
       }
     }
   }
+  if (std::any_of(run.cases.begin(), run.cases.end(),
+                  [](const CaseReport& c) { return c.instructions.has_value(); })) {
+    out +=
+        "\nclient instructions per insert (callgrind; the client's own work, not the server, "
+        "the network's wait or the flush):\n";
+    for (const auto& c : run.cases) {
+      if (!c.instructions) continue;
+      const auto& n = *c.instructions;
+      out += n.error ? fmt::format("  {:<{}}  error: {}\n", c.name, w, *n.error)
+                     : fmt::format("  {:<{}}  {:>10.0f}\n", c.name, w, n.per_insert);
+    }
+  }
   if (!run.connect.empty()) {
     out += "\nconnect cost (p50 open / close, ms):";
     for (const auto& k : run.connect) {
@@ -174,14 +210,20 @@ std::string console_table(const RunResult& run) {
       }
     }
     if (c.not_measured) out += fmt::format("{}: not measured: {}\n", c.name, *c.not_measured);
-    for (const auto& n : c.pooled.noise.warnings) out += fmt::format("{}: {}\n", c.name, n);
     if (!c.durable) out += fmt::format("{}: {}\n", c.name, c.durability);
   }
+  if (const auto line = noise_line(run)) out += *line + "\n";
+  for (const auto& m : run.machine_changes) out += m + "\n";
   const auto& s = run.settings;
   out += fmt::format(
-      "\n{} repetitions x {} samples per case after {} warm-up each, interleaved (order seed "
+      "\n{} repetitions x {} samples per case after {} warm-up each, {} (order seed "
       "{}); {}{}; rt = round trips per durable insert (SQLite: none); CI: {}.\n",
-      s.repetitions, s.run.samples, s.run.warmup, s.order_seed,
+      s.repetitions, s.run.samples, s.run.warmup,
+      s.interleave == "sample"
+          ? "every case's inserts interleaved one by one in shuffled rounds (a sample is an "
+            "insert on a connection idle while the others took their turns)"
+          : "each case in one stretch, cases in shuffled order",
+      s.order_seed,
       s.run.clients > 1 ? fmt::format("{} clients on {} connections (throughput is all clients'); ",
                                       s.run.clients, s.run.connections())
                         : std::string(),

@@ -110,6 +110,15 @@ json case_json(const CaseReport& c, const RunConfig& cfg) {
                 {"sample_outlier_fraction", finite(p.noise.sample_outlier_fraction)},
                 {"warnings", p.noise.warnings}};
   j["decomposition"] = c.decomposition ? decomposition_json(*c.decomposition) : json(nullptr);
+  if (c.instructions) {
+    const auto& n = *c.instructions;
+    j["instructions"] = {{"inserts", n.inserts},
+                         {"total", n.total},
+                         {"per_insert", finite(n.per_insert)},
+                         {"error", n.error ? json(*n.error) : json(nullptr)}};
+  } else {
+    j["instructions"] = nullptr;
+  }
   const auto err = c.first_error();
   j["error"] = err ? json(*err) : json(nullptr);
   json reps = json::array();
@@ -141,6 +150,7 @@ json floors_json(const std::optional<FloorsResult>& floors) {
   }
   j["sqlite_flush"] = flush_json(f.sqlite_on, f.sqlite_off);
   j["errors"] = f.errors;
+  j["per_repetition_p50_ns"] = f.per_repetition_p50_ns;
   return j;
 }
 
@@ -168,7 +178,9 @@ json ratios_json(const std::vector<RatioResult>& ratios) {
                    {"stat", "p50"},
                    {"ratio", finite(r.ratio)},
                    {"interval", r.ci ? interval_json(*r.ci) : json(nullptr)},
-                   {"method", r.method}});
+                   {"method", r.method},
+                   {"difference_ns", finite(r.diff_ns)},
+                   {"difference_interval", r.diff_ci ? interval_json(*r.diff_ci) : json(nullptr)}});
   }
   return out;
 }
@@ -230,6 +242,7 @@ json to_json(const RunResult& run) {
   j["floors"] = floors_json(run.floors);
   j["connect"] = connect_json(run.connect);
   j["ratios"] = ratios_json(run.ratios);
+  j["machine_changes"] = run.machine_changes;
   return j;
 }
 

@@ -11,6 +11,8 @@ wpbench embeds this file, writes it to its temp dir and runs it with Debian's py
   wpbench_arm.py serve --case NAME ...  one case's session, driven one insert at a time over
                                          stdin/stdout, so Python cases interleave with the C++
                                          ones sample by sample (see serve() for the protocol)
+  wpbench_arm.py count --case NAME ...  one case under valgrind's callgrind (--instructions):
+                                         instructions counted around each insert alone
   wpbench_arm.py checksum --seed S --count N   the row checksum of the first N decisions
 
 The connection target comes in the WPBENCH_TARGET environment variable, never on the command
@@ -447,6 +449,43 @@ def serve(args, commands=sys.stdin, replies=sys.stdout):
     return 0
 
 
+def count(args):
+    """Runs under `valgrind --tool=callgrind --instr-atstart=no --collect-atstart=no`: connects and
+    warms up uninstrumented (imports and all), then has callgrind instrument the process and
+    collect only while each measured insert runs, through libwpbench_toggle.so (Python cannot
+    issue valgrind's client requests itself). Errors go to stderr, one line, exit 1."""
+    import ctypes
+    toggle = ctypes.CDLL(args.toggle_lib)
+    target = os.environ.get("WPBENCH_TARGET", "")
+    sqlite = {"journal_mode": args.journal_mode, "synchronous": args.synchronous, "busy_timeout_ms": 5000}
+    gen = decisions(args.seed)
+    close = None
+    try:
+        import_modules(args.case)
+        opened = CASES[args.case](target, args.table, sqlite)
+        insert, close = opened[0], opened[1]
+        adapt = opened[2] if len(opened) > 2 else (lambda row: row)
+        for _ in range(args.warmup):
+            insert(adapt(next(gen)))
+        collect = toggle.wpbench_toggle_collect
+        toggle.wpbench_start_instrumentation()
+        for _ in range(args.samples):
+            row = adapt(next(gen))
+            collect()
+            insert(row)
+            collect()
+    except Exception as e:
+        print(" ".join(f"{type(e).__name__}: {e}".split()), file=sys.stderr)
+        return 1
+    finally:
+        if close is not None:
+            try:
+                close()
+            except Exception:
+                pass
+    return 0
+
+
 def main(argv):
     ap = argparse.ArgumentParser(prog="wpbench_arm.py")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -473,6 +512,15 @@ def main(argv):
     v.add_argument("--journal-mode", default="WAL")
     v.add_argument("--synchronous", default="FULL")
     v.add_argument("--busy-timeout-ms", type=int, default=5000)
+    n = sub.add_parser("count")
+    n.add_argument("--case", required=True, choices=sorted(CASES))
+    n.add_argument("--table", required=True)
+    n.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    n.add_argument("--warmup", type=int, default=0)
+    n.add_argument("--samples", type=int, required=True)
+    n.add_argument("--toggle-lib", required=True)
+    n.add_argument("--journal-mode", default="WAL")
+    n.add_argument("--synchronous", default="FULL")
     k = sub.add_parser("checksum")
     k.add_argument("--seed", type=int, default=DEFAULT_SEED)
     k.add_argument("--count", type=int, required=True)
@@ -483,6 +531,8 @@ def main(argv):
         return 0
     if args.cmd == "serve":
         return serve(args)
+    if args.cmd == "count":
+        return count(args)
     if args.cmd == "checksum":
         gen = decisions(args.seed)
         print(f"{checksum(next(gen) for _ in range(args.count)):016x}")

@@ -668,8 +668,9 @@ class Case:
                 return found
         reps = self.measured
         if len(reps) >= 2:
-            lo, hi = st.t_interval([r.percentile(p) for r in reps], self.percentile(p))
-            method = "t interval over repetitions"
+            # On the log scale, as the harness's: a latency interval never reaches below zero.
+            lo, hi = st.t_interval([r.percentile(p) for r in reps], self.percentile(p), log=True)
+            method = "t interval over repetitions (log scale)"
         elif len(reps) == 1 and reps[0].time_ordered:
             lo, hi = st.percentile_ci(reps[0].samples, p, seed=seed)
             method = "block bootstrap over samples"
@@ -689,8 +690,9 @@ class Case:
             return found
         reps = self.measured
         if len(reps) >= 2:
-            lo, hi = st.t_interval([r.sum_ns / r.n for r in reps], sum(r.sum_ns for r in reps) / sum(r.n for r in reps))
-            method = "t interval over repetitions"
+            lo, hi = st.t_interval([r.sum_ns / r.n for r in reps], sum(r.sum_ns for r in reps) / sum(r.n for r in reps),
+                                   log=True)
+            method = "t interval over repetitions (log scale)"
         elif len(reps) == 1 and reps[0].time_ordered:
             lo, hi = st.mean_ci(reps[0].samples, seed=seed)
             method = "block bootstrap over samples"
@@ -713,6 +715,16 @@ class Case:
             for w in (rec.get("noise") or {}).get("warnings", []):
                 out.append(w if len(self.records) == 1 else f"run {run_id}: {w}")
         return out
+
+    @property
+    def instructions_per_insert(self):
+        """Client instructions per insert (wpbench --instructions), the last file's count; None
+        when no file counted them."""
+        for rec in reversed(self.records):
+            n = rec.get("instructions")
+            if n and n.get("error") is None and n.get("per_insert"):
+                return n["per_insert"]
+        return None
 
     @property
     def schedule_lags(self):
@@ -738,6 +750,18 @@ def ratio_interval(num, den, p=50, seed=1):
     else:
         return out
     return {**out, "lo": lo, "hi": hi, "method": method}
+
+
+def difference_interval(num, den, p=50):
+    """percentile p of `num` minus `den`'s (ns), with a 95 % t interval over the per-repetition
+    differences when the two were measured in the same repetitions (paired, as ratio_interval);
+    {diff, lo, hi}, lo and hi None without pairs."""
+    diff = num.percentile(p) - den.percentile(p)
+    a, b = num.measured, den.measured
+    if len(a) >= 2 and [r.key for r in a] == [r.key for r in b]:
+        lo, hi = st.t_interval([x.percentile(p) - y.percentile(p) for x, y in zip(a, b)], diff)
+        return {"diff": diff, "lo": lo, "hi": hi}
+    return {"diff": diff, "lo": None, "hi": None}
 
 
 class RunSet:

@@ -149,15 +149,22 @@ def overhead_rows(claim, runs):
         ratio, lo, hi = r["ratio"], r["lo"], r["hi"]
         pct, pct_lo, pct_hi = (100 * (x - 1) for x in (ratio, lo, hi))
         verdict = judge_interval(pct_lo, pct_hi, a, b)
-        diff = case.percentile(p) - base.percentile(p)
+        d_iv = wr.difference_interval(case, base, p)
+        diff = d_iv["diff"]
+        diff_text = f"{diff / 1e6:+.3f} ms" + (f" ({d_iv['lo'] / 1e6:+.3f} to {d_iv['hi'] / 1e6:+.3f}, 95 % CI)"
+                                              if d_iv["lo"] is not None else "")
         if case.round_trips != base.round_trips:
-            cause = f"{case.round_trips} round trips vs {base.round_trips}"
+            cause = f"{case.round_trips} round trips vs {base.round_trips}; {stat} difference {diff_text}"
         else:
             drift = ("drift that hit both in a repetition cancels (paired by repetition)"
                      if r["method"] == "paired t interval over repetitions" else
                      "plus drift between cases run minutes apart")
-            cause = (f"same {rt_text(case.round_trips)}; {stat} difference {diff / 1e6:+.3f} ms, the layer's "
-                     f"own cost, {drift}")
+            cause = (f"same {rt_text(case.round_trips)}; {stat} difference {diff_text} per insert, the "
+                     f"layer's own cost, {drift}")
+        ic, ib = case.instructions_per_insert, base.instructions_per_insert
+        if ic and ib:
+            cause += (f"; {ic / ib:.1f}x the client instructions per insert ({ic:,.0f} vs {ib:,.0f}, "
+                      "callgrind)")
         d = base.decomposition
         if d and "flush_ns" in d:
             cause += f"; the flush is {st.fmt_ms(d['flush_ns'])} ms of it"

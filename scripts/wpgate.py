@@ -4,26 +4,28 @@ CURRENT against a policy file.
 Usage: gate [options] BASELINE CURRENT
        gate --ratios-only [options] CURRENT
 
-BASELINE and CURRENT are result files or directories of them; a side's repetitions are every
-repetition of every file (a schema_version 1 file is one; a v2 file holds config.repetitions).
-Per case, a regression is a p50 (or p99) change beyond its threshold AND statistically
-significant at --alpha by a one-sided Mann-Whitney U test, Holm-corrected over every test the
-gate makes (two per case), so the chance that a build compared with itself fails stays below
---alpha however many cases there are:
-  - over repetitions (each repetition's p50 / p99) when there are enough a side for the test to
-    reach --alpha / (number of tests) at all (1 / C(n1 + n2, n1) must be below it: 6 a side for
-    4 cases at 0.01, 8 a side for the full suite);
-  - with one repetition a side, over consecutive time blocks of each (batch means), which sees
-    noise within a repetition but not from one to the next: prefer the ratio rules then. Time
-    blocks need the raw samples in time order; a repetition that kept only its histogram
-    (more samples than --raw-samples) is refused (exit 2).
-Any other number of repetitions is refused (exit 2): it could never show a regression.
+BASELINE and CURRENT are result files or directories of them (one default run a side is
+enough). Every case gets one of three answers, as Chromium's Pinpoint gives them:
+  - regression: its p50 (or p99) changed by more than the threshold (--p50-threshold,
+    --p99-threshold) AND the change is significant: p = min(Kolmogorov-Smirnov, Mann-Whitney U),
+    one-sided, over time blocks of each repetition (--blocks per repetition), below --alpha after
+    Holm's correction over every test the gate makes (two per case), so a build compared with
+    itself fails with probability below --alpha however many cases there are. KS sees a change
+    in the tail that Mann-Whitney misses;
+  - inconclusive: the change is beyond the threshold but not significant; the gate says about
+    how many more repetitions a side would decide it;
+  - pass: anything else (a change within the threshold, or an improvement).
+With --instructions counts on both sides (wpbench --instructions N), each case's client
+instructions per insert are gated too, at --instructions-threshold (default 2 %): the counts are
+deterministic, so no statistics are needed; the gate for shared CI runners.
 A case of BASELINE that is missing or failed in CURRENT fails the gate. Ratio rules
-(--policy, default scripts/gate-policy.json) fail when a ratio's 95 % bootstrap interval (paired
-over repetitions when there are several, blocks of consecutive samples with one) lies wholly
-above its max, or when a case they name was selected in CURRENT but did not
-complete. Prints a Markdown table for a pull-request comment.
-Exit 0 pass, 1 regression, 2 unusable input.
+(--policy, default scripts/gate-policy.json) fail when a ratio's 95 % interval (paired over
+repetitions) lies wholly above its max, or when a case they name was selected in CURRENT but did
+not complete; with --ratios-only, a policy none of whose rules applies to CURRENT is refused
+(exit 2): a gate that checked nothing must not pass. Prints a Markdown table for a pull-request
+comment.
+Exit 0 pass, 1 regression, 2 unusable input, 3 inconclusive (no regression, but a change beyond a
+threshold that these runs cannot call).
 """
 import math
 import sys
@@ -33,29 +35,19 @@ import wpstats as st
 
 DEFAULT_POLICY = wr.ROOT / "scripts" / "gate-policy.json"
 STATS = {"p50": 50, "p90": 90, "p99": 99, "p99.9": 99.9}
-SEVERITY = ["regression", "improvement", "not significant", "ok"]  # the worst check names a case
+SEVERITY = ["regression", "inconclusive", "improvement", "ok"]  # the worst check names a case
 
 
-def method(base, cur, alpha, tests):
-    """'repetitions' or 'blocks'; raises InputError for repetition counts that can never reach
-    alpha / tests, the smallest p-value Holm's correction asks of the first of `tests` tests,
-    and for time blocks over samples that are not in time order."""
-    nb, nc = base.repetitions, cur.repetitions
-    if nb == 1 and nc == 1:
-        for side, runs in (("BASELINE", base), ("CURRENT", cur)):
-            late = next((c.name for n, c in runs.cases.items()
-                         if n in base.cases and n in cur.cases and not c.time_ordered), None)
-            if late:
-                raise wr.InputError(f"{side}: {late} kept only its histogram (more samples than --raw-samples), "
-                                    "and time blocks of one repetition a side need the raw samples in time "
-                                    "order; rerun with --repetitions or a larger --raw-samples")
-        return "blocks"
-    level = alpha / tests
-    if st.smallest_u_p_value(nb, nc) < level:
-        return "repetitions"
-    need = next(n for n in range(2, 200) if st.smallest_u_p_value(n, n) < level)
-    raise wr.InputError(f"{nb} vs {nc} repetitions: a Mann-Whitney U test cannot reach p < {alpha:g} / {tests} "
-                        f"(Holm over {tests} tests) with so few; give {need} or more a side (or one a side)")
+def check_histograms(base, cur):
+    """Time blocks need the raw samples in time order; raises InputError naming a case that kept
+    only its histogram (more samples than --raw-samples)."""
+    for side, runs in (("BASELINE", base), ("CURRENT", cur)):
+        late = next((c.name for n, c in runs.cases.items()
+                     if n in base.cases and n in cur.cases and not c.time_ordered), None)
+        if late:
+            raise wr.InputError(f"{side}: {late} kept only its histogram (more samples than --raw-samples), "
+                                "and the gate's time blocks need the raw samples in time order; rerun with a "
+                                "larger --raw-samples")
 
 
 def holm(p_values):
@@ -69,17 +61,30 @@ def holm(p_values):
     return adjusted
 
 
+def more_repetitions(raw_p, alpha, tests, reps):
+    """About how many more repetitions a side would make a change as large as this one
+    significant: the test statistic grows with the square root of the data, so the z-score
+    needed over the one seen, squared, scales the repetitions. None when the change looks like
+    noise (more data would not show it) or would need more than 100."""
+    need = st.normal_quantile(1 - alpha / max(1, tests))
+    seen = st.normal_quantile(1 - max(raw_p, 1e-300))
+    if seen <= 0.5:
+        return None
+    more = math.ceil(reps * (need / seen) ** 2) - reps
+    return max(1, more) if more <= 100 else None
+
+
 def judge(cases, alpha):
     """Verdicts for every check once all p-values are known: Holm over the whole family."""
     checks = [ch for c in cases for ch in c.get("checks", [])]
     for ch, adj in zip(checks, holm([ch["raw_p"] for ch in checks])):
         ch["p_value"] = adj
-        if ch["change_pct"] > ch["threshold_pct"] and adj < alpha:
-            ch["verdict"] = "regression"
-        elif ch["change_pct"] < -ch["threshold_pct"] and adj < alpha:
-            ch["verdict"] = "improvement"
-        elif abs(ch["change_pct"]) > ch["threshold_pct"]:
-            ch["verdict"] = "not significant"
+        beyond = abs(ch["change_pct"]) > ch["threshold_pct"]
+        if beyond and adj < alpha:
+            ch["verdict"] = "regression" if ch["change_pct"] > 0 else "improvement"
+        elif beyond and ch["change_pct"] > 0:
+            ch["verdict"] = "inconclusive"
+            ch["more"] = more_repetitions(ch["raw_p"], alpha, len(checks), ch["reps"])
         else:
             ch["verdict"] = "ok"
     for c in cases:
@@ -88,15 +93,15 @@ def judge(cases, alpha):
             c["fail"] = c["verdict"] == "regression"
 
 
-def values(case, p, how, blocks):
-    """What the U test compares: each repetition's percentile, or each time block's."""
-    if how == "repetitions":
-        return [r.percentile(p) for r in case.measured]
+def block_values(case, p, blocks):
+    """Each time block's percentile p, every repetition cut into `blocks` blocks of consecutive
+    samples: what the tests compare. Blocks keep the time structure that single samples would
+    hide (a slow minute is one block's worth, not thousands of independent draws)."""
     min_size = 50 if p <= 50 else 200  # a block's p99 needs enough samples to mean anything
     return [st.percentile(b, p) for r in case.measured for b in st.blocks(r.samples, blocks, min_size)]
 
 
-def compare_case(name, base, cur, how, args):
+def compare_case(name, base, cur, args):
     row = {"case": name}
     if cur is None:
         return {**row, "verdict": "missing", "fail": True, "note": "not in CURRENT"}
@@ -108,13 +113,27 @@ def compare_case(name, base, cur, how, args):
     for p, threshold in ((50, args.p50_threshold), (99, args.p99_threshold)):
         vb, vc = base.percentile(p), cur.percentile(p)
         change = 100.0 * (vc / vb - 1)
-        xb, xc = values(base, p, how, args.blocks), values(cur, p, how, args.blocks)
+        xb, xc = block_values(base, p, args.blocks), block_values(cur, p, args.blocks)
         # One-sided in the direction the change went; judge() corrects for the whole family.
-        raw_p = st.mann_whitney(xc, xb, "greater" if change >= 0 else "less")
-        test = f"U over {how if how == 'repetitions' else 'time blocks'} ({len(xb)} vs {len(xc)})"
+        direction = "greater" if change >= 0 else "less"
+        raw_p = min(st.mann_whitney(xc, xb, direction), st.kolmogorov_smirnov(xc, xb, direction))
+        test = f"min(KS, U) over time blocks ({len(xb)} vs {len(xc)})"
         checks.append({"p": p, "base_ns": vb, "cur_ns": vc, "change_pct": change, "threshold_pct": threshold,
-                       "raw_p": raw_p, "test": test})
+                       "raw_p": raw_p, "test": test, "reps": min(len(base.measured), len(cur.measured))})
     return {**row, "checks": checks, "note": ""}
+
+
+def compare_instructions(name, base, cur, threshold):
+    """The client's instructions per insert, both sides counted: a change beyond the threshold
+    fails; the counts are deterministic, so there is nothing to test for significance."""
+    b = base.instructions_per_insert if base else None
+    c = cur.instructions_per_insert if cur else None
+    if b is None or c is None:
+        return None
+    change = 100.0 * (c / b - 1)
+    verdict = "regression" if change > threshold else ("improvement" if change < -threshold else "ok")
+    return {"case": name, "base": b, "cur": c, "change_pct": change, "threshold_pct": threshold,
+            "verdict": verdict, "fail": verdict == "regression"}
 
 
 def check_ratio(rule, current):
@@ -172,24 +191,52 @@ def render_ratios(lines, ratios):
     return "\n".join(lines) + "\n"
 
 
-def render(cases, ratios, base, cur, how, args):
+def outcome(cases, ratios, instructions):
+    """'FAIL', 'inconclusive' or 'pass', with the exit code."""
+    if any(c["fail"] for c in cases) or any(r["fail"] for r in ratios) or any(i["fail"] for i in instructions):
+        return "FAIL", 1
+    if any(c.get("verdict") == "inconclusive" for c in cases):
+        return "inconclusive", 3
+    return "pass", 0
+
+
+def render_instructions(lines, instructions, args):
+    if instructions:
+        lines += ["", f"Client instructions per insert (callgrind; deterministic, so a change beyond "
+                      f"{args.instructions_threshold:g} % fails without a test):", "",
+                  "| case | base → current | change | verdict |", "|---|---|--:|---|"]
+        for i in instructions:
+            verdict = f"**{i['verdict']}**" if i["verdict"] != "ok" else "ok"
+            lines.append(f"| `{i['case']}` | {i['base']:.0f} → {i['cur']:.0f} | {i['change_pct']:+.2f} % | {verdict} |")
+
+
+def verdict_cell(c):
+    v = c["verdict"]
+    text = f"**{v}**" if v in ("regression", "improvement", "inconclusive") else v
+    if v == "inconclusive":
+        more = [ch.get("more") for ch in c["checks"] if ch["verdict"] == "inconclusive"]
+        known = [m for m in more if m is not None]
+        text += (f": about {max(known)} more repetitions a side would decide it" if known and len(known) == len(more)
+                 else ": within run-to-run noise; more repetitions would likely not show it")
+    return text
+
+
+def render(cases, ratios, instructions, base, cur, args):
     tests = sum(len(c.get("checks", [])) for c in cases)
-    failed = any(c["fail"] for c in cases) or any(r["fail"] for r in ratios)
-    lines = [f"### wpbench gate: {'FAIL' if failed else 'pass'}", ""]
+    word, code = outcome(cases, ratios, instructions)
+    lines = [f"### wpbench gate: {word}", ""]
     if args.ratios_only:
         lines += [f"- current: {cur.describe()}", "- ratio rules only (no baseline)"]
-        return render_ratios(lines, ratios), failed
+        render_instructions(lines, instructions, args)
+        return render_ratios(lines, ratios), code
     lines += [f"- baseline: {base.describe()}", f"- current: {cur.describe()}",
               f"- regression = change beyond {args.p50_threshold:g} % (p50) or {args.p99_threshold:g} % (p99) "
-              f"AND one-sided Mann-Whitney U p < {args.alpha:g}, "
-              f"Holm-corrected over the {tests} tests below (p shown corrected)"]
+              f"AND one-sided p = min(Kolmogorov-Smirnov, Mann-Whitney U) over time blocks below {args.alpha:g}, "
+              f"Holm-corrected over the {tests} tests below (p shown corrected); inconclusive = beyond the "
+              "threshold but not significant"]
     if wr.machine(base.runs[0]) != wr.machine(cur.runs[0]):
         lines.append("- **baseline and current ran on different machines: absolute times do not carry "
-                     "across machines; trust the ratio rules below**")
-    if how == "blocks":
-        lines.append("- one repetition a side: significance comes from time blocks within each, which do not "
-                     "see noise from one repetition or run to the next; give enough repetitions a side "
-                     "(--repetitions, or alternated runs) for a gate to trust (see --help)")
+                     "across machines; trust the instruction counts and the ratio rules below**")
     lines += ["", "| case | p50 base → current (ms) | change | p99 base → current (ms) | change | test | verdict |",
               "|---|---|--:|---|--:|---|---|"]
     for c in cases:
@@ -197,13 +244,13 @@ def render(cases, ratios, base, cur, how, args):
             lines.append(f"| `{c['case']}` | | | | | | **{c['verdict']}**: {c['note']} |")
             continue
         a, b = c["checks"]
-        verdict = f"**{c['verdict']}**" if c["verdict"] in ("regression", "improvement") else c["verdict"]
         test = a["test"] if a["test"] == b["test"] else f"p50: {a['test']}; p99: {b['test']}"
         lines.append(f"| `{c['case']}` | {st.fmt_ms(a['base_ns'])} → {st.fmt_ms(a['cur_ns'])} | "
                      f"{a['change_pct']:+.1f} % (p={a['p_value']:.2g}) | {st.fmt_ms(b['base_ns'])} → "
                      f"{st.fmt_ms(b['cur_ns'])} | {b['change_pct']:+.1f} % (p={b['p_value']:.2g}) | "
-                     f"{test} | {verdict} |")
-    return render_ratios(lines, ratios), failed
+                     f"{test} | {verdict_cell(c)} |")
+    render_instructions(lines, instructions, args)
+    return render_ratios(lines, ratios), code
 
 
 def main(argv):
@@ -215,9 +262,11 @@ def main(argv):
                          "where no baseline ran on the same machine")
     ap.add_argument("--p50-threshold", type=float, default=10.0, metavar="PCT", help="default 10")
     ap.add_argument("--p99-threshold", type=float, default=25.0, metavar="PCT", help="default 25")
+    ap.add_argument("--instructions-threshold", type=float, default=2.0, metavar="PCT",
+                    help="client instructions per insert, when both sides counted them (default 2)")
     ap.add_argument("--alpha", type=float, default=0.01, help="significance level (default 0.01)")
-    ap.add_argument("--blocks", type=int, default=20,
-                    help="time blocks per repetition with one repetition a side (default 20)")
+    ap.add_argument("--blocks", type=int, default=10,
+                    help="time blocks per repetition the tests compare (default 10)")
     ap.add_argument("--policy", default=str(DEFAULT_POLICY), help="ratio rules (default scripts/gate-policy.json)")
     ap.add_argument("--no-policy", action="store_true", help="skip the ratio rules")
     args = ap.parse_args(argv[1:])
@@ -227,23 +276,29 @@ def main(argv):
     if args.ratios_only and args.no_policy:
         ap.error("--ratios-only with --no-policy leaves nothing to check")
     if not (0 < args.alpha < 1) or args.blocks < 2 or not all(
-            math.isfinite(t) and t >= 0 for t in (args.p50_threshold, args.p99_threshold)):
+            math.isfinite(t) and t >= 0 for t in (args.p50_threshold, args.p99_threshold,
+                                                    args.instructions_threshold)):
         ap.error("--alpha must be in (0, 1), --blocks at least 2, thresholds finite and >= 0")
     try:
         cur = wr.RunSet([args.runs[-1]])
         base = cur if args.ratios_only else wr.RunSet([args.runs[0]])
         if not set(base.cases) & set(cur.cases):
             raise wr.InputError("BASELINE and CURRENT have no case in common: not runs of the same suite")
-        common = [n for n in base.cases if n in cur.cases]
-        how = "repetitions" if args.ratios_only else method(base, cur, args.alpha, max(1, 2 * len(common)))
+        if not args.ratios_only:
+            check_histograms(base, cur)
         policy = {"ratios": []} if args.no_policy else load_policy(args.policy)
+        ratios = [check_ratio(r, cur) for r in policy["ratios"]]
+        if args.ratios_only and all(r["verdict"] == "not applicable" for r in ratios):
+            raise wr.InputError(f"none of the {len(ratios)} ratio rules of {args.policy} applies to CURRENT "
+                                "(none of its cases ran): the gate would check nothing")
     except wr.InputError as e:
         print(f"gate: {e}", file=sys.stderr)
         return 2
-    cases = [] if args.ratios_only else [compare_case(n, b, cur.cases.get(n), how, args)
-                                         for n, b in base.cases.items()]
+    cases = [] if args.ratios_only else [compare_case(n, b, cur.cases.get(n), args) for n, b in base.cases.items()]
     judge(cases, args.alpha)
-    ratios = [check_ratio(r, cur) for r in policy["ratios"]]
-    text, failed = render(cases, ratios, base, cur, how, args)
+    instructions = [] if args.ratios_only else [
+        i for i in (compare_instructions(n, b, cur.cases.get(n), args.instructions_threshold)
+                    for n, b in base.cases.items()) if i]
+    text, code = render(cases, ratios, instructions, base, cur, args)
     print(text, end="")
-    return 1 if failed else 0
+    return code

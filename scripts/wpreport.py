@@ -212,6 +212,36 @@ def noise_section(cases):
     return lines + [f"- `{name}`: {w}" for name, w in found] + [""]
 
 
+def machine_section(runs):
+    """What the harness saw the machine do during each run (a floor that moved, every case
+    shifted from one repetition on), and which results it touches."""
+    found = [(run["run_id"], line) for run in runs.runs for line in run.get("machine_changes") or []]
+    if not found:
+        return []
+    lines = ["## The machine during the run", ""]
+    return lines + [f"- run {run_id}: {line}" for run_id, line in found] + [""]
+
+
+def instructions_section(cases):
+    """--instructions: the client's own instructions per insert, with the fastest C++ path of
+    the transport as the yardstick."""
+    counted = [c for c in cases if c.instructions_per_insert]
+    if not counted:
+        return []
+    lines = ["## Client instructions per insert", "",
+             "Counted by valgrind's callgrind around each insert alone (wpbench --instructions): the "
+             "client's own work (driver, library, interpreter; for SQLite the engine too), not the server, "
+             "the network's wait or the flush. The same on every run of a build: the CI gate for shared "
+             "runners.", "", "| case | instructions per insert | x fewest of its transport |", "|---|--:|--:|"]
+    fewest = {}
+    for c in counted:
+        fewest[c.transport] = min(fewest.get(c.transport, c.instructions_per_insert), c.instructions_per_insert)
+    for c in counted:
+        n = c.instructions_per_insert
+        lines.append(f"| `{c.name}` | {n:,.0f} | {n / fewest[c.transport]:.1f} |")
+    return lines + [""]
+
+
 def decomposition_section(cases, notes):
     lines = ["## Where the time goes", "",
              "The p50 of each case split by the floors measured on the same server and disk (below): round "
@@ -488,6 +518,8 @@ def write_report(runs, out):
     lines += repetitions_section(runs, all_cases)
     if any(r["schema_version"] >= 2 for r in runs.runs):
         lines += noise_section(all_cases)
+    lines += machine_section(runs)
+    lines += instructions_section(all_cases)
     if any(c.loop == "open" for c in all_cases):
         lines += schedule_lag_section(runs, all_cases)
     if timeline(runs):

@@ -218,6 +218,22 @@ def mann_whitney(current, baseline, alternative):
     return float(_sps().mannwhitneyu(current, baseline, alternative=alternative).pvalue)
 
 
+def kolmogorov_smirnov(current, baseline, alternative):
+    """One-sided two-sample Kolmogorov-Smirnov p-value that `current` tends to be 'greater' or
+    'less' than `baseline` (its distribution shifted that way anywhere, the tail included); 1.0
+    when either side has fewer than two values. scipy's 'less' means the first sample's CDF lies
+    below the second's: its values are larger."""
+    if len(current) < 2 or len(baseline) < 2:
+        return 1.0
+    side = "less" if alternative == "greater" else "greater"
+    return float(_sps().ks_2samp(current, baseline, alternative=side).pvalue)
+
+
+def normal_quantile(q):
+    """The standard normal's quantile q in (0, 1)."""
+    return float(_sps().norm.ppf(q))
+
+
 def smallest_u_p_value(n1, n2):
     """The smallest one-sided p-value an exact Mann-Whitney U test can give for n1 vs n2 values
     (every value of one side above every value of the other): 1 / C(n1 + n2, n1). Exact up to

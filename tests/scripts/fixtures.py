@@ -264,7 +264,7 @@ def ratios(recs, pooled):
 
 def make_run(cases=None, n=2000, seed=1, slow=None, run_id="20261124T000000Z", hostname="fixture-host",
              drop=(), fail=(), version=2, reps=1, raw=True, tweak=None, rep_slow=None, warnings=None,
-             open_loop=False, not_measured=(), measured_floors=True):
+             open_loop=False, not_measured=(), measured_floors=True, instructions=None):
     """A whole result. `slow` maps case name -> latency factor (an injected slowdown); `drop`
     leaves cases out; `fail` marks cases failed (in v2 its last repetition). v2 only: `reps`
     repetitions per case; `raw` False drops every samples_ns (the histograms hold them);
@@ -314,6 +314,9 @@ def make_run(cases=None, n=2000, seed=1, slow=None, run_id="20261124T000000Z", h
                       "warnings": list(warnings.get(name, []))},
             "decomposition": decomposition(rt, transport, lat["p50"]) if measured_floors else None,
             "error": "server closed the connection" if name in fail else None, "repetitions": rep_recs})
+        if instructions and name in instructions:
+            rec["instructions"] = {"inserts": 200, "total": int(instructions[name] * 200),
+                                   "per_insert": instructions[name], "error": None}
         recs.append(rec)
         pooled[name] = datas
     return {

@@ -46,7 +46,7 @@ class BadInputs(fixtures.Scratch):
         for side, seed in (("base", 10), ("cur", 20)):
             (t / side).mkdir()
             for i in range(3):
-                fixtures.write(t / side / f"{i}.json", fixtures.make_run(n=300, seed=seed + i))
+                fixtures.write(t / side / f"{i}.json", fixtures.make_run(n=300, seed=seed + i, raw=False))
         # A results directory to publish into whose published run's NOTE is a FIFO.
         self.results = t / "results"
         (self.results / "20261124T000000Z").mkdir(parents=True)
@@ -95,7 +95,7 @@ class BadInputs(fixtures.Scratch):
             ("gate", [good, good2, "--alpha", "2"], {}, 2, "--alpha must be in (0, 1)"),
             ("gate", [good, good2, "--blocks", "many"], {}, 2, "argument --blocks: invalid int value: 'many'"),
             ("gate", [good], {}, 2, "expected BASELINE CURRENT, got 1 argument(s)"),
-            ("gate", [t / "base", t / "cur"], {}, 2, "3 vs 3 repetitions: a Mann-Whitney U test cannot reach"),
+            ("gate", [t / "base", t / "cur"], {}, 2, "kept only its histogram (more samples than --raw-samples)"),
             ("publish", [t / "fifo.json"], publish_env, 2, "a FIFO, not a regular file"),
             ("publish", [self.incomplete], publish_env, 2, "status is interrupted; publish complete runs only"),
             ("publish", [good], publish_env, 2, "20261124T000000Z/NOTE: a FIFO, not a regular file"),

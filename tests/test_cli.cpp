@@ -338,7 +338,7 @@ TEST(Cli, ThrowawayRunCoversEveryCaseAndValidates) {
     EXPECT_NE(r.out.find(c["name"].get<std::string>()), std::string::npos);
     // Two repetitions, with an interval drawn over them and the time split up.
     ASSERT_EQ(c["repetitions"].size(), 2u) << c["name"];
-    EXPECT_EQ(c["interval"]["method"], "t interval over repetitions") << c["name"];
+    EXPECT_EQ(c["interval"]["method"], "t interval over repetitions (log scale)") << c["name"];
     EXPECT_FALSE(c["decomposition"].is_null()) << c["name"];
   }
   // Each round ran every case once, in the order the JSON records.

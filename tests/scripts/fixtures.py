@@ -192,9 +192,10 @@ def interval(reps_data):
     reps_data = [d for d in reps_data if len(d)]
     if len(reps_data) >= 2:
         pooled = [v for d in reps_data for v in d]
-        p50 = wpstats.t_interval([wpstats.percentile(d, 50) for d in reps_data], wpstats.percentile(pooled, 50))
-        mean = wpstats.t_interval([sum(d) / len(d) for d in reps_data], sum(pooled) / len(pooled))
-        method = "t interval over repetitions"
+        p50 = wpstats.t_interval([wpstats.percentile(d, 50) for d in reps_data], wpstats.percentile(pooled, 50),
+                                 log=True)
+        mean = wpstats.t_interval([sum(d) / len(d) for d in reps_data], sum(pooled) / len(pooled), log=True)
+        method = "t interval over repetitions (log scale)"
     elif reps_data and len(reps_data[0]) >= 100:
         p50, mean = wpstats.percentile_ci(reps_data[0], 50, resamples=200), wpstats.mean_ci(reps_data[0], resamples=200)
         method = "block bootstrap over samples"

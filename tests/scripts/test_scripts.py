@@ -222,7 +222,7 @@ class Claims(Scratch):
         result = self.evaluate(fixtures.make_run(reps=5, n=600))
         row = {r["case"]: r for r in result["direct-under-2ms"]["rows"]}["libpq/tx/unix"]
         self.assertEqual(row["measured"]["repetitions"], 5)
-        self.assertEqual(row["measured"]["interval_method"], "t interval over repetitions")
+        self.assertEqual(row["measured"]["interval_method"], "t interval over repetitions (log scale)")
         pair = {r["case"]: r for r in result["overhead-50-150pct"]["rows"]}["libpqxx/work/unix vs libpq/tx/unix"]
         self.assertIn("paired by repetition", pair["reason"])
 

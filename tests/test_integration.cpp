@@ -13,9 +13,11 @@
 #include <thread>
 
 #include "fixture.hpp"
+#include "instructions.hpp"
 #include "pg.hpp"
 #include "python_arm.hpp"
 #include "runner.hpp"
+#include "schedule.hpp"
 #include "schema.hpp"
 #include "sqlite.hpp"
 #include "verify.hpp"
@@ -300,6 +302,37 @@ TEST_F(Tampered, NullTurnedIntoEmptyStringFails) {
 }
 
 }  // namespace
+// --instructions: the same build counts the same client instructions on every run, C++ exactly
+// and Python within the interpreter's garbage-collector jitter (0.5 %), and a count is not zero.
+TEST(Instructions, TwoCountsOfOneBuildAgree) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "valgrind cannot run a binary built with AddressSanitizer";
+#else
+  ASSERT_TRUE(find_valgrind()) << "valgrind is missing (scripts/setup installs it)";
+  TempPath dir;
+  for (const char* name : {"libpq/prepared/unix", "psycopg2/direct/unix"}) {
+    const Case c = find_case(name);
+    TableLedger ledger;
+    Endpoint e{c.transport, server().unix_conninfo(), "wpbench_instructions", {}, &ledger};
+    ledger = ensure_table(Backend::postgres, e);
+    RunConfig cfg = config(0, 20, 3);
+    std::vector<double> per_insert;
+    for (int run = 0; run < 2; ++run) {
+      reset_table(Backend::postgres, e);
+      const auto n = count_instructions(c, e, cfg, 100, WPBENCH_BINARY, dir.path());
+      ASSERT_FALSE(n.error) << name << ": " << *n.error;
+      per_insert.push_back(n.per_insert);
+      const auto v = verify_table(Backend::postgres, e, case_seed(cfg.seed, c.name()), 120);
+      EXPECT_TRUE(v.ok) << name << ": " << v.message;
+      ledger.rows = v.rows_found;
+    }
+    EXPECT_GT(per_insert[0], 1000) << name;
+    EXPECT_LT(std::abs(per_insert[1] / per_insert[0] - 1), 0.005)
+        << name << ": " << per_insert[0] << " vs " << per_insert[1];
+  }
+#endif
+}
+
 }  // namespace wpbench::test
 
 int main(int argc, char** argv) {

@@ -1,0 +1,68 @@
+"""precision: how precise, and how reproducible, wpbench's answers are on this machine.
+
+Usage: precision RESULT [RESULT ...]
+
+For each run (one result file each): the 95 % interval of each case's ratio to the fastest case
+of its transport (the `x fastest` column), as a half-width in per cent of the ratio: the median
+and the widest. With two runs or more, each pair of runs (consecutive files, in the order given):
+for how many cases the two ratios differ by 5 % or less, and for how many each run's ratio lies
+inside the other's interval. These are the targets the README's precision section reports; the
+runs should be of the same build on the same machine, back to back.
+Exit 0, or 2 on unusable input.
+"""
+import statistics
+import sys
+
+import wpbench_results as wr
+
+
+def ratios(run):
+    """case -> (ratio, lo, hi) from one result file's `ratios`."""
+    out = {}
+    for r in run.get("ratios") or []:
+        iv = r.get("interval")
+        if r.get("ratio") and iv:
+            out[r["numerator"]] = (r["ratio"], iv[0], iv[1])
+    return out
+
+
+def half_width_pct(r):
+    ratio, lo, hi = r
+    return 100 * max(hi - ratio, ratio - lo) / ratio
+
+
+def main(argv):
+    ap = wr.OneLineParser(prog="precision", description=__doc__.split("\n\n")[0])
+    ap.add_argument("results", nargs="+", help="result files, one run each, in the order they ran")
+    args = ap.parse_args(argv[1:])
+    try:
+        runs = [wr.load_run(p) for p in args.results]
+    except wr.InputError as e:
+        print(f"precision: {e}", file=sys.stderr)
+        return 2
+    per_run = [ratios(r) for r in runs]
+    if not any(per_run):
+        print("precision: no ratio with an interval in these runs (two repetitions or more are needed)",
+              file=sys.stderr)
+        return 2
+    print("| run | cases | median half-width | widest | cases above 5 % |")
+    print("|---|--:|--:|--:|--:|")
+    for run, rs in zip(runs, per_run):
+        widths = sorted((half_width_pct(r), name) for name, r in rs.items())
+        if not widths:
+            continue
+        print(f"| {run['run_id']} | {len(widths)} | {statistics.median(w for w, _ in widths):.2f} % | "
+              f"{widths[-1][0]:.2f} % (`{widths[-1][1]}`) | {sum(w > 5 for w, _ in widths)} |")
+    if len(runs) >= 2:
+        print()
+        print("| runs | cases in both | ratios within 5 % | each inside the other's interval |")
+        print("|---|--:|--:|--:|")
+        for (ra, a), (rb, b) in zip(zip(runs, per_run), list(zip(runs, per_run))[1:]):
+            both = sorted(set(a) & set(b))
+            if not both:
+                continue
+            close = sum(abs(a[n][0] / b[n][0] - 1) <= 0.05 for n in both)
+            inside = sum(b[n][1] <= a[n][0] <= b[n][2] and a[n][1] <= b[n][0] <= a[n][2] for n in both)
+            print(f"| {ra['run_id']} / {rb['run_id']} | {len(both)} | {close} ({100 * close / len(both):.0f} %) | "
+                  f"{inside} ({100 * inside / len(both):.0f} %) |")
+    return 0

@@ -417,6 +417,7 @@ class Progress {
 // between repetitions is the machine changing under the run).
 struct FloorSamples {
   std::vector<std::int64_t> rt_unix, rt_tcp, pg_on, pg_off, disk, sqlite_on, sqlite_off;
+  std::vector<std::int64_t> rt_idle_unix, rt_idle_tcp;  ///< interleaved with the cases
   std::string pg_transport, disk_dir, disk_method;
   std::vector<std::string> errors;
   std::map<std::string, std::vector<double>> per_repetition;
@@ -539,6 +540,8 @@ FloorsResult summarize_floors(const FloorSamples& f) {
   FloorsResult r;
   r.rt_unix = summary_of(f.rt_unix);
   r.rt_tcp = summary_of(f.rt_tcp);
+  r.rt_idle_unix = summary_of(f.rt_idle_unix);
+  r.rt_idle_tcp = summary_of(f.rt_idle_tcp);
   r.pg_on = summary_of(f.pg_on);
   r.pg_off = summary_of(f.pg_off);
   r.disk_sync = summary_of(f.disk);
@@ -552,6 +555,8 @@ FloorsResult summarize_floors(const FloorSamples& f) {
   Floors& fl = r.floors;
   fl.rt_unix_ns = p50_of(r.rt_unix);
   fl.rt_tcp_ns = p50_of(r.rt_tcp);
+  fl.rt_idle_unix_ns = p50_of(r.rt_idle_unix);
+  fl.rt_idle_tcp_ns = p50_of(r.rt_idle_tcp);
   if (r.pg_on && r.pg_off) {
     fl.pg_flush_ns = r.pg_on->p50_ns - r.pg_off->p50_ns;
     fl.pg_insert_off_ns = r.pg_off->p50_ns;
@@ -826,8 +831,26 @@ int run_wpbench(const Options& opt) {
           index.push_back(i);
         }
         progress.set(rep, std::to_string(batch.size()) + " cases, interleaved");
+        // With the floors: the round trip of a connection as idle as the cases', per transport.
+        std::vector<IdleRoundTrip> probes;
+        if (opt.floor_samples > 0) {
+          for (const auto tr : {Transport::unix_socket, Transport::tcp}) {
+            if (any_transport(cases, tr)) {
+              probes.push_back({tr,
+                                tr == Transport::tcp ? targets.tcp_conninfo : targets.unix_conninfo,
+                                {},
+                                {}});
+            }
+          }
+        }
         auto results = run_interleaved(batch, cfg, rounds_seed(run.settings.order_seed, rep), clock,
-                                       stop_flag());
+                                       stop_flag(), &probes);
+        for (auto& p : probes) {
+          const bool unix_socket = p.transport == Transport::unix_socket;
+          append(floors, unix_socket ? "round_trip_idle_unix" : "round_trip_idle_tcp",
+                 unix_socket ? floors.rt_idle_unix : floors.rt_idle_tcp, p.samples_ns);
+          if (p.error) floors.errors.push_back("idle round trip: " + *p.error);
+        }
         for (std::size_t k = 0; k < results.size(); ++k) {
           accept(index[k], std::move(results[k]), rep, k);
         }
@@ -876,7 +899,8 @@ int run_wpbench(const Options& opt) {
   for (auto& c : run.cases) {
     if (run.floors && decomposable && c.pooled.samples > 0) {
       c.decomposition = decompose(c.round_trips, c.transport, commit_waits(c, run.context),
-                                  c.pooled.latency.p50_ns, run.floors->floors);
+                                  c.pooled.latency.p50_ns, run.floors->floors,
+                                  run.settings.interleave == "sample");
     }
   }
   run.ratios = case_ratios(run.cases);

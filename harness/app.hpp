@@ -41,7 +41,8 @@ struct Options {
   /// Internal: this process is the child counting one C++ case under callgrind.
   std::string callgrind_case;
   bool quiet = false;
-  int repetitions = 10;  ///< rounds of every case: each its own sessions, the units of every interval
+  int repetitions =
+      10;  ///< rounds of every case: each its own sessions, the units of every interval
   std::optional<std::uint64_t> order_seed;  ///< shuffles each round; empty: drawn and recorded
   std::string sync_commit = "server";       ///< server (as configured), on or off
   std::string

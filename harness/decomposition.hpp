@@ -14,6 +14,9 @@ namespace wpbench {
 struct Floors {
   std::optional<std::int64_t> rt_unix_ns;  ///< p50 of round_trip_floor over the Unix socket
   std::optional<std::int64_t> rt_tcp_ns;   ///< p50 of round_trip_floor over TCP
+  /// --interleave sample: p50 of the same empty query taking its turn in the rounds, on a
+  /// connection idle as long as the cases' (IdleRoundTrip): the round trip that wakes a backend.
+  std::optional<std::int64_t> rt_idle_unix_ns, rt_idle_tcp_ns;
   /// p50(on) - p50(off) of commit_flush: the commit's WAL flush wait. Below 0 when the flush is
   /// within noise (fsync=off, a write-back cache); the sign is kept.
   std::optional<std::int64_t> pg_flush_ns;
@@ -26,24 +29,29 @@ struct Floors {
   std::optional<std::int64_t> sqlite_insert_off_ns;  ///< p50(OFF) of sqlite_flush
 };
 
-/// One case's p50 in parts: total = round_trips + flush + server + driver by construction,
-/// driver being what the floors leave.
+/// One case's p50 in parts: total = round_trips + wake + flush + server + driver by
+/// construction, driver being what the floors leave.
 struct Decomposition {
   std::string basis = "p50";
   std::int64_t total_ns = 0;        ///< the case's p50
   std::int64_t round_trips_ns = 0;  ///< round trips x the transport's round-trip floor
-  std::int64_t flush_ns = 0;        ///< the commit's flush wait (0 when not durable)
-  std::int64_t server_ns = 0;       ///< the database's work for one INSERT, without flush
-  std::int64_t driver_ns = 0;       ///< the rest: the driver's own cost and extra statements
-  std::vector<std::string> notes;   ///< caveats, one line each
-  bool complete = false;            ///< every floor this case needs was measured
+  /// Waking a connection that sat idle (sample by sample): the idle round trip over the busy
+  /// one, paid once per insert, by its first round trip; 0 back to back.
+  std::int64_t wake_ns = 0;
+  std::int64_t flush_ns = 0;       ///< the commit's flush wait (0 when not durable)
+  std::int64_t server_ns = 0;      ///< the database's work for one INSERT, without flush
+  std::int64_t driver_ns = 0;      ///< the rest: the driver's own cost and extra statements
+  std::vector<std::string> notes;  ///< caveats, one line each
+  bool complete = false;           ///< every floor this case needs was measured
 };
 
 /// Splits `case_p50_ns` of a case with `round_trips` over `transport` ("unix", "tcp" or "file"
 /// for SQLite); `durable_commit` is whether its commit waits for the flush (synchronous_commit=on,
-/// or SQLite synchronous FULL/EXTRA). Throws std::invalid_argument on an unknown transport,
+/// or SQLite synchronous FULL/EXTRA); `idle` that its samples were taken sample by sample, each
+/// on a connection idle while the others took their turns (the wake term is then counted when
+/// the idle round trip was measured). Throws std::invalid_argument on an unknown transport,
 /// negative inputs, or round trips for a file case.
 Decomposition decompose(int round_trips, const std::string& transport, bool durable_commit,
-                        std::int64_t case_p50_ns, const Floors& f);
+                        std::int64_t case_p50_ns, const Floors& f, bool idle = false);
 
 }  // namespace wpbench

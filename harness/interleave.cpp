@@ -6,6 +6,7 @@
 #include <map>
 #include <numeric>
 
+#include "pg.hpp"
 #include "python_arm.hpp"
 #include "schedule.hpp"
 #include "schema.hpp"
@@ -62,6 +63,22 @@ class NativeWriter final : public Writer {
   std::uint64_t inserted_ = 0;
 };
 
+// One turn of an idle round-trip probe: the empty query of round_trip_floor (no parse, no plan,
+// no table), on a connection that waited its turn like the cases'. A failure ends the probe.
+void idle_round_trip(IdleRoundTrip& p, PgConn& conn, Clock& clock) {
+  if (!conn) return;
+  const auto t0 = clock.now();
+  PGresult* r = PQexec(conn.get(), "");
+  const auto t1 = clock.now();
+  try {
+    pg_expect(conn.get(), r, PGRES_EMPTY_QUERY, "empty query");
+    p.samples_ns.push_back((t1 - t0).count());
+  } catch (const std::exception& ex) {
+    p.error = one_line(ex.what());
+    conn.reset();
+  }
+}
+
 // One case's part of the repetition while it runs.
 struct Slot {
   explicit Slot(const RunConfig& cfg) : rec(cfg.raw_samples_max, false) {}
@@ -107,7 +124,8 @@ std::unique_ptr<Writer> open_native_writer(const Case& c, const Endpoint& e, std
 
 std::vector<CaseResult> run_interleaved(const std::vector<CaseTarget>& cases, const RunConfig& cfg,
                                         std::uint64_t rounds_seed, Clock& clock,
-                                        const std::atomic<bool>& stop) {
+                                        const std::atomic<bool>& stop,
+                                        std::vector<IdleRoundTrip>* probes) {
   // Each table starts empty, once per repetition (UnaccountedRows stops the run).
   std::map<Backend, const Endpoint*> tables;
   for (const auto& ct : cases) tables.emplace(ct.c.path->backend, &ct.e);
@@ -145,13 +163,29 @@ std::vector<CaseResult> run_interleaved(const std::vector<CaseTarget>& cases, co
     }
   }
 
-  std::vector<std::size_t> order(cases.size());
+  // The probes' connections, after the cases' sessions (index cases.size() + k in a round).
+  std::vector<PgConn> probe_conns;
+  if (probes) {
+    for (auto& p : *probes) {
+      try {
+        probe_conns.push_back(pg_connect(p.conninfo));
+      } catch (const std::exception& ex) {
+        p.error = one_line(ex.what());
+        probe_conns.emplace_back();
+      }
+    }
+  }
+  std::vector<std::size_t> order(cases.size() + probe_conns.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   SplitMix64 rng(rounds_seed);
   const auto t_phase = clock.now();
   for (std::uint64_t round = 0; round < cfg.samples && !stop.load(); ++round) {
     shuffle(order, rng);
     for (const std::size_t i : order) {
+      if (i >= cases.size()) {
+        idle_round_trip((*probes)[i - cases.size()], probe_conns[i - cases.size()], clock);
+        continue;
+      }
       Slot& s = slots[i];
       if (!s.writer || stop.load(std::memory_order_relaxed)) continue;
       try {

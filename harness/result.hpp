@@ -80,7 +80,10 @@ struct Probe {
 /// Where-the-time-goes floors of one run (harness/floors.hpp), each null when not measured.
 struct FloorsResult {
   std::optional<LatencySummary> rt_unix, rt_tcp;  ///< empty query through libpq
-  std::optional<LatencySummary> pg_on, pg_off;    ///< the insert, synchronous_commit on / off
+  /// The same empty query taking its turn in the interleaved rounds (a connection as idle as
+  /// the cases'); empty back to back.
+  std::optional<LatencySummary> rt_idle_unix, rt_idle_tcp;
+  std::optional<LatencySummary> pg_on, pg_off;  ///< the insert, synchronous_commit on / off
   std::optional<LatencySummary> disk_sync;
   std::string disk_sync_dir, disk_sync_filesystem, disk_sync_method;
   std::optional<LatencySummary> sqlite_on, sqlite_off;  ///< synchronous FULL / OFF

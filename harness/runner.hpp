@@ -20,8 +20,9 @@ namespace wpbench {
 
 /// How much to measure; the same for every case and repetition of a run.
 struct RunConfig {
-  std::uint64_t samples = 500;  ///< per repetition (10 x 500 interleaved: the default run in 4 minutes)
-  std::uint64_t warmup = 100;   ///< per repetition: every repetition opens new sessions
+  std::uint64_t samples =
+      500;  ///< per repetition (10 x 500 interleaved: the default run in 4 minutes)
+  std::uint64_t warmup = 100;  ///< per repetition: every repetition opens new sessions
   std::uint64_t seed = DecisionGenerator::default_seed;
   std::uint64_t raw_samples_max = 100000;  ///< beyond it, a repetition keeps its histogram only
   /// Open loop: inserts per second on a schedule (0: closed loop, each insert right after the

@@ -40,7 +40,10 @@ def breakdown(case):
     rt = case.round_trips
     head = (f"{rt} round trip{'s' if rt != 1 else ''} × {short_ms(d['round_trips_ns'] / rt)} ms" if rt
             else "in-process")
-    parts = [head, f"flush {short_ms(d['flush_ns'])} ms", f"server {short_ms(d['server_ns'])} ms"]
+    parts = [head]
+    if d.get("wake_ns"):  # sample by sample: waking the connection that sat idle
+        parts.append(f"wake {short_ms(d['wake_ns'])} ms")
+    parts += [f"flush {short_ms(d['flush_ns'])} ms", f"server {short_ms(d['server_ns'])} ms"]
     driver = f"driver {short_ms(d['driver_ns'])} ms"
     parts.append(driver + (" (below 0: within noise)" if d["driver_ns"] < 0 else ""))
     text = " + ".join(parts)

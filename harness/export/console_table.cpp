@@ -47,6 +47,7 @@ std::string decomposition_text(const std::optional<Decomposition>& d, int round_
   if (!d) return "";
   std::string s;
   if (round_trips > 0) s += fmt::format("{}xrt {:.3f} + ", round_trips, ms(d->round_trips_ns));
+  if (d->wake_ns > 0) s += fmt::format("wake {:.3f} + ", ms(d->wake_ns));
   s += fmt::format("flush {:.3f} + {} {:.3f} + driver {:.3f}", ms(d->flush_ns),
                    round_trips > 0 ? "server" : "engine", ms(d->server_ns), ms(d->driver_ns));
   return s;
@@ -131,8 +132,13 @@ std::string console_table(const RunResult& run) {
   if (run.floors) {
     const auto& f = *run.floors;
     out += "\nfloors (p50): round trip unix " + summary_cell(f.rt_unix) + ", tcp " +
-           summary_cell(f.rt_tcp) + "; PostgreSQL insert synchronous_commit on " +
-           summary_cell(f.pg_on) + " vs off " + summary_cell(f.pg_off) + "; disk " +
+           summary_cell(f.rt_tcp);
+    if (f.rt_idle_unix || f.rt_idle_tcp) {
+      out += "; on a connection idle between rounds, unix " + summary_cell(f.rt_idle_unix) +
+             ", tcp " + summary_cell(f.rt_idle_tcp);
+    }
+    out += "; PostgreSQL insert synchronous_commit on " + summary_cell(f.pg_on) + " vs off " +
+           summary_cell(f.pg_off) + "; disk " +
            (f.disk_sync_method.empty() ? "sync" : f.disk_sync_method) + " " +
            summary_cell(f.disk_sync);
     if (f.sqlite_on) {

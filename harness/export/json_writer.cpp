@@ -72,9 +72,9 @@ json repetition_json(const CaseResult& r) {
 
 json decomposition_json(const Decomposition& d) {
   return {
-      {"basis", d.basis},       {"total_ns", d.total_ns},   {"round_trips_ns", d.round_trips_ns},
-      {"flush_ns", d.flush_ns}, {"server_ns", d.server_ns}, {"driver_ns", d.driver_ns},
-      {"complete", d.complete}, {"notes", d.notes}};
+      {"basis", d.basis},         {"total_ns", d.total_ns}, {"round_trips_ns", d.round_trips_ns},
+      {"wake_ns", d.wake_ns},     {"flush_ns", d.flush_ns}, {"server_ns", d.server_ns},
+      {"driver_ns", d.driver_ns}, {"complete", d.complete}, {"notes", d.notes}};
 }
 
 json case_json(const CaseReport& c, const RunConfig& cfg) {
@@ -139,6 +139,8 @@ json floors_json(const std::optional<FloorsResult>& floors) {
   const auto& f = *floors;
   json j;
   j["round_trip_ns"] = {{"unix", optional_summary(f.rt_unix)}, {"tcp", optional_summary(f.rt_tcp)}};
+  j["round_trip_idle_ns"] = {{"unix", optional_summary(f.rt_idle_unix)},
+                             {"tcp", optional_summary(f.rt_idle_tcp)}};
   j["commit_flush"] = flush_json(f.pg_on, f.pg_off);
   if (f.disk_sync) {
     j["disk_sync"] = {{"dir", f.disk_sync_dir},

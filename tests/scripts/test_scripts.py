@@ -564,13 +564,16 @@ class RealRuns(Scratch):
 
     def test_a_build_against_itself_passes_and_every_script_reads_real_results(self):
         # Five runs of one build (three interleaved repetitions each): every pair gated against
-        # each other, both ways round; a build compared with itself must pass (19 times in 20).
+        # each other. A build compared with itself must not be called a regression (a false alarm
+        # at most once in 20 pairs, so once in these 10 is already generous). Three short
+        # repetitions a side often cannot call a p99 move beyond the threshold either way:
+        # "inconclusive" (exit 3) is the honest answer there, not a failure of the gate.
         os.chmod(self.tmp, 0o755)  # the throwaway server's OS user must reach --tmp-dir
         runs = [self.run_wpbench(self.tmp / f"{i}.json") for i in range(5)]
         codes = [run_script("gate", a, b, "--no-policy").returncode
                  for i, a in enumerate(runs) for b in runs[i + 1:]]
-        self.assertNotIn(2, codes)
-        self.assertGreaterEqual(codes.count(0), 9, codes)
+        self.assertTrue(set(codes) <= {0, 1, 3}, codes)
+        self.assertLessEqual(codes.count(1), 1, codes)
         r = run_script("claims", "--format", "json", *runs)  # five runs pooled
         self.assertEqual(r.returncode, 0, r.stderr)
         # Which verdict depends on the machine; that every measured case got one, with its

@@ -3,6 +3,8 @@
 /// fake clock instead of the machine's.
 
 #include <chrono>
+#include <cstdint>
+#include <ctime>
 #include <thread>
 
 namespace wpbench {
@@ -42,5 +44,14 @@ class SteadyClock final : public Clock {
     }
   }
 };
+
+/// CPU time consumed so far by `clock` (CLOCK_THREAD_CPUTIME_ID: what the driver did for one
+/// insert, kernel time included; CLOCK_PROCESS_CPUTIME_ID: every thread). A system call, not the
+/// vDSO, so it is read outside timed regions only.
+inline std::int64_t cpu_ns(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
 
 }  // namespace wpbench

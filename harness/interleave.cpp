@@ -6,6 +6,7 @@
 #include <map>
 #include <numeric>
 
+#include "clock.hpp"
 #include "pg.hpp"
 #include "python_arm.hpp"
 #include "schedule.hpp"
@@ -16,14 +17,6 @@
 namespace wpbench {
 
 namespace {
-// CPU time of this thread: what the driver did for one insert, kernel time included. A system
-// call, read outside the timed region.
-std::int64_t thread_cpu_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
-
 class NativeWriter final : public Writer {
  public:
   NativeWriter(const Case& c, const Endpoint& e, std::uint64_t seed, Clock& clock) : gen_(seed) {
@@ -41,12 +34,12 @@ class NativeWriter final : public Writer {
   Sample write_one(Clock& clock) override {
     // The decision is made before the clock starts: generating it is not the driver's cost.
     const Decision d = gen_.next();
-    const std::int64_t cpu0 = thread_cpu_ns();
+    const std::int64_t cpu0 = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
     Sample s;
     s.start = clock.now();
     session_->insert(d);
     s.end = clock.now();
-    s.cpu_ns = thread_cpu_ns() - cpu0;
+    s.cpu_ns = cpu_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
     s.latency_ns = (s.end - s.start).count();
     ++inserted_;
     return s;
@@ -214,12 +207,7 @@ std::vector<CaseResult> run_interleaved(const std::vector<CaseTarget>& cases, co
     CaseResult r;
     describe_into(r, cases[i].c);
     r.samples_requested = cfg.samples;
-    r.samples = s.rec.count();
-    r.raw_kept = s.rec.raw_kept();
-    r.latency = r.raw_kept ? summarize(s.rec.raw()) : summarize(s.rec.histogram());
-    r.samples_ns = s.rec.take_raw();
-    r.histogram = s.rec.histogram();
-    r.timeseries = s.rec.timeseries();
+    take_recording(r, s.rec);
     r.connect_ns = s.connect_ns;
     // The case's own time: other cases' turns are not its work, so ops/s is what it sustains.
     r.elapsed_ns = s.busy_ns;

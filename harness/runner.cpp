@@ -15,14 +15,6 @@
 namespace wpbench {
 
 namespace {
-// CPU time of the whole process (every thread, user + system). A system call, not the vDSO, so
-// it is read only at the edges of the measured phase, never per sample.
-std::int64_t process_cpu_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
-
 // Waits for an open-loop insert's intended start in slices, so a stop (Ctrl-C) is seen within a
 // tenth of a second even at a low --rate.
 void wait_until(Clock& clock, std::chrono::nanoseconds t, const std::atomic<bool>& stop) {
@@ -75,7 +67,7 @@ Measurement measure_native(const Case& c, const Endpoint& e, const RunConfig& cf
       session->insert(gen.next());
     }
     auto schedule = case_schedule(c, cfg);
-    cpu_start = process_cpu_ns();
+    cpu_start = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
     t_start = clock.now();
     t_end = t_start;
     while (m.inserted < total && !stop.load(std::memory_order_relaxed)) {
@@ -96,7 +88,7 @@ Measurement measure_native(const Case& c, const Endpoint& e, const RunConfig& cf
   } catch (const std::exception& ex) {
     m.error = one_line(ex.what());
   }
-  if (cpu_start) m.cpu_ns = process_cpu_ns() - *cpu_start;
+  if (cpu_start) m.cpu_ns = cpu_ns(CLOCK_PROCESS_CPUTIME_ID) - *cpu_start;
   session.reset();
   // From the first measured insert's start to the last one's end, so a case that failed midway
   // still reports the throughput of what it did measure.
@@ -171,7 +163,7 @@ Measurement measure_concurrent(const Case& c, const Endpoint& e, const RunConfig
   if (pooled) m.pool_wait.emplace();
   const std::uint64_t total = cfg.warmup + cfg.samples;
   std::vector<ClientPart> parts(cfg.clients);
-  const std::int64_t cpu_start = process_cpu_ns();
+  const std::int64_t cpu_start = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
   const auto t_start = clock.now();
   const auto client = [&](int k) {
     ClientPart& part = parts[k];
@@ -218,7 +210,7 @@ Measurement measure_concurrent(const Case& c, const Endpoint& e, const RunConfig
   std::vector<std::thread> threads;
   for (int k = 0; k < cfg.clients; ++k) threads.emplace_back(client, k);
   for (auto& t : threads) t.join();
-  m.cpu_ns = process_cpu_ns() - cpu_start;
+  m.cpu_ns = cpu_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu_start;
   auto t_end = t_start;
   std::string first_error, fatal;
   for (auto& p : parts) {
@@ -247,6 +239,15 @@ CaseResult describe(const Case& c, const RunConfig& cfg) {
 }
 }  // namespace
 
+void take_recording(CaseResult& r, Recorder& rec) {
+  r.samples = rec.count();
+  r.raw_kept = rec.raw_kept();
+  r.latency = r.raw_kept ? summarize(rec.raw()) : summarize(rec.histogram());
+  r.samples_ns = rec.take_raw();
+  r.histogram = rec.histogram();
+  r.timeseries = rec.timeseries();
+}
+
 CaseResult run_case(const Case& c, const Endpoint& e, const RunConfig& cfg, Clock& clock,
                     const std::atomic<bool>& stop) {
   CaseResult r = describe(c, cfg);
@@ -261,13 +262,7 @@ CaseResult run_case(const Case& c, const Endpoint& e, const RunConfig& cfg, Cloc
   } catch (const std::exception& ex) {
     m.error = one_line(ex.what());
   }
-  r.samples = m.rec.count();
-  r.raw_kept = m.rec.raw_kept();
-  // Exact statistics from the raw samples while they are kept, else the histogram's (< 0.1 %).
-  r.latency = r.raw_kept ? summarize(m.rec.raw()) : summarize(m.rec.histogram());
-  r.samples_ns = m.rec.take_raw();
-  r.histogram = m.rec.histogram();
-  r.timeseries = m.rec.timeseries();
+  take_recording(r, m.rec);
   if (m.rec.lag()) r.schedule_lag = summarize(*m.rec.lag());
   r.clients = cfg.clients;
   r.connections = cfg.clients > 1 ? cfg.connections() : 1;

@@ -118,6 +118,11 @@ void describe_into(Result& r, const Case& c) {
   r.round_trips = c.path->round_trips;
 }
 
+/// Moves what `rec` recorded into `r`: the count, the latency summary (exact from the raw
+/// samples while they are kept, else the histogram's, within 0.1 %), the samples themselves, the
+/// histogram and the time series.
+void take_recording(CaseResult& r, Recorder& rec);
+
 /// Runs one repetition of `c` against `e`. Never throws for database trouble: errors land in
 /// the result. `stop` is polled between samples so a signal ends the case with what was measured.
 CaseResult run_case(const Case& c, const Endpoint& e, const RunConfig& cfg, Clock& clock,

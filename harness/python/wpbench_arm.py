@@ -315,6 +315,14 @@ def wait_until(clock, t):
         pass
 
 
+def open_case(name, target, table, sqlite):
+    """Connects case `name`: (insert, close, adapt), adapt turning a decision row into what the
+    case's insert takes (the row itself unless the case says otherwise)."""
+    opened = CASES[name](target, table, sqlite)
+    adapt = opened[2] if len(opened) > 2 else (lambda row: row)
+    return opened[0], opened[1], adapt
+
+
 def run(args):
     """Measures one case; the result always reaches the file, with what was measured so far."""
     out = {"connect_ns": 0, "samples_ns": [], "starts_ns": [], "lags_ns": [], "elapsed_ns": 0, "cpu_ns": 0,
@@ -331,9 +339,7 @@ def run(args):
     try:
         import_modules(args.case)
         t0 = clock()
-        opened = CASES[args.case](target, args.table, sqlite)
-        insert, close = opened[0], opened[1]
-        adapt = opened[2] if len(opened) > 2 else (lambda row: row)
+        insert, close, adapt = open_case(args.case, target, args.table, sqlite)
         out["connect_ns"] = clock() - t0
         while out["inserted"] < args.warmup and not STOPPING:
             insert(adapt(next(gen)))
@@ -404,9 +410,7 @@ def serve(args, commands=sys.stdin, replies=sys.stdout):
     try:
         import_modules(args.case)
         t0 = clock()
-        opened = CASES[args.case](target, args.table, sqlite)
-        insert, close = opened[0], opened[1]
-        adapt = opened[2] if len(opened) > 2 else (lambda row: row)
+        insert, close, adapt = open_case(args.case, target, args.table, sqlite)
         reply(f"ready {clock() - t0}")
     except Exception as e:  # reported, the session then only waits for "q"
         failed = True
@@ -462,9 +466,7 @@ def count(args):
     close = None
     try:
         import_modules(args.case)
-        opened = CASES[args.case](target, args.table, sqlite)
-        insert, close = opened[0], opened[1]
-        adapt = opened[2] if len(opened) > 2 else (lambda row: row)
+        insert, close, adapt = open_case(args.case, target, args.table, sqlite)
         for _ in range(args.warmup):
             insert(adapt(next(gen)))
         collect = toggle.wpbench_toggle_collect
@@ -492,35 +494,31 @@ def main(argv):
     c = sub.add_parser("check")
     c.add_argument("--result", required=True)
     c.add_argument("cases", nargs="*")
+    def writer_args(parser, counted):
+        """What every command that writes decisions takes: the case, its table and stream, the
+        SQLite settings, and (for a counted run) warm-up and sample counts."""
+        parser.add_argument("--case", required=True, choices=sorted(CASES))
+        parser.add_argument("--table", required=True)
+        parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+        if counted:
+            parser.add_argument("--warmup", type=int, default=0)
+            parser.add_argument("--samples", type=int, required=True)
+        parser.add_argument("--journal-mode", default="WAL")
+        parser.add_argument("--synchronous", default="FULL")
+
     r = sub.add_parser("run")
-    r.add_argument("--case", required=True, choices=sorted(CASES))
-    r.add_argument("--table", required=True)
-    r.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    r.add_argument("--warmup", type=int, default=0)
-    r.add_argument("--samples", type=int, required=True)
+    writer_args(r, counted=True)
     r.add_argument("--result", required=True)
-    r.add_argument("--journal-mode", default="WAL")
-    r.add_argument("--synchronous", default="FULL")
     r.add_argument("--busy-timeout-ms", type=int, default=5000)
     r.add_argument("--rate", type=float, default=0.0, help="inserts per second (0: closed loop)")
     r.add_argument("--schedule", choices=("fixed", "poisson"), default="fixed")
     r.add_argument("--schedule-seed", type=int, default=0)
     v = sub.add_parser("serve")
-    v.add_argument("--case", required=True, choices=sorted(CASES))
-    v.add_argument("--table", required=True)
-    v.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    v.add_argument("--journal-mode", default="WAL")
-    v.add_argument("--synchronous", default="FULL")
+    writer_args(v, counted=False)
     v.add_argument("--busy-timeout-ms", type=int, default=5000)
     n = sub.add_parser("count")
-    n.add_argument("--case", required=True, choices=sorted(CASES))
-    n.add_argument("--table", required=True)
-    n.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    n.add_argument("--warmup", type=int, default=0)
-    n.add_argument("--samples", type=int, required=True)
+    writer_args(n, counted=True)
     n.add_argument("--toggle-lib", required=True)
-    n.add_argument("--journal-mode", default="WAL")
-    n.add_argument("--synchronous", default="FULL")
     k = sub.add_parser("checksum")
     k.add_argument("--seed", type=int, default=DEFAULT_SEED)
     k.add_argument("--count", type=int, required=True)

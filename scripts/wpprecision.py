@@ -6,7 +6,10 @@ For each run (one result file each): the 95 % interval of each case's ratio to t
 of its transport (the `x fastest` column), as a half-width in per cent of the ratio: the median
 and the widest. With two runs or more, each pair of runs (consecutive files, in the order given):
 for how many cases the two ratios differ by 5 % or less, and for how many each run's ratio lies
-inside the other's interval. These are the targets the README's precision section reports; the
+inside the other's interval, and how much the client's CPU time per insert changed (the median over
+cases of each case's change): the same code taking 8 % more CPU means the machine's CPU got
+slower between the runs, which moves every ratio that depends on client work and which no
+interval drawn inside one run can foresee. These are the targets the README's precision section reports; the
 runs should be of the same build on the same machine, back to back.
 Exit 0, or 2 on unusable input.
 """
@@ -23,6 +26,16 @@ def ratios(run):
         iv = r.get("interval")
         if r.get("ratio") and iv:
             out[r["numerator"]] = (r["ratio"], iv[0], iv[1])
+    return out
+
+
+def cpu_per_insert(run):
+    """case -> the client's CPU time per measured insert (ns), over every repetition."""
+    out = {}
+    for c in run.get("cases") or []:
+        reps = [r for r in c.get("repetitions") or [] if r.get("cpu_ns") and r.get("samples")]
+        if reps:
+            out[c["name"]] = sum(r["cpu_ns"] for r in reps) / sum(r["samples"] for r in reps)
     return out
 
 
@@ -55,14 +68,18 @@ def main(argv):
               f"{widths[-1][0]:.2f} % (`{widths[-1][1]}`) | {sum(w > 5 for w, _ in widths)} |")
     if len(runs) >= 2:
         print()
-        print("| runs | cases in both | ratios within 5 % | each inside the other's interval |")
-        print("|---|--:|--:|--:|")
+        print("| runs | cases in both | ratios within 5 % | each inside the other's interval | "
+              "client CPU per insert, median change |")
+        print("|---|--:|--:|--:|--:|")
         for (ra, a), (rb, b) in zip(zip(runs, per_run), list(zip(runs, per_run))[1:]):
             both = sorted(set(a) & set(b))
             if not both:
                 continue
             close = sum(abs(a[n][0] / b[n][0] - 1) <= 0.05 for n in both)
             inside = sum(b[n][1] <= a[n][0] <= b[n][2] and a[n][1] <= b[n][0] <= a[n][2] for n in both)
+            ca, cb = cpu_per_insert(ra), cpu_per_insert(rb)
+            cpu = [cb[n] / ca[n] - 1 for n in set(ca) & set(cb)]
+            moved = f"{100 * statistics.median(cpu):+.1f} %" if cpu else "not measured"
             print(f"| {ra['run_id']} / {rb['run_id']} | {len(both)} | {close} ({100 * close / len(both):.0f} %) | "
-                  f"{inside} ({100 * inside / len(both):.0f} %) |")
+                  f"{inside} ({100 * inside / len(both):.0f} %) | {moved} |")
     return 0

@@ -26,19 +26,12 @@ import tempfile
 import wpbench_results as wr
 from wppgbench import BINDIR, Server, ToolError, run
 
-SLOW_COMMIT = ["-c", "commit_delay=2000", "-c", "commit_siblings=0"]
+SLOW_COMMIT = ["-c commit_delay=2000", "-c commit_siblings=0"]
 
 
 def wpbench(binary, server, out, extra):
     run([binary, "--dsn", server.dsn, "--tmp-dir", str(server.dir), "--out", str(out), "-q", *extra])
     return out
-
-
-def restart(server, settings):
-    data = str(server.dir / "data")
-    opts = f"-k {server.dir} -p {server.port} -c listen_addresses='' " + " ".join(settings)
-    run([str(BINDIR / "pg_ctl"), "-D", data, "-m", "fast", "-w", "stop"], server.user)
-    run([str(BINDIR / "pg_ctl"), "-D", data, "-w", "-l", str(server.dir / "log"), "-o", opts, "start"], server.user)
 
 
 def heavier(src, dst, factor):
@@ -72,7 +65,7 @@ def gate(a, b):
     rows = [ln for ln in lines if ln.startswith("| `")]
     counts = {v: sum(f"**{v}**" in ln for ln in rows) for v in ("regression", "inconclusive", "improvement")}
     said = ", ".join(f"{n} {v}" for v, n in counts.items() if n) or "every case ok"
-    return r.returncode, f"{word} ({len(rows)} rows: {said})"
+    return r.returncode, f"{word} ({len(rows)} table rows: {said})"
 
 
 def main(argv):
@@ -98,10 +91,10 @@ def main(argv):
     try:
         print(f"gate-check on {socket.gethostname()}, {os.uname().release}; "
               f"{run([args.wpbench, '--version']).strip()}; {os.cpu_count()} cpus; runs kept in {out}", flush=True)
-        server = Server(args.tmp_dir)
+        server = Server(args.tmp_dir, tcp=True)
         base = wpbench(args.wpbench, server, out / "baseline.json", extra + counted)
         same = wpbench(args.wpbench, server, out / "same.json", extra + counted)
-        restart(server, SLOW_COMMIT)
+        server.restart(SLOW_COMMIT)
         slow = wpbench(args.wpbench, server, out / "slow-commit.json", extra)
         checks = [("same build, same server", base, same, (0, 3)),
                   ("commit_delay=2000 commit_siblings=0", base, slow, (1,))]

@@ -47,9 +47,11 @@ def run(cmd, as_user=None, **kw):
 
 class Server:
     """A throwaway cluster as wpbench makes one: initdb as the postgres user when root, socket
-    in the temp dir, no TCP."""
+    in the temp dir (peer); with `tcp`, also loopback TCP with trust for the same role, so a
+    wpbench run with --dsn measures its tcp cases too."""
 
-    def __init__(self, parent):
+    def __init__(self, parent, tcp=False):
+        self.tcp = tcp
         self.dir = pathlib.Path(tempfile.mkdtemp(prefix="wpbench-pgbench-", dir=parent))
         self.user = "postgres" if os.geteuid() == 0 else None
         self.role = getpass.getuser()
@@ -63,9 +65,22 @@ class Server:
         data = str(self.dir / "data")
         run([str(BINDIR / "initdb"), "-D", data, "-U", self.role, "--auth-local=peer", "-N", "-E", "UTF8",
              "--locale=C"], self.user)
-        run([str(BINDIR / "pg_ctl"), "-D", data, "-w", "-l", str(self.dir / "log"), "-o",
-             f"-k {self.dir} -p {self.port} -c listen_addresses=''", "start"], self.user)
+        if tcp:
+            with open(pathlib.Path(data) / "pg_hba.conf", "a", encoding="utf-8") as f:
+                f.write("host all all 127.0.0.1/32 trust\n")
+        self.start()
         self.dsn = f"host={self.dir} port={self.port} dbname=postgres"
+
+    def start(self, settings=()):
+        """Starts the cluster with `settings` (postgres -c NAME=VALUE words) on top of its own."""
+        listen = "127.0.0.1" if self.tcp else "''"
+        opts = " ".join([f"-k {self.dir} -p {self.port} -c listen_addresses={listen}", *settings])
+        run([str(BINDIR / "pg_ctl"), "-D", str(self.dir / "data"), "-w", "-l", str(self.dir / "log"), "-o", opts,
+             "start"], self.user)
+
+    def restart(self, settings=()):
+        run([str(BINDIR / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "fast", "-w", "stop"], self.user)
+        self.start(settings)
 
     def stop(self):
         try:

@@ -102,6 +102,9 @@ class BadInputs(fixtures.Scratch):
             ("publish", ["--note", "two\nlines", good], publish_env, 2, "--note must be one line of UTF-8 text"),
             ("publish", ["--note", "not UTF-8: \udcff", good], publish_env, 2, "--note must be one line of UTF-8"),
             ("pgbench-check", ["--rounds", "0"], {}, 2, "--rounds and --transactions must be at least 1"),
+            ("gate-check", ["--instructions", "-1"], {}, 2, "--instructions must be 0 or more"),
+            ("gate-check", ["--wpbench", t / "no-such-binary"], {}, 2, "not found (build wpbench"),
+            ("precision", [t / "fifo.json"], {}, 2, "a FIFO, not a regular file"),
         ]
 
     def test_each_bad_input_is_one_line_with_its_exit_code(self):

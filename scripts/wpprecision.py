@@ -1,6 +1,6 @@
 """precision: how precise, and how reproducible, wpbench's answers are on this machine.
 
-Usage: precision RESULT [RESULT ...]
+Usage: precision [--cases] RESULT [RESULT ...]
 
 For each run (one result file each): the 95 % interval of each case's ratio to the fastest case
 of its transport (the `x fastest` column), as a half-width in per cent of the ratio: the median
@@ -10,7 +10,9 @@ inside the other's interval, and how much the client's CPU time per insert chang
 cases of each case's change): the same code taking 8 % more CPU means the machine's CPU got
 slower between the runs, which moves every ratio that depends on client work and which no
 interval drawn inside one run can foresee. These are the targets the README's precision section reports; the
-runs should be of the same build on the same machine, back to back.
+runs should be of the same build on the same machine, back to back. With --cases, first a table of
+every case: its p50 and its ratio to the fastest in each run, side by side (how an interleaved run
+and a back-to-back one differ: give one of each).
 Exit 0, or 2 on unusable input.
 """
 import statistics
@@ -44,9 +46,37 @@ def half_width_pct(r):
     return 100 * max(hi - ratio, ratio - lo) / ratio
 
 
+def describe(run):
+    cfg = run.get("config") or {}
+    return (f"{run['run_id']} ({cfg.get('interleave', 'case')}, {cfg.get('repetitions')} x "
+            f"{cfg.get('samples')})")
+
+
+def print_cases(runs, per_run):
+    """Every case's p50 (ms) and ratio to its transport's fastest, one column pair per run."""
+    head = " | ".join(f"p50 ms, x fastest: {describe(r)}" for r in runs)
+    print(f"| case | {head} |")
+    print("|---|" + "--:|" * len(runs))
+    names = [c["name"] for c in runs[0].get("cases") or []]
+    for name in names:
+        cells = []
+        for run, rs in zip(runs, per_run):
+            case = next((c for c in run.get("cases") or [] if c["name"] == name), None)
+            p50 = ((case or {}).get("latency_ns") or {}).get("p50")
+            if not p50:
+                cells.append("not measured")
+                continue
+            fastest = {r.get("denominator") for r in run.get("ratios") or []}
+            ratio = (f"{rs[name][0]:.2f} ± {half_width_pct(rs[name]):.1f} %" if name in rs
+                     else "1 (fastest)" if name in fastest else "no interval")
+            cells.append(f"{p50 / 1e6:.3f}, {ratio}")
+        print(f"| `{name}` | " + " | ".join(cells) + " |")
+
+
 def main(argv):
     ap = wr.OneLineParser(prog="precision", description=__doc__.split("\n\n")[0])
     ap.add_argument("results", nargs="+", help="result files, one run each, in the order they ran")
+    ap.add_argument("--cases", action="store_true", help="first, every case's p50 and ratio in each run")
     args = ap.parse_args(argv[1:])
     try:
         runs = [wr.load_run(p) for p in args.results]
@@ -58,6 +88,9 @@ def main(argv):
         print("precision: no ratio with an interval in these runs (two repetitions or more are needed)",
               file=sys.stderr)
         return 2
+    if args.cases:
+        print_cases(runs, per_run)
+        print()
     print("| run | cases | median half-width | widest | cases above 5 % |")
     print("|---|--:|--:|--:|--:|")
     for run, rs in zip(runs, per_run):

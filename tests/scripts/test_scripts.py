@@ -407,6 +407,34 @@ class Gate(Scratch):
         self.assertEqual(r.returncode, 1)
 
 
+class Precision(Scratch):
+    def test_half_widths_agreement_and_cases(self):
+        a = self.fixture("a.json", seed=1, reps=5, n=500)
+        b = self.fixture("b.json", seed=2, reps=5, n=500, slow={"libpqxx/work/unix": 1.25},
+                         run_id="20261124T010000Z")
+        r = run_script("precision", "--cases", a, b)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()
+        # Every case in the per-case table, each run a column pair; the fastest named as such.
+        for name in fixtures.DEFAULT_CASES:
+            self.assertTrue(any(ln.startswith(f"| `{name}` |") for ln in lines), name)
+        self.assertIn("| `libpq/prepared/unix` | ", r.stdout)
+        self.assertIn("1 (fastest)", r.stdout)
+        # Three ratios a run (the unix cases to libpq/prepared; tcp and file have one case each):
+        # the slowed case moved 25 %, the others only by the two seeds' sampling noise.
+        pair = next(ln for ln in lines if ln.startswith("| 20261124T000000Z / 20261124T010000Z"))
+        cells = [c.strip() for c in pair.strip("|").split("|")]
+        self.assertEqual(cells[1], "3")
+        self.assertEqual(cells[2], "2 (67 %)")
+        # The fixture's CPU time is a tenth of the elapsed time: the slowed case alone moved.
+        self.assertRegex(cells[4], r"^[+-]\d+\.\d %$")
+        self.assertLess(abs(float(cells[4].split()[0])), 5.0)
+
+    def test_one_repetition_has_no_interval_to_report(self):
+        one = self.fixture("one.json", reps=1)
+        self.assert_one_line_error(run_script("precision", one), 2, "no ratio with an interval")
+
+
 class BadInput(Scratch):
     def test_zero_latencies_are_refused_by_the_schema(self):
         v2, v1 = fixtures.make_run(), fixtures.make_run(version=1)

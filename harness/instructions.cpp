@@ -29,6 +29,21 @@ std::optional<std::string> toggle_library(const std::string& self) {
   return std::nullopt;
 }
 
+// The Python count runs with string hashing fixed (PYTHONHASHSEED=0): with a random seed per
+// process, dict and set layouts, and so the instructions per insert, differ from run to run by
+// up to ~0.6 % (SQLAlchemy's). -I would ignore PYTHONHASHSEED with every other PYTHON* variable,
+// so this runs `env` with those unset instead, and Python with -s (no user site-packages): the
+// same isolation, the seed kept.
+std::vector<std::string> python_env_prefix() {
+  std::vector<std::string> out = {"/usr/bin/env"};
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string kv = *e;
+    if (kv.rfind("PYTHON", 0) == 0) out.insert(out.end(), {"-u", kv.substr(0, kv.find('='))});
+  }
+  out.push_back("PYTHONHASHSEED=0");
+  return out;
+}
+
 // callgrind's "totals: N" line: every instruction it collected. (Its "summary:" line can say 0
 // when collection was off at the moment the part was started.)
 std::optional<std::uint64_t> read_total(const std::string& path) {
@@ -69,8 +84,10 @@ InstructionCount count_instructions(const Case& c, const Endpoint& e, const RunC
   fs::remove(result, ec);
   // Nothing is instrumented until the child asks (after connecting and warming up), and nothing
   // is collected but the inserts themselves: collection is toggled around each.
-  std::vector<std::string> argv = {*valgrind, "--tool=callgrind", "--instr-atstart=no",
-                                   "--collect-atstart=no", "--callgrind-out-file=" + result};
+  std::vector<std::string> argv;
+  if (c.path->arm == Arm::python) argv = python_env_prefix();
+  argv.insert(argv.end(), {*valgrind, "--tool=callgrind", "--instr-atstart=no",
+                           "--collect-atstart=no", "--callgrind-out-file=" + result});
   const std::string seed = std::to_string(case_seed(cfg.seed, c.name()));
   if (c.path->arm == Arm::python) {
     const auto lib = toggle_library(self);
@@ -78,7 +95,7 @@ InstructionCount count_instructions(const Case& c, const Endpoint& e, const RunC
       out.error = "libwpbench_toggle.so not found beside " + self;
       return out;
     }
-    argv.insert(argv.end(), {cfg.python,       "-I",
+    argv.insert(argv.end(), {cfg.python,       "-s",
                              cfg.python_arm,   "count",
                              "--case",         c.path->id(),
                              "--table",        e.table,

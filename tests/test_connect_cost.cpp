@@ -122,15 +122,20 @@ TEST_F(ConnectCostAll, WrongPasswordIsAnErrorAndTheRestIsStillMeasured) {
   }
 }
 
-TEST_F(ConnectCostAll, ScramCostsMoreThanTrustOverTcp) {
-  // scram-sha-256 adds a round trip and 4096 PBKDF2-HMAC-SHA-256 iterations in the client,
-  // milliseconds of CPU; trust adds nothing. The fastest samples are compared, since
-  // noise only ever adds time.
-  for (const char* lib : kLibraries) {
-    const auto trust = minimum(find(lib, "tcp", "trust").connect_ns);
-    const auto scram = minimum(find(lib, "tcp", "scram-sha-256").connect_ns);
-    EXPECT_GT(scram, trust + 200'000)
-        << lib << ": scram " << scram << " ns, trust " << trust << " ns";
+TEST(ConnectCostServer, ScramTargetSendsAPasswordAndTrustTargetsDoNot) {
+  // What the scram-sha-256 row costs more than trust (a round trip and 4096 PBKDF2 iterations)
+  // is a measurement, reported in the run; what a test can pin is that each target really
+  // authenticates as its row says. Whether it costs more is not asserted here: connect times
+  // on a loaded machine vary by more than the handshake.
+  auto scram = pg_connect(server().tcp_conninfo());
+  EXPECT_EQ(PQconnectionUsedPassword(scram.get()), 1);
+  EXPECT_EQ(pg_query_value(scram.get(),
+                           "SELECT auth_method FROM pg_hba_file_rules WHERE type = 'host' "
+                           "AND user_name[1] = 'all' ORDER BY line_number LIMIT 1"),
+            "scram-sha-256");
+  for (const auto& ci : {server().trust_unix_conninfo(), server().trust_tcp_conninfo()}) {
+    auto c = pg_connect(ci);
+    EXPECT_EQ(PQconnectionUsedPassword(c.get()), 0) << redact_conninfo(ci);
   }
 }
 

@@ -302,8 +302,9 @@ TEST_F(Tampered, NullTurnedIntoEmptyStringFails) {
 }
 
 }  // namespace
-// --instructions: the same build counts the same client instructions on every run, C++ exactly
-// and Python within the interpreter's garbage-collector jitter (0.5 %), and a count is not zero.
+// --instructions: the same build counts the same client instructions on every run, and a count
+// is not zero. Python too, since its count runs with PYTHONHASHSEED=0: with a random seed per
+// process the counts moved up to 0.6 %; 0.05 % leaves room only for the garbage collector.
 TEST(Instructions, TwoCountsOfOneBuildAgree) {
 #if defined(__SANITIZE_ADDRESS__)
   GTEST_SKIP() << "valgrind cannot run a binary built with AddressSanitizer";
@@ -327,7 +328,7 @@ TEST(Instructions, TwoCountsOfOneBuildAgree) {
       ledger.rows = v.rows_found;
     }
     EXPECT_GT(per_insert[0], 1000) << name;
-    EXPECT_LT(std::abs(per_insert[1] / per_insert[0] - 1), 0.005)
+    EXPECT_LT(std::abs(per_insert[1] / per_insert[0] - 1), 0.0005)
         << name << ": " << per_insert[0] << " vs " << per_insert[1];
   }
 #endif

@@ -9,7 +9,7 @@ for how many cases the two ratios differ by 5 % or less, and for how many each r
 inside the other's interval, and how much the client's CPU time per insert changed (the median over
 cases of each case's change): the same code taking 8 % more CPU means the machine's CPU got
 slower between the runs, which moves every ratio that depends on client work and which no
-interval drawn inside one run can foresee. These are the targets the README's precision section reports; the
+interval drawn inside one run can foresee. These are the targets docs/methodology.md reports; the
 runs should be of the same build on the same machine, back to back. With --cases, first a table of
 every case: its p50 and its ratio to the fastest in each run, side by side (how an interleaved run
 and a back-to-back one differ: give one of each).

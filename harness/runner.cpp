@@ -288,10 +288,4 @@ CaseResult run_case(const Case& c, const Endpoint& e, const RunConfig& cfg, Cloc
   return r;
 }
 
-CaseResult not_measured_case(const Case& c, const RunConfig& cfg, std::string reason) {
-  CaseResult r = describe(c, cfg);
-  r.not_measured = std::move(reason);
-  return r;
-}
-
 }  // namespace wpbench

@@ -10,8 +10,10 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <pqxx/version.hxx>
+#include <set>
 #include <thread>
 
 #include "pg.hpp"
@@ -88,6 +90,9 @@ RunContext collect_context() {
   } catch (const std::exception&) {
     c.cpu_mhz = 0;
   }
+  if (auto governors = scaling_governors(); !governors.empty()) {
+    c.host["cpu_scaling_governor"] = std::move(governors);
+  }
 
 #if defined(__clang__)
   c.build["compiler"] = std::string("clang ") + __clang_version__;
@@ -103,6 +108,36 @@ RunContext collect_context() {
   c.libraries["soci"] = version_of_soci();
   c.libraries["sqlite3"] = sqlite3_libversion();
   return c;
+}
+
+std::string scaling_governors(const std::string& cpu_dir) {
+  namespace fs = std::filesystem;
+  std::set<std::string> found;
+  std::error_code ec;
+  for (fs::directory_iterator it(cpu_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    // cpu0, cpu1, ...; not cpufreq, cpuidle or cpu_capacity beside them.
+    if (name.size() < 4 || name.rfind("cpu", 0) != 0 ||
+        name.find_first_not_of("0123456789", 3) != std::string::npos) {
+      continue;
+    }
+    std::ifstream in(it->path() / "cpufreq" / "scaling_governor");
+    std::string governor;
+    if (std::getline(in, governor) && !governor.empty()) found.insert(governor);
+  }
+  std::string out;
+  for (const auto& g : found) out += (out.empty() ? "" : ",") + g;
+  return out;
+}
+
+std::optional<bool> cpu_scaling_enabled(std::string_view governors) {
+  if (governors.empty()) return std::nullopt;
+  for (std::size_t start = 0;;) {
+    const std::size_t comma = governors.find(',', start);
+    if (governors.substr(start, comma - start) != "performance") return true;
+    if (comma == std::string_view::npos) return false;
+    start = comma + 1;
+  }
 }
 
 void read_server_info(const std::string& conninfo, ServerInfo& out) {

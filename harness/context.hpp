@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace wpbench {
@@ -35,8 +37,9 @@ struct RunContext {
   /// UTC start time to the millisecond, e.g. 20261124T101500.123Z, with "-N" added when a
   /// result of that id already exists (kRunIdLength characters before it).
   std::string run_id;
-  std::string timestamp_utc;                     ///< ISO-8601, e.g. 2026-11-24T10:15:00Z
-  std::map<std::string, std::string> host;       ///< hostname, os, kernel, cpu_model, ...
+  std::string timestamp_utc;  ///< ISO-8601, e.g. 2026-11-24T10:15:00Z
+  /// hostname, os, kernel, cpu_model, ...; cpu_scaling_governor only where cpufreq exists
+  std::map<std::string, std::string> host;
   std::map<std::string, std::string> build;      ///< compiler, build_type, git_commit, ...
   std::map<std::string, std::string> libraries;  ///< libpq, libpqxx, soci, sqlite3
   /// First "cpu MHz" of /proc/cpuinfo, 0 where there is none (e.g. arm64); only the gbench
@@ -52,6 +55,16 @@ const std::vector<std::string>& reported_server_settings();
 
 /// Fills timestamp, host, build and library facts.
 RunContext collect_context();
+
+/// The cpufreq governors of the CPUs under `cpu_dir` (each cpu<N>/cpufreq/scaling_governor),
+/// distinct, sorted and comma-separated, e.g. "performance" or "performance,powersave"; empty
+/// where there is no cpufreq (most VMs and containers), so nothing is claimed there.
+std::string scaling_governors(const std::string& cpu_dir = "/sys/devices/system/cpu");
+
+/// Google Benchmark's cpu_scaling_enabled from scaling_governors(): false when every governor
+/// is "performance", true when any is not; nullopt for an empty list, where Google Benchmark
+/// would say false although nothing was read.
+std::optional<bool> cpu_scaling_enabled(std::string_view governors);
 
 /// Reads server_version and reported_server_settings() over `conninfo`; throws DriverError.
 void read_server_info(const std::string& conninfo, ServerInfo& out);

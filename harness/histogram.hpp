@@ -100,9 +100,6 @@ class LatencyHistogram {
   /// percentile_sorted does.
   std::int64_t percentile(double p) const;
 
-  /// The count in one flat index (0 .. kCountsLength - 1).
-  std::uint64_t count_at_index(std::size_t index) const { return counts_.at(index); }
-
   /// Bytes this histogram occupies; independent of how many samples it holds.
   std::size_t memory_bytes() const;
 

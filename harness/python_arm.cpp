@@ -54,6 +54,36 @@ void remove_quietly(const std::string& path) {
   std::error_code ec;
   fs::remove(path, ec);
 }
+
+// Throws ArmDisagrees when the arm's check answer lists cases under "unknown": the registry has
+// them and the arm does not. That is no module to install (the arm and the registry are built
+// together), so the run stops rather than reporting those cases not measured.
+void refuse_unknown_cases(const std::string& result_path) {
+  const auto j = nlohmann::json::parse(read_file(result_path), nullptr, false);
+  if (!j.is_object() || !j.contains("unknown") || !j["unknown"].is_array()) return;
+  std::string names;
+  for (const auto& n : j["unknown"]) {
+    names += (names.empty() ? "" : ", ") + (n.is_string() ? n.get<std::string>() : n.dump());
+  }
+  if (names.empty()) return;
+  const bool one = j["unknown"].size() == 1;
+  throw ArmDisagrees("the registry and the Python arm disagree on case" +
+                     std::string(one ? " " : "s ") + names + ": harness/drivers/registry.cpp " +
+                     (one ? "lists it" : "lists them") +
+                     ", harness/python/wpbench_arm.py has no such case");
+}
+
+// Runs the arm with `args` and returns what it printed (stdout and stderr, through log_path);
+// throws std::runtime_error naming `what` when it fails.
+std::string arm_output(const RunConfig& cfg, const std::vector<std::string>& args,
+                       const std::string& log_path, const std::string& what) {
+  SpawnOptions so;
+  so.log_path = log_path;
+  remove_quietly(log_path);
+  const int rc = run_command(arm_argv(cfg, args), so);
+  if (rc != 0) throw std::runtime_error(what + " failed: " + tail_lines(log_path, 2));
+  return read_file(log_path);
+}
 }  // namespace
 
 std::string write_python_arm(const std::string& dir) {
@@ -89,6 +119,7 @@ PythonCheck check_python(const RunConfig& cfg, const std::vector<Case>& cases,
   so.log_path = log_path;
   so.death_signal = SIGKILL;
   const int rc = run_command(arm_argv(cfg, args), so);
+  refuse_unknown_cases(result);
   try {
     if (rc != 0) throw std::runtime_error("exit " + std::to_string(rc));
     const auto j = nlohmann::json::parse(read_file(result));
@@ -350,14 +381,17 @@ std::unique_ptr<Writer> open_python_writer(const Case& c, const Endpoint& e, con
 
 std::string python_checksum(const RunConfig& cfg, std::uint64_t seed, std::uint64_t count,
                             const std::string& log_path) {
-  SpawnOptions so;
-  so.log_path = log_path;
-  remove_quietly(log_path);
-  const int rc = run_command(
-      arm_argv(cfg, {"checksum", "--seed", std::to_string(seed), "--count", std::to_string(count)}),
-      so);
-  if (rc != 0) throw std::runtime_error("python checksum failed: " + tail_lines(log_path, 2));
-  return one_line(read_file(log_path));
+  return one_line(arm_output(
+      cfg, {"checksum", "--seed", std::to_string(seed), "--count", std::to_string(count)}, log_path,
+      "python checksum"));
+}
+
+std::map<std::string, std::string> python_arm_cases(const RunConfig& cfg,
+                                                    const std::string& log_path) {
+  std::istringstream lines(arm_output(cfg, {"list"}, log_path, "wpbench_arm.py list"));
+  std::map<std::string, std::string> out;
+  for (std::string name, backend; lines >> name >> backend;) out[name] = backend;
+  return out;
 }
 
 }  // namespace wpbench

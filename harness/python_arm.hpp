@@ -5,6 +5,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,13 @@ namespace wpbench {
 /// returns its path.
 std::string write_python_arm(const std::string& dir);
 
+/// The registry (harness/drivers/registry.cpp) has a Python case the arm does not: a build
+/// mistake, so the run stops instead of reporting the case not measured.
+class ArmDisagrees : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
+
 /// What python3 on this machine can run.
 struct PythonCheck {
   /// Case (driver/variant) -> why it cannot run here, naming the Debian package to install.
@@ -26,8 +34,9 @@ struct PythonCheck {
   bool usable = true;  ///< false when the interpreter itself is missing or cannot run the arm
 };
 
-/// Asks the interpreter which of the Python cases it can import what they need for. Never
-/// throws: an interpreter that is missing or broken makes every case unavailable, with why.
+/// Asks the interpreter which of the Python cases it can import what they need for. An
+/// interpreter that is missing or broken makes every case unavailable, with why; the only throw
+/// is ArmDisagrees, for a case the arm does not have.
 PythonCheck check_python(const RunConfig& cfg, const std::vector<Case>& cases,
                          const std::string& log_path);
 
@@ -47,5 +56,10 @@ std::unique_ptr<Writer> open_python_writer(const Case& c, const Endpoint& e, con
 /// (the test that both generators make the same rows).
 std::string python_checksum(const RunConfig& cfg, std::uint64_t seed, std::uint64_t count,
                             const std::string& log_path);
+
+/// The arm's own cases (`wpbench_arm.py list`): driver/variant -> "postgres" or "sqlite" (the
+/// test that the registry and the arm agree). Throws std::runtime_error when it cannot list.
+std::map<std::string, std::string> python_arm_cases(const RunConfig& cfg,
+                                                    const std::string& log_path);
 
 }  // namespace wpbench

@@ -19,6 +19,14 @@ class Recorder {
   /// `open_loop`: also record how far each start lagged behind its schedule.
   Recorder(std::uint64_t raw_max, bool open_loop);
 
+  // Move-only: a copy of the raw samples gets only their size as capacity, so the copy would
+  // reallocate between samples, which the reservation in the constructor is there to prevent
+  // (--clients once copy-constructed a recorder per client this way). A move keeps the buffer.
+  Recorder(const Recorder&) = delete;
+  Recorder& operator=(const Recorder&) = delete;
+  Recorder(Recorder&&) = default;
+  Recorder& operator=(Recorder&&) = default;
+
   /// One measured insert, `since_start_ns` after the measured phase began. Outside the timed
   /// region, but cheap anyway: a histogram count, a time-series bucket, maybe a push_back.
   void record(std::int64_t since_start_ns, std::int64_t latency_ns) {

@@ -71,12 +71,6 @@ struct CaseReport {
   std::optional<std::string> first_error() const;
 };
 
-/// A summary of raw latencies measured outside the cases (floors, connect costs).
-struct Probe {
-  LatencySummary latency;
-  std::optional<std::string> error;
-};
-
 /// Where-the-time-goes floors of one run (harness/floors.hpp), each null when not measured.
 struct FloorsResult {
   std::optional<LatencySummary> rt_unix, rt_tcp;  ///< empty query through libpq

@@ -251,17 +251,22 @@ void take_recording(CaseResult& r, Recorder& rec) {
 CaseResult run_case(const Case& c, const Endpoint& e, const RunConfig& cfg, Clock& clock,
                     const std::atomic<bool>& stop) {
   CaseResult r = describe(c, cfg);
-  Measurement m(cfg);
-  try {
-    reset_table(c.path->backend, e);
-    m = c.path->arm == Arm::python ? measure_python(c, e, cfg, stop)
-        : cfg.clients > 1          ? measure_concurrent(c, e, cfg, clock, stop)
-                                   : measure_native(c, e, cfg, clock, stop);
-  } catch (const UnaccountedRows&) {
-    throw;  // not this case's failure: the run must stop before touching the table again
-  } catch (const std::exception& ex) {
-    m.error = one_line(ex.what());
-  }
+  // Built by whichever way measures, in place (each returns a prvalue), rather than built here
+  // and assigned over: a Measurement's recorder reserves its buffers when constructed.
+  Measurement m = [&]() -> Measurement {
+    try {
+      reset_table(c.path->backend, e);
+      if (c.path->arm == Arm::python) return measure_python(c, e, cfg, stop);
+      if (cfg.clients > 1) return measure_concurrent(c, e, cfg, clock, stop);
+      return measure_native(c, e, cfg, clock, stop);
+    } catch (const UnaccountedRows&) {
+      throw;  // not this case's failure: the run must stop before touching the table again
+    } catch (const std::exception& ex) {
+      Measurement failed(cfg);
+      failed.error = one_line(ex.what());
+      return failed;
+    }
+  }();
   take_recording(r, m.rec);
   if (m.rec.lag()) r.schedule_lag = summarize(*m.rec.lag());
   r.clients = cfg.clients;
@@ -285,12 +290,6 @@ CaseResult run_case(const Case& c, const Endpoint& e, const RunConfig& cfg, Cloc
   if (e.ledger) {
     e.ledger->rows = v.all_ours ? std::optional<std::uint64_t>(v.rows_found) : std::nullopt;
   }
-  return r;
-}
-
-CaseResult not_measured_case(const Case& c, const RunConfig& cfg, std::string reason) {
-  CaseResult r = describe(c, cfg);
-  r.not_measured = std::move(reason);
   return r;
 }
 

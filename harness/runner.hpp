@@ -91,19 +91,15 @@ struct CaseResult {
   double throughput_per_s = 0;  ///< measured inserts / elapsed_ns
   std::uint64_t samples_requested = 0;
   bool interrupted = false;  ///< stopped by a signal before all samples were taken
-  bool durable = true;  ///< the database settings make an acknowledged commit survive power loss
   std::optional<Verification> verification;
-  std::optional<std::string> error;         ///< the driver or database error that ended the case
-  std::optional<std::string> not_measured;  ///< why the case could not run here (nothing else set)
+  std::optional<std::string> error;  ///< the driver or database error that ended the case
 
   /// A case counts only when it ran to the end without error and its rows verified.
   bool ok() const {
     return !error && errors == 0 && !interrupted && verification && verification->ok;
   }
   /// "ok", "interrupted" (stopped by a signal) or "failed" (anything else), as the exports write.
-  const char* status_name() const {
-    return not_measured ? "not_measured" : ok() ? "ok" : interrupted ? "interrupted" : "failed";
-  }
+  const char* status_name() const { return ok() ? "ok" : interrupted ? "interrupted" : "failed"; }
 };
 
 /// Copies what names a case (name, driver, variant, transport, how, round trips) into a
@@ -127,8 +123,5 @@ void take_recording(CaseResult& r, Recorder& rec);
 /// the result. `stop` is polled between samples so a signal ends the case with what was measured.
 CaseResult run_case(const Case& c, const Endpoint& e, const RunConfig& cfg, Clock& clock,
                     const std::atomic<bool>& stop);
-
-/// A case that could not run on this machine (e.g. a Python package is missing), with why.
-CaseResult not_measured_case(const Case& c, const RunConfig& cfg, std::string reason);
 
 }  // namespace wpbench

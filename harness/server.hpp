@@ -51,7 +51,6 @@ class ThrowawayServer {
   /// The temp dir holding data/, the socket and the log; also a home for SQLite files.
   std::string dir() const { return dir_.path(); }
   std::string role() const { return role_; }
-  std::string server_user() const { return server_user_.name; }
   int port() const { return port_; }
 
   /// Stops the server (fast shutdown) and removes the temp dir; safe to call twice.

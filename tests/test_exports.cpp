@@ -11,6 +11,7 @@
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -21,6 +22,7 @@
 #include "export/gbench_writer.hpp"
 #include "export/json_writer.hpp"
 #include "report_fixture.hpp"
+#include "repstats.hpp"
 #include "result.hpp"
 #include "stats.hpp"
 #include "temp_dir.hpp"
@@ -95,6 +97,7 @@ RunResult sample_run() {
   run.context.host["logical_cpus"] = "2";
   run.context.build["build_type"] = "Release";
   run.context.cpu_mhz = 2596.14;
+  run.context.host.erase("cpu_scaling_governor");  // as on a machine without cpufreq
   run.settings.run.samples = 3;
   run.settings.run.warmup = 1;
   run.settings.table = "wpbench_trade_decisions";
@@ -117,10 +120,48 @@ TEST(Gbench, ContextAsGoogleBenchmarkWritesIt) {
   EXPECT_EQ(ctx["num_cpus"], 2);
   EXPECT_TRUE(ctx["mhz_per_cpu"].is_number_integer());
   EXPECT_EQ(ctx["mhz_per_cpu"], 2596);
-  EXPECT_EQ(ctx["cpu_scaling_enabled"], false);
+  EXPECT_FALSE(ctx.contains("cpu_scaling_enabled"));  // no governor was read
   EXPECT_EQ(ctx["caches"], json::array());
   EXPECT_EQ(ctx["load_avg"], json::array());
   EXPECT_EQ(ctx["library_build_type"], "release");
+}
+
+// Google Benchmark's rule: scaling is off only when every CPU's governor is "performance".
+TEST(Gbench, CpuScalingIsEnabledUnlessEveryGovernorIsPerformance) {
+  EXPECT_EQ(cpu_scaling_enabled("performance"), false);
+  EXPECT_EQ(cpu_scaling_enabled("powersave"), true);
+  EXPECT_EQ(cpu_scaling_enabled("schedutil"), true);
+  EXPECT_EQ(cpu_scaling_enabled("performance,powersave"), true);
+  EXPECT_EQ(cpu_scaling_enabled("ondemand,performance"), true);
+  EXPECT_FALSE(cpu_scaling_enabled("").has_value());  // no cpufreq: unknown, not false
+
+  RunResult run = sample_run();
+  for (const auto& [governors, enabled] :
+       std::vector<std::pair<std::string, bool>>{{"performance", false}, {"powersave", true}}) {
+    run.context.host["cpu_scaling_governor"] = governors;
+    EXPECT_EQ(json::parse(serialize_gbench(run))["context"]["cpu_scaling_enabled"], enabled)
+        << governors;
+  }
+}
+
+// The governors as a fake /sys/devices/system/cpu holds them: every cpuN directory with a
+// cpufreq governor counts, a CPU without one and the directories beside the CPUs do not.
+TEST(Gbench, ScalingGovernorsAreReadFromEveryCpu) {
+  TempDir sys;
+  const auto put = [&](const std::string& rel, const std::string& text) {
+    fs::create_directories(fs::path(sys.file(rel)).parent_path());
+    std::ofstream(sys.file(rel)) << text;
+  };
+  EXPECT_EQ(scaling_governors(sys.path()), "");  // no cpufreq at all
+  EXPECT_EQ(scaling_governors(sys.file("absent")), "");
+  put("cpu0/cpufreq/scaling_governor", "performance\n");
+  put("cpu1/cpufreq/scaling_governor", "performance\n");
+  fs::create_directories(sys.file("cpu2"));        // offline, or no cpufreq driver for it
+  put("cpufreq/scaling_governor", "powersave\n");  // not a CPU
+  put("cpu_x/cpufreq/scaling_governor", "powersave\n");
+  EXPECT_EQ(scaling_governors(sys.path()), "performance");
+  put("cpu13/cpufreq/scaling_governor", "powersave\n");
+  EXPECT_EQ(scaling_governors(sys.path()), "performance,powersave");
 }
 
 TEST(Gbench, LibraryBuildTypeFollowsNdebug) {
@@ -196,6 +237,29 @@ TEST(Gbench, InterruptedOrUnverifiedCasesAreErrorsToo) {
   EXPECT_EQ(j["benchmarks"][0]["error_message"], "interrupted after 3 of 10 samples");
   EXPECT_EQ(j["benchmarks"][1]["error_occurred"], true);
   EXPECT_EQ(j["benchmarks"][1]["error_message"], "verification failed: row 2 differs");
+}
+
+// --clients 4: Google Benchmark's "threads" is how many threads ran the benchmark at once, on
+// every repetition and on the aggregates over them.
+TEST(Gbench, ThreadsAreTheClientsThatInsertedAtOnce) {
+  CaseResult first = ok_case(), second = ok_case();
+  second.repetition = 1;
+  for (auto& s : second.samples_ns) s += 50000;  // mean 300 us, against 250 us
+  second.latency = summarize(second.samples_ns);
+  first.clients = second.clients = 4;
+  CaseReport c = report_of(first);
+  c.repetitions.push_back(std::move(report_of(second).repetitions[0]));
+  c.repetitions_requested = 2;
+  repool(c);
+  RunResult run = sample_run();
+  run.cases = {c};
+  const json j = json::parse(serialize_gbench(run));
+  ASSERT_EQ(j["benchmarks"].size(), 2u + 4u);  // two repetitions, mean, median, stddev, cv
+  for (const auto& b : j["benchmarks"]) EXPECT_EQ(b["threads"], 4) << b["name"];
+  const auto& cv = j["benchmarks"][5];
+  ASSERT_EQ(cv["aggregate_name"], "cv");
+  EXPECT_DOUBLE_EQ(cv["real_time"].get<double>(), coefficient_of_variation({250000, 300000}));
+  EXPECT_DOUBLE_EQ(cv["cpu_time"].get<double>(), 0.0);  // 30 us of CPU per insert in both
 }
 
 TEST(Gbench, StrictJsonWithoutNaN) {

@@ -102,6 +102,40 @@ TEST(PythonArm, MakesTheSameRowsAsTheCppGenerator) {
   }
 }
 
+// The registry's Python rows and the arm's cases list the same paths in two languages; a name
+// or a backend on one side only would otherwise show up only when a run reached that case.
+TEST(PythonArm, RegistryAndArmAgree) {
+  TempPath tmp;
+  std::map<std::string, std::string> registry;
+  for (const auto& p : driver_paths()) {
+    if (p.arm != Arm::python) continue;
+    registry[p.id()] = p.backend == Backend::sqlite ? "sqlite" : "postgres";
+  }
+  EXPECT_EQ(python_arm_cases(config(1, 0, 0), tmp.file("log")), registry);
+}
+
+// A registry case the arm does not have is a build mistake: one line that says so, not
+// "python module ?unknown case is missing (apt-get install ?unknown case)" and a run that
+// reports the case not measured and exits 0.
+TEST(PythonArm, ACaseTheArmDoesNotHaveStopsTheRun) {
+  TempPath tmp;
+  const DriverPath extra{"psycopg2", "nosuch", Backend::postgres, 1, "test", nullptr, Arm::python};
+  const std::vector<Case> cases = {find_case("psycopg2/direct/unix"),
+                                   Case{&extra, Transport::unix_socket}};
+  try {
+    const PythonCheck check = check_python(config(1, 0, 0), cases, tmp.file("check.log"));
+    FAIL() << "no error; psycopg2/nosuch: "
+           << (check.unavailable.count("psycopg2/nosuch") ? check.unavailable.at("psycopg2/nosuch")
+                                                          : "available");
+  } catch (const ArmDisagrees& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("the registry and the Python arm disagree on case psycopg2/nosuch"),
+              std::string::npos)
+        << what;
+    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+  }
+}
+
 TEST(PythonArm, StopFlagEndsACaseWithWhatWasMeasured) {
   TempPath tmp;
   const Case c = find_case("python-sqlite3/seed/file");

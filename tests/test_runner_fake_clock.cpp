@@ -9,9 +9,11 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "driver.hpp"
+#include "recorder.hpp"
 #include "runner.hpp"
 #include "schema.hpp"
 #include "temp_dir.hpp"
@@ -208,6 +210,21 @@ TEST_F(RunnerFakeClock, ClosedLoopHidesTheSameStallInOneSample) {
   for (const auto s : r.samples_ns) slow += s > 1'000'000 ? 1 : 0;
   EXPECT_EQ(slow, 1);
   EXPECT_FALSE(r.schedule_lag);
+}
+
+// A recorder reserves room for its raw samples so none reallocates between two inserts; a copy
+// would get only their size as capacity, so copies are refused and a move hands the buffer on.
+TEST(Recorder, MovesKeepTheReservedBufferAndCopiesAreRefused) {
+  EXPECT_FALSE(std::is_copy_constructible_v<Recorder>);
+  EXPECT_FALSE(std::is_copy_assignable_v<Recorder>);
+  EXPECT_TRUE(std::is_nothrow_move_constructible_v<Recorder>);
+  Recorder a(1000, false);
+  a.record(0, 5);
+  const std::int64_t* buffer = a.raw().data();
+  const Recorder b = std::move(a);
+  EXPECT_EQ(b.raw().data(), buffer);
+  EXPECT_GE(b.raw().capacity(), 1000u);
+  EXPECT_EQ(b.count(), 1u);
 }
 
 }  // namespace

@@ -47,15 +47,16 @@ std::string error_message(const CaseResult& c) {
 }
 
 // The fields every entry of one case shares; repetitions as Google Benchmark writes them with
-// --benchmark_repetitions, so compare.py runs its U test over them.
-json entry(const CaseReport& c, int family_index, int reps) {
+// --benchmark_repetitions, so compare.py runs its U test over them. `threads`: the client
+// threads that inserted at once (--clients).
+json entry(const CaseReport& c, int family_index, int reps, int threads) {
   json b;
   b["name"] = c.name;
   b["family_index"] = family_index;
   b["per_family_instance_index"] = 0;
   b["run_name"] = c.name;
   b["repetitions"] = reps;
-  b["threads"] = 1;
+  b["threads"] = threads;
   return b;
 }
 
@@ -71,7 +72,7 @@ void latency_counters(json& b, const LatencySummary& l, const CaseReport& c) {
 }
 
 json repetition_json(const CaseReport& c, const CaseResult& r, int family_index, int reps) {
-  json b = entry(c, family_index, reps);
+  json b = entry(c, family_index, reps, r.clients);
   b["run_type"] = "iteration";
   b["repetition_index"] = r.repetition;
   if (!r.ok()) {
@@ -87,26 +88,29 @@ json repetition_json(const CaseReport& c, const CaseResult& r, int family_index,
   return b;
 }
 
-// mean, median, stddev and cv of a list of values (two or more).
+// mean, median, stddev and cv of a list of values (two or more), with the harness's own
+// statistics: the cv is coefficient_of_variation, the one the noise warnings use.
 std::array<double, 4> aggregate(const std::vector<double>& xs) {
   const MeanStddev m = mean_and_stddev(xs);
-  return {m.mean, median(xs), m.stddev, m.mean != 0 ? m.stddev / m.mean : 0.0};
+  return {m.mean, median(xs), m.stddev, coefficient_of_variation(xs)};
 }
 
 // Google Benchmark's aggregates over repetitions: real_time from each repetition's mean latency,
 // cpu_time from its CPU time per insert, each aggregated on its own.
 void aggregates(json& benchmarks, const CaseReport& c, int family_index, int reps) {
   std::vector<double> real, cpu;
+  int threads = 1;  // the same in every repetition: --clients is one setting for the run
   for (const auto& r : c.repetitions) {
     if (r.samples == 0) continue;
     real.push_back(r.latency.mean_ns);
     cpu.push_back(static_cast<double>(r.cpu_ns) / static_cast<double>(r.samples));
+    threads = r.clients;
   }
   if (real.size() < 2) return;
   const auto rt = aggregate(real), ct = aggregate(cpu);
   const char* names[] = {"mean", "median", "stddev", "cv"};
   for (int i = 0; i < 4; ++i) {
-    json b = entry(c, family_index, reps);
+    json b = entry(c, family_index, reps, threads);
     b["name"] = c.name + "_" + names[i];
     b["run_type"] = "aggregate";
     b["aggregate_name"] = names[i];
@@ -128,16 +132,20 @@ bool is_gbench_file(std::string_view head) {
 
 std::string serialize_gbench(const RunResult& run) {
   const auto& ctx = run.context;
-  json j;
-  j["context"] = {{"date", ctx.timestamp_utc},
+  json context = {{"date", ctx.timestamp_utc},
                   {"host_name", get(ctx.host, "hostname")},
                   {"executable", "wpbench"},
                   {"num_cpus", num_cpus(ctx)},
-                  {"mhz_per_cpu", std::llround(finite_or_0(ctx.cpu_mhz))},
-                  {"cpu_scaling_enabled", false},
-                  {"caches", json::array()},
-                  {"load_avg", json::array()},
-                  {"library_build_type", library_build_type(ctx)}};
+                  {"mhz_per_cpu", std::llround(finite_or_0(ctx.cpu_mhz))}};
+  // Left out where nothing was read (no cpufreq), as Google Benchmark leaves out an unknown.
+  if (const auto scaling = cpu_scaling_enabled(get(ctx.host, "cpu_scaling_governor"))) {
+    context["cpu_scaling_enabled"] = *scaling;
+  }
+  context["caches"] = json::array();
+  context["load_avg"] = json::array();
+  context["library_build_type"] = library_build_type(ctx);
+  json j;
+  j["context"] = std::move(context);
   json benchmarks = json::array();
   int family = 0;
   for (const auto& c : run.cases) {

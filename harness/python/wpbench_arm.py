@@ -4,8 +4,13 @@ sqlite3) writing the same decisions as the C++ driver paths.
 
 wpbench embeds this file, writes it to its temp dir and runs it with Debian's python3:
 
+  wpbench_arm.py list                   every case this arm has and its backend, one a line
+                                         ("psycopg2/direct postgres"): the test that the
+                                         registry (harness/drivers/registry.cpp) agrees
   wpbench_arm.py check CASE...          which cases can run here: JSON {case: missing-module or
-                                         null} plus the versions of what is installed
+                                         null} plus the versions of what is installed; a case
+                                         it does not have is listed under "unknown" and the
+                                         exit code is 3 (wpbench stops: the two disagree)
   wpbench_arm.py run --case NAME ...    one case: connect, warm up, time each durable insert with
                                          time.perf_counter_ns(), write the raw samples as JSON
   wpbench_arm.py serve --case NAME ...  one case's session, driven one insert at a time over
@@ -103,12 +108,14 @@ def checksum(rows):
 COLUMNS = "(market_ticker, direction, edge, score, action, skip_reason, created_at)"
 CASES = {}
 MODULES = {}  # case -> the modules it imports
+BACKENDS = {}  # case -> "postgres" or "sqlite", as the registry's row for it says
 
 
-def case(name, *modules):
+def case(name, *modules, backend):
     def register(fn):
         CASES[name] = fn
         MODULES[name] = modules
+        BACKENDS[name] = backend
         return fn
     return register
 
@@ -129,14 +136,14 @@ def dbapi_insert(conn, sql):
     return insert, conn.close
 
 
-@case("psycopg2/direct", "psycopg2")
+@case("psycopg2/direct", "psycopg2", backend="postgres")
 def psycopg2_direct(target, table, _):
     """The post's snippet exactly."""
     import psycopg2
     return dbapi_insert(psycopg2.connect(target), pg_insert_sql(table))
 
 
-@case("psycopg2/autocommit", "psycopg2")
+@case("psycopg2/autocommit", "psycopg2", backend="postgres")
 def psycopg2_autocommit(target, table, _):
     """The same with autocommit=True: no BEGIN/COMMIT, one round trip."""
     import psycopg2
@@ -151,7 +158,7 @@ def psycopg2_autocommit(target, table, _):
     return insert, conn.close
 
 
-@case("psycopg2/pool", "psycopg2")
+@case("psycopg2/pool", "psycopg2", backend="postgres")
 def psycopg2_pool(target, table, _):
     """The post's ThreadedConnectionPool: getconn / putconn around each insert."""
     from psycopg2 import pool
@@ -181,7 +188,7 @@ def creator_engine(target):
 PARAM_NAMES = ("market_ticker", "direction", "edge", "score", "action", "skip_reason")
 
 
-@case("sqlalchemy-core/creator", "sqlalchemy", "psycopg2")
+@case("sqlalchemy-core/creator", "sqlalchemy", "psycopg2", backend="postgres")
 def sqlalchemy_core(target, table, _):
     """Core: engine.begin() + text() insert; the block commits on exit."""
     from sqlalchemy import text
@@ -196,7 +203,7 @@ def sqlalchemy_core(target, table, _):
     return insert, engine.dispose, lambda row: dict(zip(PARAM_NAMES, row))
 
 
-@case("sqlalchemy-orm/creator", "sqlalchemy", "psycopg2", "sqlalchemy.orm")
+@case("sqlalchemy-orm/creator", "sqlalchemy", "psycopg2", "sqlalchemy.orm", backend="postgres")
 def sqlalchemy_orm(target, table, _):
     """ORM: a mapped class, Session.add + commit (building the object is the ORM's cost, so it is
     timed). The ORM leaves created_at out of its INSERT and the table's DEFAULT now() sets it."""
@@ -227,7 +234,7 @@ def sqlalchemy_orm(target, table, _):
     return insert, engine.dispose
 
 
-@case("psycopg3/direct", "psycopg")
+@case("psycopg3/direct", "psycopg", backend="postgres")
 def psycopg3_direct(target, table, _):
     """psycopg 3 written like psycopg2/direct (its implicit transaction: BEGIN; INSERT; COMMIT).
     By default psycopg 3 server-prepares a query on its 6th execution, one extra round trip once;
@@ -236,7 +243,7 @@ def psycopg3_direct(target, table, _):
     return dbapi_insert(psycopg.connect(target), pg_insert_sql(table))
 
 
-@case("python-sqlite3/seed", "sqlite3")
+@case("python-sqlite3/seed", "sqlite3", backend="sqlite")
 def python_sqlite3(target, table, sqlite):
     """The post's SQLite path: sqlite3.connect(..., check_same_thread=False), ? placeholders,
     commit; with the C++ SQLite cases' durability (WAL + synchronous=FULL by default)."""
@@ -269,10 +276,13 @@ def import_modules(name):
 
 
 def check(names):
-    result = {}
+    """{"cases": {case: the first module missing, or None}, "versions": ...}, and "unknown": the
+    names this arm has no case for. An unknown name is a build mistake, not a module to install:
+    wpbench stops on it rather than reporting the case not measured."""
+    result, unknown = {}, []
     for name in names:
         if name not in CASES:
-            result[name] = "?unknown case"
+            unknown.append(name)
             continue
         missing = None
         for module in MODULES[name]:
@@ -282,7 +292,10 @@ def check(names):
                 missing = module
                 break
         result[name] = missing
-    return {"cases": result, "versions": versions()}
+    out = {"cases": result, "versions": versions()}
+    if unknown:
+        out["unknown"] = unknown
+    return out
 
 
 class Schedule:
@@ -491,6 +504,7 @@ def count(args):
 def main(argv):
     ap = argparse.ArgumentParser(prog="wpbench_arm.py")
     sub = ap.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("list")
     c = sub.add_parser("check")
     c.add_argument("--result", required=True)
     c.add_argument("cases", nargs="*")
@@ -523,9 +537,17 @@ def main(argv):
     k.add_argument("--seed", type=int, default=DEFAULT_SEED)
     k.add_argument("--count", type=int, required=True)
     args = ap.parse_args(argv[1:])
+    if args.cmd == "list":
+        for name in CASES:
+            print(name, BACKENDS[name])
+        return 0
     if args.cmd == "check":
+        answer = check(args.cases)
         with open(args.result, "w", encoding="utf-8") as f:
-            json.dump(check(args.cases), f)
+            json.dump(answer, f)
+        if "unknown" in answer:
+            print("wpbench_arm.py: no case " + ", ".join(answer["unknown"]), file=sys.stderr)
+            return 3
         return 0
     if args.cmd == "serve":
         return serve(args)

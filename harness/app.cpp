@@ -18,6 +18,8 @@
 
 #include "connect_cost.hpp"
 #include "context.hpp"
+#include "decompose.hpp"
+#include "drivers/registry.hpp"
 #include "dsn.hpp"
 #include "export/console_table.hpp"
 #include "export/csv_writer.hpp"
@@ -36,8 +38,10 @@
 #include "schema.hpp"
 #include "server.hpp"
 #include "sqlite.hpp"
+#include "table_name.hpp"
 #include "temp_dir.hpp"
 #include "text.hpp"
+#include "verify.hpp"
 
 namespace fs = std::filesystem;
 
@@ -46,18 +50,6 @@ namespace wpbench {
 std::atomic<bool>& stop_flag() {
   static std::atomic<bool> flag{false};
   return flag;
-}
-
-const char* run_status_name(RunStatus s) {
-  switch (s) {
-    case RunStatus::complete:
-      return "complete";
-    case RunStatus::partial:
-      return "partial";
-    case RunStatus::interrupted:
-      return "interrupted";
-  }
-  return "?";
 }
 
 namespace {

@@ -18,32 +18,16 @@
 
 #include "clock.hpp"
 #include "driver.hpp"
+#include "result.hpp"
 
 namespace wpbench {
 
 class ThrowawayServer;
 
-/// One PostgreSQL server to connect to, and how it authenticates the connection.
-struct ConnectTarget {
-  Transport transport = Transport::unix_socket;
-  std::string auth;      ///< "peer", "trust", "scram-sha-256", or "as configured" for --dsn
-  std::string conninfo;  ///< never printed: may hold a password
-};
-
 /// The SQLite file the sqlite3 entry opens, with the settings its PRAGMAs apply.
 struct SqliteConnectTarget {
   std::string path;
   SqliteSettings settings;
-};
-
-/// Open and close times of one library against one target, in the order they were taken.
-struct ConnectCost {
-  std::string driver;                    ///< "libpq", "libpqxx", "soci-postgresql" or "sqlite3"
-  std::string transport;                 ///< "unix", "tcp" or "file"
-  std::string auth;                      ///< as in ConnectTarget; "none" for SQLite
-  std::vector<std::int64_t> connect_ns;  ///< opening a connection ready for statements
-  std::vector<std::int64_t> close_ns;    ///< closing (destroying) it; same length
-  std::optional<std::string> error;      ///< one line: why this combination stopped early
 };
 
 /// For each PostgreSQL C++ library (libpq's PQconnectdb, pqxx::connection, soci::session with

@@ -1,7 +1,11 @@
 #pragma once
-/// The one small interface every driver path implements, and the registry that lists them.
+/// The one small interface every driver path implements, and the words that name a case
+/// (backend, transport, endpoint); the registry that lists the paths is
+/// harness/drivers/registry.hpp.
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -30,7 +34,18 @@ struct SqliteSettings {
 /// The PRAGMAs that give a connection the settings in `s`, in the order to run them.
 std::vector<std::string> sqlite_pragmas(const SqliteSettings& s);
 
-struct TableLedger;  // harness/schema.hpp
+/// What wpbench knows of its table on one database (harness/schema.hpp keeps it up to date).
+struct TableLedger {
+  bool created = false;  ///< this run created it, so this run drops it
+  bool marked = false;   ///< it carries wpbench's mark (a table comment): created by a wpbench run
+  /// Rows in the table, every one written by wpbench, as last accounted for; empty when they
+  /// cannot be accounted for (then nothing is deleted any more).
+  std::optional<std::uint64_t> rows = 0;
+  /// Adds rows just inserted by wpbench (a probe's), when the count is still known.
+  void add(std::uint64_t n) {
+    if (rows) *rows += n;
+  }
+};
 
 /// Where a session connects: a libpq conninfo string (PostgreSQL) or a file path (SQLite).
 struct Endpoint {
@@ -41,6 +56,13 @@ struct Endpoint {
   /// What wpbench knows of the table's rows, kept up to date by whatever inserts or empties;
   /// null only where the caller owns the whole database (the tests' own servers and files).
   TableLedger* ledger = nullptr;
+};
+
+/// One PostgreSQL server to connect to, and how it authenticates the connection.
+struct ConnectTarget {
+  Transport transport = Transport::unix_socket;
+  std::string auth;      ///< "peer", "trust", "scram-sha-256", or "as configured" for --dsn
+  std::string conninfo;  ///< never printed: may hold a password
 };
 
 /// Raised by a driver path when the database refuses or the connection breaks.
@@ -71,9 +93,6 @@ struct DriverPath {
   std::string id() const { return std::string(driver) + "/" + variant; }
 };
 
-/// Every driver path, in display order (harness/drivers/registry.cpp).
-const std::vector<DriverPath>& driver_paths();
-
 /// A driver path over one transport: the unit that is measured.
 struct Case {
   const DriverPath* path = nullptr;
@@ -82,17 +101,7 @@ struct Case {
   std::string name() const;
 };
 
-/// All cases: PostgreSQL paths over unix and tcp, SQLite paths over file.
-std::vector<Case> all_cases();
-
-/// The case named driver/variant/transport; throws std::invalid_argument when there is none.
-Case find_case(const std::string& name);
-
 /// The transports a backend can use.
 std::vector<Transport> transports_for(Backend b);
-
-/// Throws std::invalid_argument unless `name` is a plain lower-case SQL identifier that neither
-/// PostgreSQL nor SQLite reserves, so it can be spliced into SQL text without quoting surprises.
-void validate_table_name(const std::string& name);
 
 }  // namespace wpbench

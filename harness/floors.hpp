@@ -2,7 +2,7 @@
 /// "Where the time goes": probes that measure the floors under a durable insert on the same
 /// server and disk as the cases (one round trip, the commit's flush wait, the disk's own sync,
 /// SQLite's sync). Each returns raw samples; the caller summarises them with stats.hpp and feeds
-/// the medians to decomposition.hpp.
+/// the medians to decompose.hpp.
 ///
 /// Every probe polls `stop` between samples (warm-up included): a stop keeps what was measured,
 /// and a stop already set when a probe is called returns no samples without touching anything.

@@ -10,18 +10,11 @@
 #include <string>
 
 #include "driver.hpp"
+#include "result.hpp"
 
 namespace wpbench {
 
 struct RunConfig;
-
-/// What callgrind counted for one case.
-struct InstructionCount {
-  std::uint64_t inserts = 0;
-  std::uint64_t total = 0;  ///< instructions over the counted inserts (callgrind's Ir)
-  double per_insert = 0;    ///< total / inserts
-  std::optional<std::string> error;
-};
 
 /// Where valgrind is, or why it cannot be used (not installed).
 std::optional<std::string> find_valgrind();

@@ -12,6 +12,7 @@
 #include "schedule.hpp"
 #include "schema.hpp"
 #include "text.hpp"
+#include "verify.hpp"
 #include "writer.hpp"
 
 namespace wpbench {

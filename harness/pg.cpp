@@ -3,7 +3,6 @@
 #include <poll.h>
 
 #include <cerrno>
-#include <charconv>
 
 #include "text.hpp"
 
@@ -72,12 +71,6 @@ std::string pg_query_value(PGconn* c, const std::string& sql) {
     throw DriverError("expected one row from: " + sql);
   }
   return PQgetisnull(res.get(), 0, 0) ? std::string() : PQgetvalue(res.get(), 0, 0);
-}
-
-std::string format_double(double v) {
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, end);
 }
 
 PgTextParams::PgTextParams(const Decision& d)

@@ -48,9 +48,6 @@ void pg_commit(PGconn* c);
 /// Runs a query and returns its single value as text (throws unless exactly one row).
 std::string pg_query_value(PGconn* c, const std::string& sql);
 
-/// The shortest decimal that parses back to exactly `v` (what a careful driver sends as text).
-std::string format_double(double v);
-
 /// A decision as the six text-format parameters of insert_sql_pg().
 class PgTextParams {
  public:

@@ -8,37 +8,6 @@
 
 namespace wpbench {
 
-bool CaseReport::ok() const {
-  return !not_measured && static_cast<int>(repetitions.size()) == repetitions_requested &&
-         std::all_of(repetitions.begin(), repetitions.end(),
-                     [](const CaseResult& r) { return r.ok(); });
-}
-
-const char* CaseReport::status_name() const {
-  if (not_measured) return "not_measured";
-  if (ok()) return "ok";
-  for (const auto& r : repetitions) {
-    if (!r.ok() && !r.interrupted) return "failed";
-    if (r.interrupted) return "interrupted";
-  }
-  // Repetitions are missing: still to come, or cut off by a signal that ended the run.
-  return run_over ? "interrupted" : "pending";
-}
-
-std::optional<std::string> CaseReport::first_error() const {
-  if (not_measured) return not_measured;
-  for (const auto& r : repetitions) {
-    if (r.error) return r.error;
-    if (r.verification && !r.verification->ok) return r.verification->message;
-  }
-  return std::nullopt;
-}
-
-std::optional<LatencySummary> summary_of(const std::vector<std::int64_t>& samples_ns) {
-  if (samples_ns.empty()) return std::nullopt;
-  return summarize(samples_ns);
-}
-
 namespace {
 // The repetitions that took samples; statistics over repetitions use these alone.
 std::vector<const CaseResult*> measured(const CaseReport& c) {

@@ -21,14 +21,11 @@ void pool_case(CaseReport& c, std::uint64_t seed);
 /// both cancels out of their ratio.
 std::vector<RatioResult> case_ratios(const std::vector<CaseReport>& cases);
 
-/// Summary of raw samples; nullopt when there are none.
 /// One line each for a lasting change of the machine during the run (level_shift over
 /// repetitions): a floor that moved, or every case slower (or faster) from one repetition on,
 /// saying which results it touches. Needs at least 4 repetitions; none otherwise.
 std::vector<std::string> machine_changes(const std::vector<CaseReport>& cases,
                                          const std::optional<FloorsResult>& floors,
                                          int repetitions);
-
-std::optional<LatencySummary> summary_of(const std::vector<std::int64_t>& samples_ns);
 
 }  // namespace wpbench

@@ -18,7 +18,6 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "pg.hpp"
 #include "process.hpp"
 #include "text.hpp"
 

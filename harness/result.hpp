@@ -4,15 +4,16 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "connect_cost.hpp"
+#include "case_result.hpp"
 #include "context.hpp"
 #include "decomposition.hpp"
-#include "instructions.hpp"
 #include "repstats.hpp"
-#include "runner.hpp"
+#include "run_config.hpp"
+#include "stats.hpp"
 
 namespace wpbench {
 
@@ -30,6 +31,14 @@ struct RunSettings {
   /// "sample": each repetition runs every case at once, one insert each per shuffled round;
   /// "case": each case's samples in one stretch (open loop and --clients always).
   std::string interleave = "sample";
+};
+
+/// What callgrind counted for one case.
+struct InstructionCount {
+  std::uint64_t inserts = 0;
+  std::uint64_t total = 0;  ///< instructions over the counted inserts (callgrind's Ir)
+  double per_insert = 0;    ///< total / inserts
+  std::optional<std::string> error;
 };
 
 /// What is computed from a case's repetitions together (harness/pooling.hpp).
@@ -92,6 +101,16 @@ struct FloorsResult {
   /// commit_flush (on - off), disk_sync, sqlite_flush.
   std::map<std::string, std::vector<double>> per_repetition_p50_ns;
   Floors floors;  ///< the p50s decompose() takes
+};
+
+/// Open and close times of one library against one target, in the order they were taken.
+struct ConnectCost {
+  std::string driver;                    ///< "libpq", "libpqxx", "soci-postgresql" or "sqlite3"
+  std::string transport;                 ///< "unix", "tcp" or "file"
+  std::string auth;                      ///< as in ConnectTarget; "none" for SQLite
+  std::vector<std::int64_t> connect_ns;  ///< opening a connection ready for statements
+  std::vector<std::int64_t> close_ns;    ///< closing (destroying) it; same length
+  std::optional<std::string> error;      ///< one line: why this combination stopped early
 };
 
 /// A case's p50 over another's (the fastest of its transport), with its uncertainty.

@@ -11,6 +11,7 @@
 #include "python_arm.hpp"
 #include "schema.hpp"
 #include "text.hpp"
+#include "verify.hpp"
 
 namespace wpbench {
 

@@ -7,6 +7,7 @@
 
 #include "pg.hpp"
 #include "sqlite.hpp"
+#include "table_name.hpp"
 
 namespace wpbench {
 

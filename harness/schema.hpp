@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "driver.hpp"
@@ -23,19 +24,6 @@ class SchemaError : public std::runtime_error {
 class UnaccountedRows : public SchemaError {
  public:
   using SchemaError::SchemaError;
-};
-
-/// What wpbench knows of its table on one database.
-struct TableLedger {
-  bool created = false;  ///< this run created it, so this run drops it
-  bool marked = false;   ///< it carries wpbench's mark (a table comment): created by a wpbench run
-  /// Rows in the table, every one written by wpbench, as last accounted for; empty when they
-  /// cannot be accounted for (then nothing is deleted any more).
-  std::optional<std::uint64_t> rows = 0;
-  /// Adds rows just inserted by wpbench (a probe's), when the count is still known.
-  void add(std::uint64_t n) {
-    if (rows) *rows += n;
-  }
 };
 
 /// The comment that marks a PostgreSQL table as created by wpbench.

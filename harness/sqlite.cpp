@@ -2,11 +2,6 @@
 
 namespace wpbench {
 
-std::vector<std::string> sqlite_pragmas(const SqliteSettings& s) {
-  return {"PRAGMA busy_timeout=" + std::to_string(s.busy_timeout_ms),
-          "PRAGMA journal_mode=" + s.journal_mode, "PRAGMA synchronous=" + s.synchronous};
-}
-
 void sqlite_check(sqlite3* db, int rc, const char* what) {
   if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW) return;
   throw DriverError(std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));

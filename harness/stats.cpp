@@ -46,6 +46,11 @@ LatencySummary summarize(std::vector<std::int64_t> samples_ns) {
   return s;
 }
 
+std::optional<LatencySummary> summary_of(const std::vector<std::int64_t>& samples_ns) {
+  if (samples_ns.empty()) return std::nullopt;
+  return summarize(samples_ns);
+}
+
 double throughput_per_s(std::uint64_t count, std::int64_t elapsed_ns) {
   if (count == 0 || elapsed_ns <= 0) return 0.0;
   return static_cast<double>(count) * 1e9 / static_cast<double>(elapsed_ns);

@@ -2,6 +2,7 @@
 /// Statistics over latency samples: pure functions, no I/O, no clock.
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace wpbench {
@@ -26,6 +27,9 @@ std::int64_t percentile_sorted(const std::vector<std::int64_t>& sorted, double p
 
 /// Summarises samples (any order). An empty input gives an all-zero summary with count 0.
 LatencySummary summarize(std::vector<std::int64_t> samples_ns);
+
+/// Summary of raw samples; nullopt when there are none.
+std::optional<LatencySummary> summary_of(const std::vector<std::int64_t>& samples_ns);
 
 /// Operations per second for `count` operations over `elapsed_ns` of wall time; 0 when undefined.
 double throughput_per_s(std::uint64_t count, std::int64_t elapsed_ns);

@@ -1,5 +1,6 @@
 #include "text.hpp"
 
+#include <charconv>
 #include <fstream>
 #include <sstream>
 
@@ -11,6 +12,12 @@ std::string one_line(std::string s) {
     if (ch == '\n' || ch == '\r' || ch == '\t') ch = ' ';
   }
   return s;
+}
+
+std::string format_double(double v) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, end);
 }
 
 std::string read_file(const std::string& path) {

@@ -6,6 +6,7 @@
 
 #include "pg.hpp"
 #include "sqlite.hpp"
+#include "text.hpp"
 
 namespace wpbench {
 

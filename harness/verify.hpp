@@ -6,22 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "case_result.hpp"
 #include "driver.hpp"
 
 namespace wpbench {
-
-/// The outcome of checking a table against the generator.
-struct Verification {
-  bool ok = false;
-  std::uint64_t rows_found = 0;
-  std::uint64_t rows_expected = 0;
-  std::uint64_t checksum_found = 0;
-  std::uint64_t checksum_expected = 0;
-  std::string message;  ///< why it failed, naming the first differing row; empty when ok
-  /// Every row read is one of the seed's decisions (those the case inserted, or ones whose
-  /// insert reported failure yet committed): the table holds nothing but wpbench's rows.
-  bool all_ours = false;
-};
 
 /// Reads the table in id order over its own connection (not the driver's under test), streaming
 /// (memory stays flat whatever the row count), and compares it with the first `expected_rows`

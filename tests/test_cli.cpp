@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "drivers/registry.hpp"
 #include "dsn.hpp"
 #include "fixture.hpp"
 #include "pg.hpp"

@@ -5,6 +5,7 @@
 
 #include <atomic>
 
+#include "drivers/registry.hpp"
 #include "fixture.hpp"
 #include "pg.hpp"
 #include "runner.hpp"

@@ -21,6 +21,7 @@
 #include "fixture.hpp"
 #include "pg.hpp"
 #include "schema.hpp"
+#include "text.hpp"
 #include "verify.hpp"
 
 namespace fs = std::filesystem;

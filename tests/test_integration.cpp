@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "drivers/registry.hpp"
 #include "fixture.hpp"
 #include "instructions.hpp"
 #include "pg.hpp"

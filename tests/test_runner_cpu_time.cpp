@@ -7,6 +7,7 @@
 
 #include "clock.hpp"
 #include "driver.hpp"
+#include "drivers/registry.hpp"
 #include "runner.hpp"
 #include "schema.hpp"
 #include "temp_dir.hpp"

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "driver.hpp"
+#include "drivers/registry.hpp"
 #include "runner.hpp"
 #include "schema.hpp"
 #include "temp_dir.hpp"

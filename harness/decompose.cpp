@@ -1,4 +1,4 @@
-#include "decomposition.hpp"
+#include "decompose.hpp"
 
 #include <algorithm>
 #include <cstdio>

@@ -327,7 +327,7 @@ CaseReport describe_case(const Case& c, const Options& opt, const Targets& t,
   r.repetitions_requested = opt.repetitions;
   const auto missing = t.python.unavailable.find(c.path->id());
   if (missing != t.python.unavailable.end()) r.not_measured = missing->second;
-  if (opt.run.clients > 1 && c.path->arm == Arm::python) {
+  if (opt.run.clients > 1 && c.path->arm == python_arm()) {
     r.not_measured =
         "--clients runs the C++ paths only; the Python arm measures one client (its pool "
         "discipline is psycopg2/pool)";
@@ -757,7 +757,7 @@ int run_wpbench(const Options& opt) {
   Targets targets;
   // Python first: it is quick, and a bad --python must not cost a server start.
   if (std::any_of(cases.begin(), cases.end(),
-                  [](const Case& c) { return c.path->arm == Arm::python; })) {
+                  [](const Case& c) { return c.path->arm == python_arm(); })) {
     setup_python(opt, cases, cfg, targets, run.context);
   }
   if (any_backend(cases, Backend::postgres)) setup_postgres(opt, cases, targets, run.context);

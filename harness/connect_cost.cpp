@@ -8,7 +8,6 @@
 #include <pqxx/pqxx>
 
 #include "pg.hpp"
-#include "server.hpp"
 #include "sqlite.hpp"
 #include "text.hpp"
 
@@ -145,13 +144,6 @@ std::vector<ConnectCost> measure_connect_costs(const std::vector<ConnectTarget>&
     }
   }
   return results;
-}
-
-std::vector<ConnectTarget> throwaway_connect_targets(const ThrowawayServer& server) {
-  return {{Transport::unix_socket, "peer", server.unix_conninfo()},
-          {Transport::unix_socket, "trust", server.trust_unix_conninfo()},
-          {Transport::tcp, "trust", server.trust_tcp_conninfo()},
-          {Transport::tcp, "scram-sha-256", server.tcp_conninfo()}};
 }
 
 }  // namespace wpbench

@@ -22,8 +22,6 @@
 
 namespace wpbench {
 
-class ThrowawayServer;
-
 /// The SQLite file the sqlite3 entry opens, with the settings its PRAGMAs apply.
 struct SqliteConnectTarget {
   std::string path;
@@ -42,9 +40,5 @@ struct SqliteConnectTarget {
 std::vector<ConnectCost> measure_connect_costs(
     const std::vector<ConnectTarget>& targets, std::uint64_t n, Clock& clock,
     const std::atomic<bool>& stop, const std::optional<SqliteConnectTarget>& sqlite = std::nullopt);
-
-/// The throwaway server's four ways in: peer and trust on the socket, trust and scram-sha-256
-/// on TCP.
-std::vector<ConnectTarget> throwaway_connect_targets(const ThrowawayServer& server);
 
 }  // namespace wpbench

@@ -15,9 +15,6 @@
 namespace wpbench {
 
 enum class Backend { postgres, sqlite };
-/// Where a path runs: in this process (a Session), or in the Python arm, a child process that
-/// times itself and hands back raw samples (harness/python_arm.cpp).
-enum class Arm { native, python };
 enum class Transport { unix_socket, tcp, file };
 
 /// "unix", "tcp" or "file": the last part of a case name.
@@ -79,6 +76,9 @@ class Session {
   virtual void insert(const Decision& d) = 0;
 };
 
+/// How a path that runs in another process is measured (harness/arm_ops.hpp).
+struct ArmOps;
+
 /// One way of using one library, as a row of the registry table.
 struct DriverPath {
   const char* driver;   ///< library, e.g. "libpq", "soci-sqlite3"
@@ -87,7 +87,9 @@ struct DriverPath {
   int round_trips;  ///< client/server round trips one sample costs (0: in-process SQLite)
   const char* how;  ///< one line for --list and the JSON: what a sample does
   std::unique_ptr<Session> (*open)(const Endpoint&);  ///< null for the Python arm
-  Arm arm = Arm::native;
+  /// Null: the path runs in this process, through `open`. Else it runs in a child process that
+  /// times itself (the Python arm, harness/python_arm.cpp), and this is how to measure it.
+  const ArmOps* arm = nullptr;
 
   /// driver/variant, e.g. "libpq/prepared": what --drivers and the Python arm call it.
   std::string id() const { return std::string(driver) + "/" + variant; }

@@ -9,8 +9,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "arm_ops.hpp"
 #include "process.hpp"
-#include "runner.hpp"
+#include "schedule.hpp"
 #include "text.hpp"
 
 namespace fs = std::filesystem;
@@ -18,17 +19,6 @@ namespace fs = std::filesystem;
 namespace wpbench {
 
 namespace {
-// The Python arm's way to callgrind's client requests (harness/callgrind/toggle.c): beside this
-// binary in the build tree, in lib/wpbench/ below it when installed.
-std::optional<std::string> toggle_library(const std::string& self) {
-  const fs::path dir = fs::path(self).parent_path();
-  for (const fs::path& p : {dir / "libwpbench_toggle.so",
-                            dir.parent_path() / "lib" / "wpbench" / "libwpbench_toggle.so"}) {
-    if (access(p.c_str(), R_OK) == 0) return p.string();
-  }
-  return std::nullopt;
-}
-
 // callgrind's "totals: N" line: every instruction it collected. (Its "summary:" line can say 0
 // when collection was off at the moment the part was started.)
 std::optional<std::uint64_t> read_total(const std::string& path) {
@@ -72,22 +62,14 @@ InstructionCount count_instructions(const Case& c, const Endpoint& e, const RunC
   std::vector<std::string> argv = {*valgrind, "--tool=callgrind", "--instr-atstart=no",
                                    "--collect-atstart=no", "--callgrind-out-file=" + result};
   const std::string seed = std::to_string(case_seed(cfg.seed, c.name()));
-  if (c.path->arm == Arm::python) {
-    const auto lib = toggle_library(self);
-    if (!lib) {
-      out.error = "libwpbench_toggle.so not found beside " + self;
+  if (c.path->arm) {
+    try {
+      const auto command = c.path->arm->callgrind_command(c, e, cfg, inserts, self);
+      argv.insert(argv.end(), command.begin(), command.end());
+    } catch (const std::exception& ex) {
+      out.error = one_line(ex.what());
       return out;
     }
-    argv.insert(argv.end(), {cfg.python,       "-I",
-                             cfg.python_arm,   "count",
-                             "--case",         c.path->id(),
-                             "--table",        e.table,
-                             "--seed",         seed,
-                             "--warmup",       std::to_string(cfg.warmup),
-                             "--samples",      std::to_string(inserts),
-                             "--toggle-lib",   *lib,
-                             "--journal-mode", e.sqlite.journal_mode,
-                             "--synchronous",  e.sqlite.synchronous});
   } else {
     argv.insert(argv.end(),
                 {self, "--callgrind-case", c.name(), "--table", e.table, "--seed", seed, "--warmup",

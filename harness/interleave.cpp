@@ -6,9 +6,9 @@
 #include <map>
 #include <numeric>
 
+#include "arm_ops.hpp"
 #include "clock.hpp"
 #include "pg.hpp"
-#include "python_arm.hpp"
 #include "schedule.hpp"
 #include "schema.hpp"
 #include "text.hpp"
@@ -18,45 +18,6 @@
 namespace wpbench {
 
 namespace {
-class NativeWriter final : public Writer {
- public:
-  NativeWriter(const Case& c, const Endpoint& e, std::uint64_t seed, Clock& clock) : gen_(seed) {
-    const auto t0 = clock.now();
-    session_ = c.path->open(e);
-    connect_ns_ = (clock.now() - t0).count();
-  }
-  std::int64_t connect_ns() const override { return connect_ns_; }
-  void warm_up(std::uint64_t n) override {
-    for (std::uint64_t i = 0; i < n; ++i) {
-      session_->insert(gen_.next());
-      ++inserted_;
-    }
-  }
-  Sample write_one(Clock& clock) override {
-    // The decision is made before the clock starts: generating it is not the driver's cost.
-    const Decision d = gen_.next();
-    const std::int64_t cpu0 = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
-    Sample s;
-    s.start = clock.now();
-    session_->insert(d);
-    s.end = clock.now();
-    s.cpu_ns = cpu_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
-    s.latency_ns = (s.end - s.start).count();
-    ++inserted_;
-    return s;
-  }
-  std::optional<std::uint64_t> finish() override {
-    session_.reset();
-    return inserted_;
-  }
-
- private:
-  DecisionGenerator gen_;
-  std::unique_ptr<Session> session_;
-  std::int64_t connect_ns_ = 0;
-  std::uint64_t inserted_ = 0;
-};
-
 // One turn of an idle round-trip probe: the empty query of round_trip_floor (no parse, no plan,
 // no table), on a connection that waited its turn like the cases'. A failure ends the probe.
 void idle_round_trip(IdleRoundTrip& p, PgConn& conn, Clock& clock) {
@@ -111,11 +72,6 @@ void verify_tables(const std::vector<CaseTarget>& cases, const RunConfig& cfg,
 }
 }  // namespace
 
-std::unique_ptr<Writer> open_native_writer(const Case& c, const Endpoint& e, std::uint64_t seed,
-                                           Clock& clock) {
-  return std::make_unique<NativeWriter>(c, e, seed, clock);
-}
-
 std::vector<CaseResult> run_interleaved(const std::vector<CaseTarget>& cases, const RunConfig& cfg,
                                         std::uint64_t rounds_seed, Clock& clock,
                                         const std::atomic<bool>& stop,
@@ -146,8 +102,8 @@ std::vector<CaseResult> run_interleaved(const std::vector<CaseTarget>& cases, co
     }
     try {
       const std::uint64_t seed = case_seed(cfg.seed, c.name());
-      s.writer = c.path->arm == Arm::python ? open_python_writer(c, e, cfg, seed)
-                                            : open_native_writer(c, e, seed, clock);
+      s.writer = c.path->arm ? c.path->arm->open_writer(c, e, cfg, seed)
+                             : open_native_writer(c, e, seed, clock);
       s.connect_ns = s.writer->connect_ns();
       s.writer->warm_up(cfg.warmup);
     } catch (const std::exception& ex) {

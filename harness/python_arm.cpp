@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "process.hpp"
+#include "schedule.hpp"
 #include "text.hpp"
 
 namespace fs = std::filesystem;
@@ -41,6 +42,17 @@ std::string dir_of_arm(const RunConfig& cfg) {
 std::vector<std::string> arm_argv(const RunConfig& cfg, std::vector<std::string> args) {
   args.insert(args.begin(), {cfg.python, "-I", cfg.python_arm});
   return args;
+}
+
+// The Python arm's way to callgrind's client requests (harness/callgrind/toggle.c): beside this
+// binary in the build tree, in lib/wpbench/ below it when installed.
+std::optional<std::string> toggle_library(const std::string& self) {
+  const fs::path dir = fs::path(self).parent_path();
+  for (const fs::path& p : {dir / "libwpbench_toggle.so",
+                            dir.parent_path() / "lib" / "wpbench" / "libwpbench_toggle.so"}) {
+    if (access(p.c_str(), R_OK) == 0) return p.string();
+  }
+  return std::nullopt;
 }
 
 std::string exit_text(int status) {
@@ -67,7 +79,7 @@ PythonCheck check_python(const RunConfig& cfg, const std::vector<Case>& cases,
   PythonCheck out;
   std::vector<std::string> names;
   for (const auto& c : cases) {
-    if (c.path->arm == Arm::python) names.push_back(c.path->id());
+    if (c.path->arm == python_arm()) names.push_back(c.path->id());
   }
   if (names.empty()) return out;
   auto all_unavailable = [&](const std::string& why) {
@@ -345,6 +357,32 @@ class PythonWriter final : public Writer {
 std::unique_ptr<Writer> open_python_writer(const Case& c, const Endpoint& e, const RunConfig& cfg,
                                            std::uint64_t seed) {
   return std::make_unique<PythonWriter>(c, e, cfg, seed);
+}
+
+namespace {
+// --instructions: the arm's `count` mode, which toggles callgrind's collection around each insert
+// through libwpbench_toggle.so.
+std::vector<std::string> python_callgrind_command(const Case& c, const Endpoint& e,
+                                                  const RunConfig& cfg, std::uint64_t inserts,
+                                                  const std::string& self) {
+  const auto lib = toggle_library(self);
+  if (!lib) throw std::runtime_error("libwpbench_toggle.so not found beside " + self);
+  return {cfg.python,       "-I",
+          cfg.python_arm,   "count",
+          "--case",         c.path->id(),
+          "--table",        e.table,
+          "--seed",         std::to_string(case_seed(cfg.seed, c.name())),
+          "--warmup",       std::to_string(cfg.warmup),
+          "--samples",      std::to_string(inserts),
+          "--toggle-lib",   *lib,
+          "--journal-mode", e.sqlite.journal_mode,
+          "--synchronous",  e.sqlite.synchronous};
+}
+}  // namespace
+
+const ArmOps* python_arm() {
+  static const ArmOps ops{measure_python, open_python_writer, python_callgrind_command};
+  return &ops;
 }
 
 std::string python_checksum(const RunConfig& cfg, std::uint64_t seed, std::uint64_t count,

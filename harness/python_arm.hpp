@@ -8,8 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "arm_ops.hpp"
 #include "driver.hpp"
-#include "runner.hpp"
+#include "measurement.hpp"
+#include "run_config.hpp"
 #include "writer.hpp"
 
 namespace wpbench {
@@ -42,6 +44,10 @@ Measurement measure_python(const Case& c, const Endpoint& e, const RunConfig& cf
 /// DriverError when the child cannot connect. Call it from the main thread (process.hpp).
 std::unique_ptr<Writer> open_python_writer(const Case& c, const Endpoint& e, const RunConfig& cfg,
                                            std::uint64_t seed);
+
+/// The Python arm as the measuring code sees it (arm_ops.hpp): measure_python, open_python_writer
+/// and the callgrind command of the arm's `count` mode. The registry's Python rows point at it.
+const ArmOps* python_arm();
 
 /// python3 -> the checksum of the first `count` decisions for `seed` by the arm's generator
 /// (the test that both generators make the same rows).

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <thread>
 
-#include "python_arm.hpp"
+#include "arm_ops.hpp"
 #include "schema.hpp"
 #include "text.hpp"
 #include "verify.hpp"
@@ -255,9 +255,9 @@ CaseResult run_case(const Case& c, const Endpoint& e, const RunConfig& cfg, Cloc
   Measurement m(cfg);
   try {
     reset_table(c.path->backend, e);
-    m = c.path->arm == Arm::python ? measure_python(c, e, cfg, stop)
-        : cfg.clients > 1          ? measure_concurrent(c, e, cfg, clock, stop)
-                                   : measure_native(c, e, cfg, clock, stop);
+    m = c.path->arm       ? c.path->arm->measure(c, e, cfg, stop)
+        : cfg.clients > 1 ? measure_concurrent(c, e, cfg, clock, stop)
+                          : measure_native(c, e, cfg, clock, stop);
   } catch (const UnaccountedRows&) {
     throw;  // not this case's failure: the run must stop before touching the table again
   } catch (const std::exception& ex) {
@@ -279,7 +279,7 @@ CaseResult run_case(const Case& c, const Endpoint& e, const RunConfig& cfg, Cloc
   // a count (a child died without saying) the read still tells whether every row is wpbench's.
   // Concurrent commits reach the table in any order; one client's in stream order.
   const Verification v =
-      cfg.clients > 1 && c.path->arm == Arm::native
+      cfg.clients > 1 && !c.path->arm
           ? verify_table_unordered(c.path->backend, e, cfg.seed, m.inserted, m.failed)
           : verify_table(c.path->backend, e, cfg.seed, m.inserted_known ? m.inserted : 0);
   if (m.inserted_known) r.verification = v;

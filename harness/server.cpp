@@ -277,4 +277,11 @@ void ThrowawayServer::stop() {
 
 ThrowawayServer::~ThrowawayServer() { stop(); }
 
+std::vector<ConnectTarget> throwaway_connect_targets(const ThrowawayServer& server) {
+  return {{Transport::unix_socket, "peer", server.unix_conninfo()},
+          {Transport::unix_socket, "trust", server.trust_unix_conninfo()},
+          {Transport::tcp, "trust", server.trust_tcp_conninfo()},
+          {Transport::tcp, "scram-sha-256", server.tcp_conninfo()}};
+}
+
 }  // namespace wpbench

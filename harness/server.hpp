@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "driver.hpp"
 #include "process.hpp"
 #include "temp_dir.hpp"
 
@@ -67,6 +68,10 @@ class ThrowawayServer {
   int port_ = 0;
   pid_t pid_ = -1;
 };
+
+/// The throwaway server's four ways in, for connect cost (connect_cost.hpp): peer and trust on the
+/// socket, trust and scram-sha-256 on TCP.
+std::vector<ConnectTarget> throwaway_connect_targets(const ThrowawayServer& server);
 
 /// The bin directory of the newest installed PostgreSQL 15 (Debian's layout), or of PATH.
 std::string find_pg_bindir(const std::string& preferred);

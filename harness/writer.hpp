@@ -2,7 +2,8 @@
 /// One case's open session as the interleaved runner drives it (--interleave sample): one insert
 /// at a time, timed, so every case of a repetition can take its turn in each round. A C++ path's
 /// writer times its Session in this process; the Python arm's is a child process that times its
-/// own inserts (harness/python_arm.hpp), the pipe's round trip outside the timed region.
+/// own inserts (harness/python_arm.hpp, through arm_ops.hpp), the pipe's round trip outside the
+/// timed region.
 
 #include <chrono>
 #include <cstdint>
@@ -36,7 +37,7 @@ class Writer {
   virtual std::optional<std::uint64_t> finish() = 0;
 };
 
-/// Opens the session of a C++ path (Arm::native) writing the decisions of `seed`; throws
+/// Opens the session of a C++ path (one without an ArmOps) writing the decisions of `seed`; throws
 /// DriverError when it cannot connect.
 std::unique_ptr<Writer> open_native_writer(const Case& c, const Endpoint& e, std::uint64_t seed,
                                            Clock& clock);

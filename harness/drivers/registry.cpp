@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "../python_arm.hpp"
 #include "paths.hpp"
 
 namespace wpbench {
@@ -40,21 +41,21 @@ const std::vector<DriverPath>& driver_paths() {
        "one sqlite3_stmt prepared once; reset + bind + step per insert", open_sqlite3_prepared},
       // The seed post's own stack, run by the Python arm (harness/python/wpbench_arm.py).
       {"psycopg2", "direct", B::postgres, 3,
-       "the post's snippet: cursor, execute, commit (implicit BEGIN)", nullptr, Arm::python},
+       "the post's snippet: cursor, execute, commit (implicit BEGIN)", nullptr, python_arm()},
       {"psycopg2", "autocommit", B::postgres, 1, "the same with autocommit=True", nullptr,
-       Arm::python},
+       python_arm()},
       {"psycopg2", "pool", B::postgres, 3,
-       "ThreadedConnectionPool getconn/putconn around each insert", nullptr, Arm::python},
+       "ThreadedConnectionPool getconn/putconn around each insert", nullptr, python_arm()},
       {"sqlalchemy-core", "creator", B::postgres, 3,
        "create_engine(creator=psycopg2.connect), engine.begin() + text() insert", nullptr,
-       Arm::python},
+       python_arm()},
       {"sqlalchemy-orm", "creator", B::postgres, 3,
-       "a mapped class, Session.add + commit, over the same creator engine", nullptr, Arm::python},
+       "a mapped class, Session.add + commit, over the same creator engine", nullptr, python_arm()},
       {"psycopg3", "direct", B::postgres, 3, "psycopg 3: cursor, execute, commit", nullptr,
-       Arm::python},
+       python_arm()},
       {"python-sqlite3", "seed", B::sqlite, 0,
        "the post's SQLite path: sqlite3.connect(check_same_thread=False), execute, commit", nullptr,
-       Arm::python},
+       python_arm()},
   };
   return paths;
 }

@@ -1,11 +1,11 @@
-// wpbench: parse options, then hand over to harness/app.cpp (set up, run, report, export).
+// wpbench: parse options, then hand over to harness/app/app.cpp (set up, run, report, export).
 #include <CLI/CLI.hpp>
 #include <build_info.hpp>
 #include <iostream>
 
-#include "app.hpp"
-#include "schedule.hpp"
-#include "server.hpp"
+#include "app/app.hpp"
+#include "core/schedule.hpp"
+#include "server/server.hpp"
 
 int main(int argc, char** argv) {
   wpbench::Options opt;

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "decompose.hpp"
+#include "analysis/decompose.hpp"
 
 namespace wpbench {
 namespace {

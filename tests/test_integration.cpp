@@ -12,16 +12,16 @@
 #include <sstream>
 #include <thread>
 
+#include "core/schedule.hpp"
+#include "db/pg.hpp"
+#include "db/schema.hpp"
+#include "db/sqlite.hpp"
+#include "db/verify.hpp"
+#include "drivers/python/python_arm.hpp"
 #include "drivers/registry.hpp"
 #include "fixture.hpp"
-#include "instructions.hpp"
-#include "pg.hpp"
-#include "python_arm.hpp"
-#include "runner.hpp"
-#include "schedule.hpp"
-#include "schema.hpp"
-#include "sqlite.hpp"
-#include "verify.hpp"
+#include "measure/instructions.hpp"
+#include "measure/runner.hpp"
 
 namespace fs = std::filesystem;
 

@@ -11,11 +11,11 @@
 #include <string>
 #include <utility>
 
-#include "driver.hpp"
+#include "core/driver.hpp"
+#include "db/schema.hpp"
 #include "drivers/registry.hpp"
-#include "runner.hpp"
-#include "schema.hpp"
-#include "temp_dir.hpp"
+#include "measure/runner.hpp"
+#include "sys/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 

@@ -1,11 +1,11 @@
 // The registry: one line per driver path. Adding a path = one file in harness/drivers/, its
 // open function declared in harness/drivers/paths.hpp, and one line here.
-#include "registry.hpp"
+#include "drivers/registry.hpp"
 
 #include <stdexcept>
 
-#include "../python_arm.hpp"
-#include "paths.hpp"
+#include "drivers/paths.hpp"
+#include "drivers/python/python_arm.hpp"
 
 namespace wpbench {
 
@@ -39,7 +39,7 @@ const std::vector<DriverPath>& driver_paths() {
        open_sqlite3_oneshot},
       {"sqlite3", "prepared", B::sqlite, 0,
        "one sqlite3_stmt prepared once; reset + bind + step per insert", open_sqlite3_prepared},
-      // The seed post's own stack, run by the Python arm (harness/python/wpbench_arm.py).
+      // The seed post's own stack, run by the Python arm (harness/drivers/python/wpbench_arm.py).
       {"psycopg2", "direct", B::postgres, 3,
        "the post's snippet: cursor, execute, commit (implicit BEGIN)", nullptr, python_arm()},
       {"psycopg2", "autocommit", B::postgres, 1, "the same with autocommit=True", nullptr,

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "../driver.hpp"
+#include "core/driver.hpp"
 
 namespace wpbench {
 

@@ -1,7 +1,7 @@
 #pragma once
-/// The wpbench program minus option parsing: choose cases, set up targets, run, report, export.
+/// What wpbench was asked to do: the options, as the command line (cli.hpp) fills them in, and
+/// the checks they must pass before anything starts.
 
-#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/driver.hpp"
-#include "measure/runner.hpp"
+#include "core/run_config.hpp"
 
 namespace wpbench {
 
@@ -51,15 +51,11 @@ struct Options {
   std::uint64_t connect_samples = 30;  ///< per library x transport x auth; 0: skip
 };
 
-/// The cases `opt` asks for, in registry order; throws UsageError for an unknown name.
-std::vector<Case> select_cases(const Options& opt);
+/// --table: throws UsageError unless the name is one wpbench may splice into SQL.
+void check_table_option(const Options& opt);
 
-/// Runs the program; returns the exit code (0 ok, 1 a case failed or the run could not start,
-/// 2 bad usage, 130 interrupted). Throws UsageError, Interrupted (server.hpp) or another
-/// std::exception with a one-line message when the run cannot start.
-int run_wpbench(const Options& opt);
-
-/// Set by SIGINT/SIGTERM; polled between samples.
-std::atomic<bool>& stop_flag();
+/// Throws UsageError for a value no run can use (repetitions, rate, pool size, sync-commit) or
+/// an option that does nothing without --dsn.
+void check_options(const Options& opt);
 
 }  // namespace wpbench

@@ -7,10 +7,10 @@
 #include <memory>
 #include <vector>
 
-#include "clock.hpp"
-#include "histogram.hpp"
-#include "recorder.hpp"
-#include "timeseries.hpp"
+#include "measure/clock.hpp"
+#include "measure/recorder.hpp"
+#include "stats/histogram.hpp"
+#include "stats/timeseries.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-"""wpbench's latency histograms (harness/histogram.hpp, format "hdr-log-linear-v1") in Python:
+"""wpbench's latency histograms (harness/stats/histogram.hpp, format "hdr-log-linear-v1") in Python:
 pure functions over the decoded JSON dict, no I/O.
 
 The layout is HdrHistogram's with 3 significant digits: unit 1 ns, 2048 sub-buckets. Flat index

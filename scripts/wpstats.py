@@ -32,7 +32,7 @@ def _sps():
 
 def rank(n, p):
     """The 1-based nearest-rank of percentile p among n samples, in integers as in
-    harness/stats.cpp (p as parts per million), so 99.9 never rounds to another rank."""
+    harness/stats/stats.cpp (p as parts per million), so 99.9 never rounds to another rank."""
     ppm = round(p * 10000)
     return max(1, min(n, (ppm * n + 999999) // 1000000))
 
@@ -164,7 +164,7 @@ def repetition_weights(reps, rng, resamples=RESAMPLES):
 
 def t_interval(values, center, log=False, confidence=CONFIDENCE):
     """center ± t(n - 1) × the standard error of `values` (one value per repetition, n >= 2), as
-    harness/repstats.cpp's t_interval; with `log`, on log(values) around log(center), for ratios.
+    harness/stats/repstats.cpp's t_interval; with `log`, on log(values) around log(center), for ratios.
     With few repetitions it is wide on purpose: a bootstrap over 5 repetitions under-covers."""
     x = np.asarray(values, dtype=np.float64)
     if len(x) < 2:

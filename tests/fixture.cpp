@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "python_arm.hpp"
+#include "drivers/python/python_arm.hpp"
 
 namespace wpbench::test {
 

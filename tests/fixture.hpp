@@ -3,10 +3,10 @@
 // main), and small helpers for the CLI tests.
 #include <string>
 
-#include "runner.hpp"
-#include "server.hpp"
-#include "temp_dir.hpp"
-#include "text.hpp"
+#include "measure/runner.hpp"
+#include "server/server.hpp"
+#include "sys/temp_dir.hpp"
+#include "sys/text.hpp"
 
 namespace wpbench::test {
 

@@ -1,8 +1,8 @@
 #pragma once
 // Builds the case-level results the exporters take from single repetitions, pooled the way the
 // app pools them, for the export tests.
-#include "pooling.hpp"
-#include "result.hpp"
+#include "analysis/pooling.hpp"
+#include "core/result.hpp"
 
 namespace wpbench::test {
 

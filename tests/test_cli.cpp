@@ -12,11 +12,12 @@
 #include <thread>
 #include <vector>
 
-#include "dsn.hpp"
+#include "db/dsn.hpp"
+#include "db/pg.hpp"
+#include "db/sqlite.hpp"
+#include "drivers/registry.hpp"
 #include "fixture.hpp"
-#include "pg.hpp"
-#include "process.hpp"
-#include "sqlite.hpp"
+#include "sys/process.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;

@@ -5,11 +5,12 @@
 
 #include <atomic>
 
+#include "db/pg.hpp"
+#include "db/schema.hpp"
+#include "db/verify.hpp"
+#include "drivers/registry.hpp"
 #include "fixture.hpp"
-#include "pg.hpp"
-#include "runner.hpp"
-#include "schema.hpp"
-#include "verify.hpp"
+#include "measure/runner.hpp"
 
 namespace wpbench::test {
 namespace {

@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "connect_cost.hpp"
-#include "dsn.hpp"
+#include "db/dsn.hpp"
+#include "db/pg.hpp"
 #include "fixture.hpp"
-#include "pg.hpp"
-#include "stats.hpp"
+#include "measure/connect_cost.hpp"
+#include "stats/stats.hpp"
 
 namespace wpbench::test {
 namespace {

@@ -8,8 +8,8 @@
 #include <random>
 #include <vector>
 
-#include "pooling.hpp"
-#include "repstats.hpp"
+#include "analysis/pooling.hpp"
+#include "stats/repstats.hpp"
 
 namespace wpbench {
 namespace {

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "decision.hpp"
+#include "core/decision.hpp"
 
 namespace wpbench {
 namespace {

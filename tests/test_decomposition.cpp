@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "decomposition.hpp"
+#include "analysis/decompose.hpp"
 
 namespace wpbench {
 namespace {

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "dsn.hpp"
+#include "db/dsn.hpp"
 
 namespace wpbench {
 namespace {

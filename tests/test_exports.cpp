@@ -17,16 +17,18 @@
 #include <string>
 #include <vector>
 
+#include "core/context.hpp"
+#include "core/result.hpp"
+#include "db/context.hpp"
 #include "export/csv_writer.hpp"
 #include "export/export.hpp"
 #include "export/gbench_writer.hpp"
 #include "export/json_writer.hpp"
 #include "report_fixture.hpp"
-#include "repstats.hpp"
-#include "result.hpp"
-#include "stats.hpp"
-#include "temp_dir.hpp"
-#include "text.hpp"
+#include "stats/repstats.hpp"
+#include "stats/stats.hpp"
+#include "sys/temp_dir.hpp"
+#include "sys/text.hpp"
 
 namespace fs = std::filesystem;
 

@@ -17,11 +17,12 @@
 #include <set>
 #include <thread>
 
-#include "dsn.hpp"
+#include "db/dsn.hpp"
+#include "db/pg.hpp"
+#include "db/schema.hpp"
+#include "db/verify.hpp"
 #include "fixture.hpp"
-#include "pg.hpp"
-#include "schema.hpp"
-#include "verify.hpp"
+#include "sys/text.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;

@@ -18,9 +18,9 @@
 #include <thread>
 #include <vector>
 
+#include "db/pg.hpp"
 #include "fixture.hpp"
-#include "pg.hpp"
-#include "process.hpp"
+#include "sys/process.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;

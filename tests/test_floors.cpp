@@ -5,12 +5,12 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "db/pg.hpp"
+#include "db/schema.hpp"
+#include "db/sqlite.hpp"
 #include "fixture.hpp"
-#include "floors.hpp"
-#include "pg.hpp"
-#include "schema.hpp"
-#include "sqlite.hpp"
-#include "stats.hpp"
+#include "measure/floors.hpp"
+#include "stats/stats.hpp"
 
 namespace fs = std::filesystem;
 

@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "histogram.hpp"
+#include "stats/histogram.hpp"
 
 namespace wpbench {
 namespace {

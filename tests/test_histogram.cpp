@@ -1,4 +1,4 @@
-// The histogram against exact statistics of the same samples (harness/stats.hpp), its layout
+// The histogram against exact statistics of the same samples (harness/stats/stats.hpp), its layout
 // against the bound it promises, and the time series; no timing.
 #include <gtest/gtest.h>
 
@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "histogram.hpp"
-#include "stats.hpp"
-#include "timeseries.hpp"
+#include "stats/histogram.hpp"
+#include "stats/stats.hpp"
+#include "stats/timeseries.hpp"
 
 namespace wpbench {
 namespace {

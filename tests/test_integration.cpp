@@ -12,15 +12,16 @@
 #include <sstream>
 #include <thread>
 
+#include "core/schedule.hpp"
+#include "db/pg.hpp"
+#include "db/schema.hpp"
+#include "db/sqlite.hpp"
+#include "db/verify.hpp"
+#include "drivers/python/python_arm.hpp"
+#include "drivers/registry.hpp"
 #include "fixture.hpp"
-#include "instructions.hpp"
-#include "pg.hpp"
-#include "python_arm.hpp"
-#include "runner.hpp"
-#include "schedule.hpp"
-#include "schema.hpp"
-#include "sqlite.hpp"
-#include "verify.hpp"
+#include "measure/instructions.hpp"
+#include "measure/runner.hpp"
 
 namespace fs = std::filesystem;
 
@@ -108,7 +109,7 @@ TEST(PythonArm, RegistryAndArmAgree) {
   TempPath tmp;
   std::map<std::string, std::string> registry;
   for (const auto& p : driver_paths()) {
-    if (p.arm != Arm::python) continue;
+    if (p.arm != python_arm()) continue;
     registry[p.id()] = p.backend == Backend::sqlite ? "sqlite" : "postgres";
   }
   EXPECT_EQ(python_arm_cases(config(1, 0, 0), tmp.file("log")), registry);
@@ -119,7 +120,7 @@ TEST(PythonArm, RegistryAndArmAgree) {
 // reports the case not measured and exits 0.
 TEST(PythonArm, ACaseTheArmDoesNotHaveStopsTheRun) {
   TempPath tmp;
-  const DriverPath extra{"psycopg2", "nosuch", Backend::postgres, 1, "test", nullptr, Arm::python};
+  const DriverPath extra{"psycopg2", "nosuch", Backend::postgres, 1, "test", nullptr, python_arm()};
   const std::vector<Case> cases = {find_case("psycopg2/direct/unix"),
                                    Case{&extra, Transport::unix_socket}};
   try {
@@ -216,7 +217,7 @@ TEST(Schema, RefusesUnloggedTable) {
 TEST(Drivers, LostConnectionIsAnErrorNotAHang) {
   // Every PostgreSQL path must report a killed backend as an error and return.
   for (const auto& c : all_cases()) {
-    if (c.transport != Transport::unix_socket || c.path->arm != Arm::native) continue;
+    if (c.transport != Transport::unix_socket || c.path->arm != nullptr) continue;
     const Endpoint e{c.transport, server().unix_conninfo(), kTable, {}};
     ensure_table(Backend::postgres, e);
     auto session = c.path->open(e);

@@ -14,14 +14,15 @@
 #include <string>
 #include <vector>
 
-#include "dsn.hpp"
+#include "core/result.hpp"
+#include "db/context.hpp"
+#include "db/dsn.hpp"
 #include "export/export.hpp"
 #include "export/json_writer.hpp"
 #include "report_fixture.hpp"
-#include "result.hpp"
-#include "stats.hpp"
-#include "temp_dir.hpp"
-#include "text.hpp"
+#include "stats/stats.hpp"
+#include "sys/temp_dir.hpp"
+#include "sys/text.hpp"
 
 namespace fs = std::filesystem;
 

@@ -1,10 +1,10 @@
-// What a case's repetitions give together (harness/pooling.cpp): pooled statistics, intervals
-// over repetitions, noise warnings, and ratios paired by repetition.
+// What a case's repetitions give together (harness/analysis/pooling.cpp): pooled statistics,
+// intervals over repetitions, noise warnings, and ratios paired by repetition.
 #include <gtest/gtest.h>
 
 #include <random>
 
-#include "pooling.hpp"
+#include "analysis/pooling.hpp"
 
 namespace wpbench {
 namespace {

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "repstats.hpp"
-#include "stats.hpp"
+#include "stats/repstats.hpp"
+#include "stats/stats.hpp"
 
 namespace wpbench {
 namespace {

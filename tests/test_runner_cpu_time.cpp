@@ -5,11 +5,12 @@
 #include <atomic>
 #include <stdexcept>
 
-#include "clock.hpp"
-#include "driver.hpp"
-#include "runner.hpp"
-#include "schema.hpp"
-#include "temp_dir.hpp"
+#include "core/driver.hpp"
+#include "db/schema.hpp"
+#include "drivers/registry.hpp"
+#include "measure/clock.hpp"
+#include "measure/runner.hpp"
+#include "sys/temp_dir.hpp"
 
 namespace wpbench {
 namespace {

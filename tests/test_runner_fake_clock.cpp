@@ -12,11 +12,12 @@
 #include <type_traits>
 #include <utility>
 
-#include "driver.hpp"
-#include "recorder.hpp"
-#include "runner.hpp"
-#include "schema.hpp"
-#include "temp_dir.hpp"
+#include "core/driver.hpp"
+#include "db/schema.hpp"
+#include "drivers/registry.hpp"
+#include "measure/recorder.hpp"
+#include "measure/runner.hpp"
+#include "sys/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 

@@ -5,7 +5,7 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "schedule.hpp"
+#include "core/schedule.hpp"
 
 namespace wpbench {
 namespace {

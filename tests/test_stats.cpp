@@ -11,7 +11,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "stats.hpp"
+#include "stats/stats.hpp"
 
 namespace wpbench {
 namespace {

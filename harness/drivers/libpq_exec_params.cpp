@@ -1,8 +1,8 @@
 // libpq/exec-params: the libpq manual's parameterised query. In autocommit the server commits
 // (and flushes WAL) before it answers, so one round trip is one durable insert.
-#include "../pg.hpp"
-#include "../workload.hpp"
-#include "paths.hpp"
+#include "core/workload.hpp"
+#include "db/pg.hpp"
+#include "drivers/paths.hpp"
 
 namespace wpbench {
 namespace {

@@ -1,9 +1,9 @@
 // libpq/pipeline: the same BEGIN/INSERT/COMMIT as libpq/tx, but queued in pipeline mode
 // (libpq >= 14) behind a single sync, so the three statements cost one round trip.
-#include "../pg.hpp"
-#include "../text.hpp"
-#include "../workload.hpp"
-#include "paths.hpp"
+#include "core/workload.hpp"
+#include "db/pg.hpp"
+#include "drivers/paths.hpp"
+#include "sys/text.hpp"
 
 namespace wpbench {
 namespace {

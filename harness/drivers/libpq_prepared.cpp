@@ -1,7 +1,7 @@
 // libpq/prepared: parse and plan once per connection, then only bind+execute per insert.
-#include "../pg.hpp"
-#include "../workload.hpp"
-#include "paths.hpp"
+#include "core/workload.hpp"
+#include "db/pg.hpp"
+#include "drivers/paths.hpp"
 
 namespace wpbench {
 namespace {

@@ -1,8 +1,8 @@
 // libpq/tx: an explicit transaction around the insert, as psycopg2 and most "unit of work" code
 // do it. Three round trips; only COMMIT waits for the WAL flush.
-#include "../pg.hpp"
-#include "../workload.hpp"
-#include "paths.hpp"
+#include "core/workload.hpp"
+#include "db/pg.hpp"
+#include "drivers/paths.hpp"
 
 namespace wpbench {
 namespace {

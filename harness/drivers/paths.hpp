@@ -2,7 +2,7 @@
 // The open functions of the driver paths, one per file in harness/drivers/.
 #include <memory>
 
-#include "../driver.hpp"
+#include "core/driver.hpp"
 
 namespace wpbench {
 std::unique_ptr<Session> open_libpq_exec_params(const Endpoint& e);

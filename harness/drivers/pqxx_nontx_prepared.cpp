@@ -2,8 +2,8 @@
 // in autocommit (no BEGIN/COMMIT), and a prepared statement skips parse and plan.
 #include <pqxx/pqxx>
 
-#include "../workload.hpp"
-#include "paths.hpp"
+#include "core/workload.hpp"
+#include "drivers/paths.hpp"
 
 namespace wpbench {
 namespace {

@@ -2,8 +2,8 @@
 // constructed, exec_params sends the insert, commit() sends COMMIT: three round trips.
 #include <pqxx/pqxx>
 
-#include "../workload.hpp"
-#include "paths.hpp"
+#include "core/workload.hpp"
+#include "drivers/paths.hpp"
 
 namespace wpbench {
 namespace {

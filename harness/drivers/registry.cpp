@@ -1,14 +1,11 @@
 // The registry: one line per driver path. Adding a path = one file in harness/drivers/, its
 // open function declared in harness/drivers/paths.hpp, and one line here.
-#include <sqlite3.h>
+#include "drivers/registry.hpp"
 
-#include <algorithm>
-#include <iterator>
-#include <regex>
-#include <string_view>
+#include <stdexcept>
 
-#include "../driver.hpp"
-#include "paths.hpp"
+#include "drivers/paths.hpp"
+#include "drivers/python/python_arm.hpp"
 
 namespace wpbench {
 
@@ -42,44 +39,25 @@ const std::vector<DriverPath>& driver_paths() {
        open_sqlite3_oneshot},
       {"sqlite3", "prepared", B::sqlite, 0,
        "one sqlite3_stmt prepared once; reset + bind + step per insert", open_sqlite3_prepared},
-      // The seed post's own stack, run by the Python arm (harness/python/wpbench_arm.py).
+      // The seed post's own stack, run by the Python arm (harness/drivers/python/wpbench_arm.py).
       {"psycopg2", "direct", B::postgres, 3,
-       "the post's snippet: cursor, execute, commit (implicit BEGIN)", nullptr, Arm::python},
+       "the post's snippet: cursor, execute, commit (implicit BEGIN)", nullptr, python_arm()},
       {"psycopg2", "autocommit", B::postgres, 1, "the same with autocommit=True", nullptr,
-       Arm::python},
+       python_arm()},
       {"psycopg2", "pool", B::postgres, 3,
-       "ThreadedConnectionPool getconn/putconn around each insert", nullptr, Arm::python},
+       "ThreadedConnectionPool getconn/putconn around each insert", nullptr, python_arm()},
       {"sqlalchemy-core", "creator", B::postgres, 3,
        "create_engine(creator=psycopg2.connect), engine.begin() + text() insert", nullptr,
-       Arm::python},
+       python_arm()},
       {"sqlalchemy-orm", "creator", B::postgres, 3,
-       "a mapped class, Session.add + commit, over the same creator engine", nullptr, Arm::python},
+       "a mapped class, Session.add + commit, over the same creator engine", nullptr, python_arm()},
       {"psycopg3", "direct", B::postgres, 3, "psycopg 3: cursor, execute, commit", nullptr,
-       Arm::python},
+       python_arm()},
       {"python-sqlite3", "seed", B::sqlite, 0,
        "the post's SQLite path: sqlite3.connect(check_same_thread=False), execute, commit", nullptr,
-       Arm::python},
+       python_arm()},
   };
   return paths;
-}
-
-const char* transport_name(Transport t) {
-  switch (t) {
-    case Transport::unix_socket:
-      return "unix";
-    case Transport::tcp:
-      return "tcp";
-    case Transport::file:
-      return "file";
-  }
-  return "?";
-}
-
-std::string Case::name() const { return path->id() + "/" + transport_name(transport); }
-
-std::vector<Transport> transports_for(Backend b) {
-  if (b == Backend::sqlite) return {Transport::file};
-  return {Transport::unix_socket, Transport::tcp};
 }
 
 std::vector<Case> all_cases() {
@@ -95,126 +73,6 @@ Case find_case(const std::string& name) {
     if (c.name() == name) return c;
   }
   throw std::invalid_argument("no case " + name + " in the registry");
-}
-
-void validate_table_name(const std::string& name) {
-  static const std::regex ok("[a-z_][a-z0-9_]{0,62}");
-  if (!std::regex_match(name, ok)) {
-    throw std::invalid_argument("table name '" + name +
-                                "' must match [a-z_][a-z0-9_]{0,62} (a plain SQL identifier)");
-  }
-  // PostgreSQL 15's reserved key words (pg_get_keywords() categories R and T): unquoted, none of
-  // them can name a table. Sorted, for the binary search.
-  static const char* const kPgReserved[] = {"all",
-                                            "analyse",
-                                            "analyze",
-                                            "and",
-                                            "any",
-                                            "array",
-                                            "as",
-                                            "asc",
-                                            "asymmetric",
-                                            "authorization",
-                                            "binary",
-                                            "both",
-                                            "case",
-                                            "cast",
-                                            "check",
-                                            "collate",
-                                            "collation",
-                                            "column",
-                                            "concurrently",
-                                            "constraint",
-                                            "create",
-                                            "cross",
-                                            "current_catalog",
-                                            "current_date",
-                                            "current_role",
-                                            "current_schema",
-                                            "current_time",
-                                            "current_timestamp",
-                                            "current_user",
-                                            "default",
-                                            "deferrable",
-                                            "desc",
-                                            "distinct",
-                                            "do",
-                                            "else",
-                                            "end",
-                                            "except",
-                                            "false",
-                                            "fetch",
-                                            "for",
-                                            "foreign",
-                                            "freeze",
-                                            "from",
-                                            "full",
-                                            "grant",
-                                            "group",
-                                            "having",
-                                            "ilike",
-                                            "in",
-                                            "initially",
-                                            "inner",
-                                            "intersect",
-                                            "into",
-                                            "is",
-                                            "isnull",
-                                            "join",
-                                            "lateral",
-                                            "leading",
-                                            "left",
-                                            "like",
-                                            "limit",
-                                            "localtime",
-                                            "localtimestamp",
-                                            "natural",
-                                            "not",
-                                            "notnull",
-                                            "null",
-                                            "offset",
-                                            "on",
-                                            "only",
-                                            "or",
-                                            "order",
-                                            "outer",
-                                            "overlaps",
-                                            "placing",
-                                            "primary",
-                                            "references",
-                                            "returning",
-                                            "right",
-                                            "select",
-                                            "session_user",
-                                            "similar",
-                                            "some",
-                                            "symmetric",
-                                            "table",
-                                            "tablesample",
-                                            "then",
-                                            "to",
-                                            "trailing",
-                                            "true",
-                                            "union",
-                                            "unique",
-                                            "user",
-                                            "using",
-                                            "variadic",
-                                            "verbose",
-                                            "when",
-                                            "where",
-                                            "window",
-                                            "with"};
-  const bool pg = std::binary_search(
-      std::begin(kPgReserved), std::end(kPgReserved), name,
-      [](const auto& a, const auto& b) { return std::string_view(a) < std::string_view(b); });
-  // SQLite lets some key words name a table and not others; any key word is refused alike.
-  const bool lite = sqlite3_keyword_check(name.c_str(), static_cast<int>(name.size())) != 0;
-  if (pg || lite) {
-    throw std::invalid_argument("table name '" + name + "' is an SQL key word (" +
-                                (pg ? "reserved by PostgreSQL" : "of SQLite") +
-                                "); choose another, e.g. " + name + "_decisions");
-  }
 }
 
 }  // namespace wpbench

@@ -1,9 +1,9 @@
-#include "soci_common.hpp"
+#include "drivers/soci_common.hpp"
 
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
-#include "../pg.hpp"
+#include "db/pg.hpp"
 
 namespace wpbench {
 

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "../driver.hpp"
+#include "core/driver.hpp"
 
 namespace wpbench {
 

@@ -1,8 +1,8 @@
 // soci-postgresql/prepared: SOCI's fastest correct write, a statement prepared once (PQprepare
 // under the hood) and re-executed in autocommit.
-#include "../workload.hpp"
-#include "paths.hpp"
-#include "soci_common.hpp"
+#include "core/workload.hpp"
+#include "drivers/paths.hpp"
+#include "drivers/soci_common.hpp"
 
 namespace wpbench {
 std::unique_ptr<Session> open_soci_pg_prepared(const Endpoint& e) {

@@ -1,8 +1,8 @@
 // soci-postgresql/transaction: what SOCI's documentation shows for a write, a soci::transaction
 // (BEGIN ... COMMIT) around a one-shot `sql << "...", use(...)`.
-#include "../workload.hpp"
-#include "paths.hpp"
-#include "soci_common.hpp"
+#include "core/workload.hpp"
+#include "drivers/paths.hpp"
+#include "drivers/soci_common.hpp"
 
 namespace wpbench {
 std::unique_ptr<Session> open_soci_pg_transaction(const Endpoint& e) {

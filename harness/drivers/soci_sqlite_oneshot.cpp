@@ -1,8 +1,8 @@
 // soci-sqlite3/oneshot: the everyday SOCI write on SQLite, `sql << "...", use(...)` in autocommit;
 // SOCI compiles the statement every time.
-#include "../workload.hpp"
-#include "paths.hpp"
-#include "soci_common.hpp"
+#include "core/workload.hpp"
+#include "drivers/paths.hpp"
+#include "drivers/soci_common.hpp"
 
 namespace wpbench {
 std::unique_ptr<Session> open_soci_sqlite_oneshot(const Endpoint& e) {

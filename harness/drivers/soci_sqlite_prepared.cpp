@@ -1,7 +1,7 @@
 // soci-sqlite3/prepared: one SOCI statement prepared at open, re-executed in autocommit.
-#include "../workload.hpp"
-#include "paths.hpp"
-#include "soci_common.hpp"
+#include "core/workload.hpp"
+#include "drivers/paths.hpp"
+#include "drivers/soci_common.hpp"
 
 namespace wpbench {
 std::unique_ptr<Session> open_soci_sqlite_prepared(const Endpoint& e) {

@@ -1,8 +1,8 @@
 // sqlite3/oneshot: the C API as its introduction teaches it, prepare, bind, step, finalize per
 // insert, in autocommit (each step is its own durable transaction).
-#include "../sqlite.hpp"
-#include "../workload.hpp"
-#include "paths.hpp"
+#include "core/workload.hpp"
+#include "db/sqlite.hpp"
+#include "drivers/paths.hpp"
 
 namespace wpbench {
 namespace {

@@ -1,8 +1,8 @@
 // sqlite3/prepared: the fastest correct C API write, one compiled statement reset and re-bound
 // per insert.
-#include "../sqlite.hpp"
-#include "../workload.hpp"
-#include "paths.hpp"
+#include "core/workload.hpp"
+#include "db/sqlite.hpp"
+#include "drivers/paths.hpp"
 
 namespace wpbench {
 namespace {

@@ -1,4 +1,4 @@
-#include "csv_writer.hpp"
+#include "export/csv_writer.hpp"
 
 #include <cmath>
 #include <nlohmann/json.hpp>

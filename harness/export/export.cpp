@@ -1,4 +1,4 @@
-#include "export.hpp"
+#include "export/export.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

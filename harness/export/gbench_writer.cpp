@@ -1,4 +1,4 @@
-#include "gbench_writer.hpp"
+#include "export/gbench_writer.hpp"
 
 #include <array>
 #include <cmath>

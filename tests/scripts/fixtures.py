@@ -83,7 +83,7 @@ def summary(data):
 
 def histogram_summary(h):
     """The summary the harness writes of a repetition that kept only its histogram: min and max
-    exact, percentiles within the bucket width (harness/runner.cpp)."""
+    exact, percentiles within the bucket width (harness/measure/runner.cpp)."""
     if not h["count"]:
         return summary([])
     return {"min": h["min"], "mean": wphist.mean(h), "stddev": wphist.stddev(h),

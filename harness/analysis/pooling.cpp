@@ -1,0 +1,170 @@
+#include "analysis/pooling.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace wpbench {
+
+namespace {
+// The repetitions that took samples; statistics over repetitions use these alone.
+std::vector<const CaseResult*> measured(const CaseReport& c) {
+  std::vector<const CaseResult*> out;
+  for (const auto& r : c.repetitions) {
+    if (r.samples > 0) out.push_back(&r);
+  }
+  return out;
+}
+
+}  // namespace
+
+void pool_case(CaseReport& c, std::uint64_t seed) {
+  PooledResult& p = c.pooled;
+  p = PooledResult{};
+  const auto reps = measured(c);
+  if (reps.empty()) return;
+  LatencyHistogram merged;
+  std::int64_t elapsed = 0;
+  bool all_raw = true;
+  for (const auto* r : reps) {
+    merged.merge(r->histogram);
+    elapsed += r->elapsed_ns;
+    p.samples += r->samples;
+    all_raw = all_raw && r->raw_kept;
+  }
+  std::vector<std::int64_t> raw;
+  if (all_raw) {
+    raw.reserve(p.samples);
+    for (const auto* r : reps) raw.insert(raw.end(), r->samples_ns.begin(), r->samples_ns.end());
+  }
+  p.latency = all_raw ? summarize(raw) : summarize(merged);
+  p.throughput_per_s = throughput_per_s(p.samples, elapsed);
+
+  std::vector<double> p50s, means;
+  for (const auto* r : reps) {
+    p50s.push_back(static_cast<double>(r->latency.p50_ns));
+    means.push_back(r->latency.mean_ns);
+  }
+  if (reps.size() >= 2) {
+    // Repetitions are the independent units (each its own connection and minute of the run);
+    // with five of them a t interval is honest where a bootstrap over them under-covers. On the
+    // log scale: a latency is positive, and its spread grows with it, so the interval never
+    // reaches below zero, however few the repetitions.
+    p.p50_ci = t_interval(p50s, static_cast<double>(p.latency.p50_ns), true);
+    p.mean_ci = t_interval(means, p.latency.mean_ns, true);
+    p.ci_method = "t interval over repetitions (log scale)";
+    p.cv_p50 = coefficient_of_variation(p50s);
+  } else if (all_raw && raw.size() >= 2 * kMinBlockSamples) {  // fewer: one block, no spread
+    p.p50_ci = block_bootstrap(raw, percentile_stat(50), seed);
+    p.mean_ci = block_bootstrap(raw, mean_stat(), seed);
+    p.ci_method = "block bootstrap over samples";
+  }
+  // A statistic that is not finite (no samples' mean) says nothing about noise.
+  if (std::all_of(means.begin(), means.end(), [](double m) { return std::isfinite(m); })) {
+    p.noise = noise_report(p50s, means, all_raw ? sample_outlier_fraction(raw) : 0.0);
+    // noise_report counts positions among the measured repetitions; the JSON names repetitions.
+    for (auto* list : {&p.noise.outlier_repetitions, &p.noise.mean_outlier_repetitions}) {
+      for (auto& i : *list) i = static_cast<std::size_t>(reps[i]->repetition);
+    }
+  }
+}
+
+std::vector<std::string> machine_changes(const std::vector<CaseReport>& cases,
+                                         const std::optional<FloorsResult>& floors,
+                                         int repetitions) {
+  std::vector<std::string> out;
+  const auto step = [&](const LevelShift& s, std::size_t n) {
+    return fmt::format("{:.3f} ms in repetitions 1-{} to {:.3f} ms in {}-{}", s.before / 1e6, s.at,
+                       s.after / 1e6, s.at + 1, n);
+  };
+  if (floors) {
+    static const std::map<std::string, std::pair<const char*, const char*>> kFloors = {
+        {"round_trip_unix", {"the unix round trip", "the unix cases"}},
+        {"round_trip_tcp", {"the tcp round trip", "the tcp cases"}},
+        {"commit_flush", {"the commit flush", "the PostgreSQL cases"}},
+        {"disk_sync", {"the disk's sync", "every durable case"}},
+        {"sqlite_flush", {"SQLite's sync", "the SQLite cases"}}};
+    for (const auto& [key, words] : kFloors) {
+      const auto it = floors->per_repetition_p50_ns.find(key);
+      if (it == floors->per_repetition_p50_ns.end()) continue;
+      if (const auto s = level_shift(it->second)) {
+        out.push_back(fmt::format(
+            "the machine changed during the run: {} went from {}; it touches the absolute "
+            "latencies of {} (ratios between cases are paired within repetitions)",
+            words.first, step(*s, it->second.size()), words.second));
+      }
+    }
+  }
+  // Every case's p50 in each repetition over its own pooled p50: the median of those is what
+  // the machine did to all of them at once.
+  std::vector<double> common;
+  for (int rep = 0; rep < repetitions; ++rep) {
+    std::vector<double> rel;
+    for (const auto& c : cases) {
+      for (const auto& r : c.repetitions) {
+        if (r.repetition == rep && r.samples > 0 && c.pooled.latency.p50_ns > 0) {
+          rel.push_back(static_cast<double>(r.latency.p50_ns) /
+                        static_cast<double>(c.pooled.latency.p50_ns));
+        }
+      }
+    }
+    if (rel.empty()) break;
+    common.push_back(median(rel));
+  }
+  if (const auto s = level_shift(common)) {
+    out.push_back(fmt::format(
+        "the machine changed during the run: every case ran {:.2f}x {} from repetition {} of {} "
+        "on; absolute latencies mix both states, ratios between cases (paired within "
+        "repetitions) do not",
+        std::max(s->after / s->before, s->before / s->after),
+        s->after > s->before ? "slower" : "faster", s->at + 1, common.size()));
+  }
+  return out;
+}
+
+std::vector<RatioResult> case_ratios(const std::vector<CaseReport>& cases) {
+  std::map<std::string, const CaseReport*> fastest;
+  for (const auto& c : cases) {
+    if (!c.ok() || c.pooled.samples == 0) continue;
+    auto& f = fastest[c.transport];
+    if (!f || c.pooled.latency.p50_ns < f->pooled.latency.p50_ns) f = &c;
+  }
+  std::vector<RatioResult> out;
+  for (const auto& c : cases) {
+    const auto it = fastest.find(c.transport);
+    if (!c.ok() || c.pooled.samples == 0 || it == fastest.end() || it->second == &c) continue;
+    const CaseReport& den = *it->second;
+    RatioResult r;
+    r.numerator = c.name;
+    r.denominator = den.name;
+    r.ratio = static_cast<double>(c.pooled.latency.p50_ns) /
+              static_cast<double>(den.pooled.latency.p50_ns);
+    r.diff_ns = static_cast<double>(c.pooled.latency.p50_ns - den.pooled.latency.p50_ns);
+    const auto a = measured(c), b = measured(den);
+    if (a.size() >= 2 && a.size() == b.size()) {
+      // Paired: repetition r of both ran in the same round, so drift that hit both cancels in
+      // their ratio; t interval on the log of the per-repetition ratios.
+      std::vector<double> per_rep;
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        per_rep.push_back(static_cast<double>(a[i]->latency.p50_ns) /
+                          static_cast<double>(b[i]->latency.p50_ns));
+      }
+      r.ci = t_interval(per_rep, r.ratio, true);
+      r.method = "paired t interval over repetitions";
+      // The same pairs as a difference: what the case adds per insert, in ns.
+      std::vector<double> diffs;
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        diffs.push_back(static_cast<double>(a[i]->latency.p50_ns - b[i]->latency.p50_ns));
+      }
+      r.diff_ci = t_interval(diffs, r.diff_ns);
+    } else {
+      r.method = "none: needs --repetitions 2 or more";
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace wpbench

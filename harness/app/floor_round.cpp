@@ -1,0 +1,190 @@
+#include "app/floor_round.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <optional>
+
+#include "app/cases.hpp"
+#include "app/signals.hpp"
+#include "app/targets.hpp"
+#include "db/context.hpp"
+#include "db/schema.hpp"
+#include "measure/floors.hpp"
+#include "sys/text.hpp"
+
+namespace fs = std::filesystem;
+
+namespace wpbench {
+
+namespace {
+double p50_of(const std::vector<std::int64_t>& xs) {
+  return xs.empty() ? 0.0 : static_cast<double>(summarize(xs).p50_ns);
+}
+
+void append(std::vector<std::int64_t>& to, const std::vector<std::int64_t>& from) {
+  to.insert(to.end(), from.begin(), from.end());
+}
+
+// A floor probe's share of this repetition, kept whole and as its p50.
+void append(FloorSamples& f, const char* floor, std::vector<std::int64_t>& to,
+            const std::vector<std::int64_t>& from) {
+  append(to, from);
+  if (!from.empty()) f.per_repetition[floor].push_back(p50_of(from));
+}
+
+// A flush probe's share: both settings kept; the p50 difference is the flush of this repetition.
+void append_flush(FloorSamples& f, const char* floor, std::vector<std::int64_t>& on,
+                  std::vector<std::int64_t>& off, const FlushSamples& fl) {
+  append(on, fl.on_ns);
+  append(off, fl.off_ns);
+  if (!fl.on_ns.empty() && !fl.off_ns.empty()) {
+    f.per_repetition[floor].push_back(p50_of(fl.on_ns) - p50_of(fl.off_ns));
+  }
+}
+
+std::optional<std::int64_t> p50_of(const std::optional<LatencySummary>& s) {
+  return s ? std::optional<std::int64_t>(s->p50_ns) : std::nullopt;
+}
+}  // namespace
+
+void measure_floors(const Options& opt, const std::vector<Case>& cases, Targets& t,
+                    const RunConfig& cfg, const std::string& journal_mode, int rep, FloorSamples& f,
+                    Clock& clock) {
+  const bool wal = journal_mode == "wal";
+  const std::uint64_t n = (opt.floor_samples + opt.repetitions - 1) / opt.repetitions;
+  const std::uint64_t warmup = 20;
+  const auto note = [&](const std::string& what, const std::exception& e) {
+    const std::string line = what + ": " + one_line(e.what());
+    if (std::find(f.errors.begin(), f.errors.end(), line) == f.errors.end()) {
+      f.errors.push_back(line);
+    }
+  };
+  const std::uint64_t seed = cfg.seed + 1000003ULL * static_cast<std::uint64_t>(rep + 1);
+  if (any_backend(cases, Backend::postgres)) {
+    const bool unix_used = any_transport(cases, Transport::unix_socket);
+    try {
+      if (unix_used)
+        append(f, "round_trip_unix", f.rt_unix,
+               round_trip_floor(t.unix_conninfo, n, warmup, clock, stop_flag()));
+      if (any_transport(cases, Transport::tcp)) {
+        append(f, "round_trip_tcp", f.rt_tcp,
+               round_trip_floor(t.tcp_conninfo, n, warmup, clock, stop_flag()));
+      }
+    } catch (const std::exception& e) {
+      note("round-trip floor", e);
+    }
+    // The flush floor on the transport most cases use; the difference on/off does not depend
+    // on the transport, the insert's own time does (it is the server-work estimate).
+    const Endpoint e = endpoint_for(unix_used ? Transport::unix_socket : Transport::tcp, t, opt);
+    f.pg_transport = transport_name(e.transport);
+    try {
+      append_flush(f, "commit_flush", f.pg_on, f.pg_off,
+                   commit_flush(e, n, warmup, seed, clock, stop_flag()));
+    } catch (const std::exception& ex) {
+      note("commit flush", ex);
+    }
+    // Emptied whatever happened: the ledger counted every row the probe wrote. A table that
+    // holds other rows (UnaccountedRows) stops the run.
+    try {
+      reset_table(Backend::postgres, e);
+    } catch (const UnaccountedRows&) {
+      throw;
+    } catch (const std::exception& ex) {
+      note("commit flush", ex);
+    }
+  }
+  // The disk under the data: the throwaway cluster's temp dir, else the SQLite file's; a
+  // server reached by --dsn may sit on another machine's disk, so it is not probed.
+  f.disk_dir = t.server                ? t.server->dir()
+               : t.sqlite_path.empty() ? ""
+                                       : fs::path(t.sqlite_path).parent_path().string();
+  if (!f.disk_dir.empty()) {
+    try {
+      const auto d = disk_sync(f.disk_dir, n, warmup, clock, stop_flag());
+      append(f, "disk_sync", f.disk, d.samples_ns);
+      f.disk_method = "write + " + d.sync_call + " of 8 kB";
+    } catch (const std::exception& e) {
+      note("disk sync", e);
+    }
+  }
+  if (any_backend(cases, Backend::sqlite)) {
+    if (wal) {
+      // A file of its own beside the cases' (same disk): the probe switches synchronous back and
+      // forth and must not leave anything in the file the cases use.
+      const std::string scratch =
+          (fs::path(t.sqlite_path).parent_path() / "wpbench-floor.sqlite").string();
+      try {
+        ensure_table(Backend::sqlite, Endpoint{Transport::file, scratch, opt.table, opt.sqlite});
+        append_flush(f, "sqlite_flush", f.sqlite_on, f.sqlite_off,
+                     sqlite_flush(scratch, opt.table, n, warmup, seed, clock, stop_flag()));
+      } catch (const std::exception& e) {
+        note("SQLite flush", e);
+      }
+      std::error_code ec;
+      for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(scratch + suffix, ec);
+    } else if (rep == 0) {
+      f.errors.push_back(
+          "SQLite flush: not measured; the probe compares WAL commits and this run's "
+          "journal_mode is " +
+          journal_mode);
+    }
+  }
+}
+
+std::vector<IdleRoundTrip> idle_round_trip_probes(const Options& opt,
+                                                  const std::vector<Case>& cases,
+                                                  const Targets& t) {
+  std::vector<IdleRoundTrip> probes;
+  if (opt.floor_samples == 0) return probes;
+  for (const auto tr : {Transport::unix_socket, Transport::tcp}) {
+    if (any_transport(cases, tr)) {
+      probes.push_back({tr, tr == Transport::tcp ? t.tcp_conninfo : t.unix_conninfo, {}, {}});
+    }
+  }
+  return probes;
+}
+
+void append_idle(FloorSamples& f, const std::vector<IdleRoundTrip>& probes) {
+  for (const auto& p : probes) {
+    const bool unix_socket = p.transport == Transport::unix_socket;
+    append(f, unix_socket ? "round_trip_idle_unix" : "round_trip_idle_tcp",
+           unix_socket ? f.rt_idle_unix : f.rt_idle_tcp, p.samples_ns);
+    if (p.error) f.errors.push_back("idle round trip: " + *p.error);
+  }
+}
+
+FloorsResult summarize_floors(const FloorSamples& f) {
+  FloorsResult r;
+  r.rt_unix = summary_of(f.rt_unix);
+  r.rt_tcp = summary_of(f.rt_tcp);
+  r.rt_idle_unix = summary_of(f.rt_idle_unix);
+  r.rt_idle_tcp = summary_of(f.rt_idle_tcp);
+  r.pg_on = summary_of(f.pg_on);
+  r.pg_off = summary_of(f.pg_off);
+  r.disk_sync = summary_of(f.disk);
+  r.disk_sync_dir = f.disk_dir;
+  r.disk_sync_filesystem = f.disk_dir.empty() ? "" : filesystem_type(f.disk_dir);
+  r.disk_sync_method = f.disk_method;
+  r.sqlite_on = summary_of(f.sqlite_on);
+  r.sqlite_off = summary_of(f.sqlite_off);
+  r.errors = f.errors;
+  r.per_repetition_p50_ns = f.per_repetition;
+  Floors& fl = r.floors;
+  fl.rt_unix_ns = p50_of(r.rt_unix);
+  fl.rt_tcp_ns = p50_of(r.rt_tcp);
+  fl.rt_idle_unix_ns = p50_of(r.rt_idle_unix);
+  fl.rt_idle_tcp_ns = p50_of(r.rt_idle_tcp);
+  if (r.pg_on && r.pg_off) {
+    fl.pg_flush_ns = r.pg_on->p50_ns - r.pg_off->p50_ns;
+    fl.pg_insert_off_ns = r.pg_off->p50_ns;
+    fl.pg_insert_off_transport = f.pg_transport;
+  }
+  fl.disk_sync_ns = p50_of(r.disk_sync);
+  if (r.sqlite_on && r.sqlite_off) {
+    fl.sqlite_flush_ns = r.sqlite_on->p50_ns - r.sqlite_off->p50_ns;
+    fl.sqlite_insert_off_ns = r.sqlite_off->p50_ns;
+  }
+  return r;
+}
+
+}  // namespace wpbench

@@ -1,0 +1,68 @@
+#include "app/plan.hpp"
+
+#include <filesystem>
+#include <random>
+
+#include "app/cases.hpp"
+#include "db/context.hpp"
+#include "export/csv_writer.hpp"
+#include "export/gbench_writer.hpp"
+#include "export/json_writer.hpp"
+
+namespace fs = std::filesystem;
+
+namespace wpbench {
+
+Run plan_run(const Options& opt, const std::vector<Case>& cases) {
+  Run run;
+  run.cfg = opt.run;
+  RunResult& result = run.result;
+  result.context = collect_context();
+  result.settings.run = opt.run;
+  result.settings.table = opt.table;
+  result.settings.repetitions = opt.repetitions;
+  result.settings.order_seed = opt.order_seed ? *opt.order_seed : std::random_device{}();
+  result.settings.sync_commit = opt.sync_commit;
+  // Sample by sample needs every case's session to take one insert per round: an open-loop
+  // schedule and client threads each run a case on its own.
+  const bool sample_fits = !opt.run.open_loop() && opt.run.clients == 1;
+  if (opt.interleave == "sample" && !sample_fits) {
+    throw UsageError(
+        "--interleave sample needs a closed loop with one client: --rate and --clients run each "
+        "case's samples in one stretch (--interleave case)");
+  }
+  result.settings.interleave = !opt.interleave.empty() ? opt.interleave
+                               : sample_fits           ? "sample"
+                                                       : "case";
+  for (const auto& c : cases) result.settings.cases_selected.push_back(c.name());
+  if (opt.out.empty()) {
+    // Two runs started in the same millisecond would share the id: the second takes a number.
+    for (int n = 2; fs::exists("results/runs/" + result.context.run_id + ".json"); ++n) {
+      result.context.run_id =
+          result.context.run_id.substr(0, kRunIdLength) + "-" + std::to_string(n);
+    }
+  }
+  run.out = opt.out.empty() ? "results/runs/" + result.context.run_id + ".json" : opt.out;
+  // The JSON result first: it is the primary one, the others are derived from the same run.
+  std::vector<Export> exports{{"--out", run.out, serialize_json, is_json_file}};
+  if (!opt.export_gbench.empty()) {
+    exports.push_back({"--export-gbench", opt.export_gbench, serialize_gbench, is_gbench_file});
+  }
+  if (!opt.export_csv.empty()) {
+    exports.push_back({"--export-csv", opt.export_csv, serialize_csv, is_csv_file});
+  }
+  // Cheap checks first: a bad output path or --sqlite-dir must not cost a server start.
+  try {
+    check_exports(exports);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  if (!opt.sqlite_dir.empty() && any_backend(cases, Backend::sqlite) &&
+      !fs::is_directory(opt.sqlite_dir)) {
+    throw UsageError("--sqlite-dir " + opt.sqlite_dir + " is not a directory");
+  }
+  run.written = ExportLog(std::move(exports));
+  return run;
+}
+
+}  // namespace wpbench

@@ -1,0 +1,50 @@
+#include "app/run.hpp"
+
+#include <unistd.h>
+
+#include "app/analyze.hpp"
+#include "app/cases.hpp"
+#include "app/exit.hpp"
+#include "app/plan.hpp"
+#include "app/repetitions.hpp"
+#include "app/signals.hpp"
+#include "app/steps.hpp"
+#include "app/targets.hpp"
+#include "measure/clock.hpp"
+#include "output/progress.hpp"
+
+namespace wpbench {
+
+int run_wpbench(const Options& opt) {
+  check_table_option(opt);
+  if (!opt.callgrind_case.empty()) return callgrind_child_main(opt);
+  const std::vector<Case> cases = select_cases(opt);
+  if (opt.list) return print_case_list(cases);
+  check_options(opt);
+  Run run = plan_run(opt, cases);  // cheap checks first: a bad path must not cost a server start
+  prepare_process(run.out);        // before any thread or child
+  // Status lines only on a terminal: in a pipe or CI, stderr carries errors alone, one line each.
+  const bool tty = !opt.quiet && isatty(STDERR_FILENO);
+  Targets targets = setup_targets(opt, cases, tty, run.cfg, run.result);
+  describe_cases(opt, cases, targets, run);
+
+  // Sample mode counts a repetition as one unit of every case's samples.
+  const bool by_sample = run.result.settings.interleave == "sample";
+  Progress progress(tty, opt.repetitions,
+                    by_sample ? static_cast<std::size_t>(opt.repetitions) : run.runs_total,
+                    by_sample ? run.cfg.samples * cases.size() : run.cfg.samples);
+  run.cfg.progress = &progress.samples;
+  SteadyClock clock;
+  run_repetitions(opt, cases, targets, clock, progress, run);
+  run_after_steps(opt, cases, targets, clock, progress, run);
+  progress.finish();
+
+  analyze_run(opt, run);
+  if (const auto left_behind = release_targets(opt, cases, targets)) {
+    run.result.context.warnings.push_back(*left_behind);
+  }
+  run.write();
+  return report_exit(run);
+}
+
+}  // namespace wpbench

@@ -1,0 +1,254 @@
+#include "app/targets.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+
+#include "app/cases.hpp"
+#include "app/signals.hpp"
+#include "db/context.hpp"
+#include "db/dsn.hpp"
+#include "db/pg.hpp"
+#include "db/schema.hpp"
+
+namespace fs = std::filesystem;
+
+namespace wpbench {
+
+namespace {
+// Writes the Python arm out and asks python3 which of the selected Python cases it can run;
+// the others are reported not measured, naming the package to install.
+void setup_python(const Options& opt, const std::vector<Case>& cases, RunConfig& cfg, Targets& t,
+                  RunContext& ctx) {
+  t.python_tmp = std::make_unique<TempDir>("wpbench-py-", opt.tmp_dir);
+  cfg.python_arm = write_python_arm(t.python_tmp->path());
+  t.python = check_python(cfg, cases, t.python_tmp->file("check.log"));
+  if (!t.python.usable && opt.python_given) {
+    // Asked for by name: a wrong path is a usage error, not a quiet "not measured".
+    throw UsageError("--python: " + t.python.unavailable.begin()->second);
+  }
+  for (const auto& [k, v] : t.python.versions) ctx.libraries[k == "python" ? "python3" : k] = v;
+  for (const auto& [name, why] : t.python.unavailable) {
+    ctx.warnings.push_back(name + " not measured: " + why);
+  }
+}
+
+// Connections wpbench opens beside the clients' own: set-up, reset and verification, one at a time.
+constexpr int kSpareConnections = 3;
+
+// --clients beyond what the server accepts would fail case by case, late; say so up front.
+void check_connection_room(const std::string& conninfo, int needed) {
+  auto c = pg_connect(conninfo);
+  const int max = std::stoi(pg_query_value(c.get(), "SHOW max_connections"));
+  const bool super = pg_query_value(c.get(), "SHOW is_superuser") == "on";
+  const int reserved =
+      super ? 0 : std::stoi(pg_query_value(c.get(), "SHOW superuser_reserved_connections"));
+  const int in_use = std::stoi(pg_query_value(
+      c.get(), "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"));
+  // This connection is open now but closed while the clients run.
+  const int room = max - reserved - in_use + 1;
+  if (needed + kSpareConnections - 1 > room) {
+    throw UsageError("the run needs " + std::to_string(needed) +
+                     " connections at once, but the server has room for " +
+                     std::to_string(std::max(0, room - kSpareConnections + 1)) +
+                     " (max_connections " + std::to_string(max) + ", " + std::to_string(reserved) +
+                     " reserved for superusers, " + std::to_string(in_use - 1) +
+                     " in use): lower --clients or --pool-size, or run fewer cases at once "
+                     "(--drivers, or --interleave case)");
+  }
+}
+
+void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets& t,
+                    RunContext& ctx) {
+  auto& info = ctx.server;
+  if (opt.dsn.empty()) {
+    ServerOptions so;
+    so.bindir = opt.pg_bindir;
+    so.parent_dir = opt.tmp_dir;
+    so.os_user = opt.server_user;
+    so.stop = &stop_flag();
+    // Room for every client plus wpbench's own set-up, reset and verification connections.
+    const int connections =
+        std::max<int>(opt.run.connections(), static_cast<int>(cases.size())) + kSpareConnections;
+    if (connections > 100) so.settings.push_back("max_connections=" + std::to_string(connections));
+    t.server = std::make_unique<ThrowawayServer>(so);
+    t.unix_conninfo = t.server->unix_conninfo();
+    t.tcp_conninfo = t.server->tcp_conninfo();
+    info.mode = "throwaway";
+    info.unix_auth = "peer";
+    info.tcp_auth = "scram-sha-256";
+    info.data_filesystem = filesystem_type(t.server->data_dir());
+  } else {
+    std::map<std::string, std::string> kv;
+    try {
+      kv = parse_conninfo(opt.dsn);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--dsn: ") + e.what());
+    }
+    const std::string host = kv.count("host") ? kv["host"] : "";
+    const bool host_is_socket = !host.empty() && host[0] == '/';
+    const std::string sock = !opt.socket_dir.empty() ? opt.socket_dir
+                             : host_is_socket        ? host
+                                                     : "/var/run/postgresql";
+    const std::string tcp = !opt.tcp_host.empty()                ? opt.tcp_host
+                            : (!host.empty() && !host_is_socket) ? host
+                                                                 : "127.0.0.1";
+    t.unix_conninfo = with_host(opt.dsn, sock);
+    t.tcp_conninfo = with_host(opt.dsn, tcp);
+    info.mode = "existing";
+    info.unix_auth = info.tcp_auth = "as configured by the server";
+  }
+  if (opt.sync_commit != "server" && !opt.dsn.empty() && parse_conninfo(opt.dsn).count("options")) {
+    // A second options= would silently replace the user's; say so instead.
+    throw UsageError("--sync-commit with a --dsn that sets options: add -c synchronous_commit=" +
+                     opt.sync_commit + " to its options instead");
+  }
+  const bool user_options = !opt.dsn.empty() && parse_conninfo(opt.dsn).count("options") > 0;
+  if (!user_options) {
+    // Session settings, so they work against any server and every driver (they all take the
+    // conninfo); the context below reads them back from such a session. The server sends these
+    // sessions errors only: a warning it sends on its own (a shutdown's "terminating connection")
+    // could otherwise reach a connection before its library has a notice processor, and land raw
+    // on wpbench's stderr. Nothing measured sends notices.
+    std::string o = " options='-c client_min_messages=error";
+    if (opt.sync_commit != "server") o += " -c synchronous_commit=" + opt.sync_commit;
+    t.unix_conninfo += o + "'";
+    t.tcp_conninfo += o + "'";
+  }
+  // Connect over every transport the run uses before measuring anything, so a wrong password
+  // or a down server is one line now, not a failed case later.
+  std::string first;
+  for (const auto tr : {Transport::unix_socket, Transport::tcp}) {
+    if (!any_transport(cases, tr)) continue;
+    const auto& ci = tr == Transport::unix_socket ? t.unix_conninfo : t.tcp_conninfo;
+    (tr == Transport::unix_socket ? info.unix_target : info.tcp_target) = redact_conninfo(ci);
+    try {
+      pg_connect(ci);
+    } catch (const DriverError& e) {
+      throw std::runtime_error(std::string("over ") + transport_name(tr) + " (" +
+                               redact_conninfo(ci) + "): " + e.what());
+    }
+    if (first.empty()) first = ci;
+  }
+  read_server_info(first, info);
+  // Interleaved, every case holds its session at once; else the clients of one case do.
+  const int pg_cases =
+      static_cast<int>(std::count_if(cases.begin(), cases.end(), [](const Case& c) {
+        return c.path->backend == Backend::postgres;
+      }));
+  const int needed = opt.run.clients == 1 && !opt.run.open_loop() && opt.interleave != "case"
+                         ? pg_cases
+                         : opt.run.connections();
+  if (needed > 1) check_connection_room(first, needed);
+  t.pg_table = ensure_table(Backend::postgres,
+                            Endpoint{Transport::unix_socket, first, opt.table, opt.sqlite});
+}
+
+void setup_sqlite(const Options& opt, Targets& t, RunContext& ctx) {
+  // Always a directory wpbench made itself (inside --sqlite-dir when given): a file of the user's
+  // that happens to bear the name is never opened, and everything is removed at the end.
+  std::string dir;
+  if (opt.sqlite_dir.empty() && t.server) {
+    dir = t.server->dir() + "/sqlite";
+    fs::create_directories(dir);
+  } else {
+    t.sqlite_tmp = std::make_unique<TempDir>("wpbench-",
+                                             opt.sqlite_dir.empty() ? opt.tmp_dir : opt.sqlite_dir);
+    dir = t.sqlite_tmp->path();
+  }
+  t.sqlite_path = (fs::path(dir) / "wpbench.sqlite").string();
+  const Endpoint e{Transport::file, t.sqlite_path, opt.table, opt.sqlite};
+  t.sqlite_table = ensure_table(Backend::sqlite, e);
+  t.sqlite_holder = sqlite_open(t.sqlite_path, opt.sqlite);
+  // Report what SQLite actually runs with: journal_mode silently stays put where WAL is
+  // impossible (e.g. some network filesystems).
+  auto db = sqlite_open(t.sqlite_path, opt.sqlite);
+  auto stmt = sqlite_prepare(db.get(), "PRAGMA journal_mode");
+  sqlite_check(db.get(), sqlite3_step(stmt.get()), "PRAGMA journal_mode");
+  ctx.sqlite.journal_mode = reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), 0));
+  auto sync = sqlite_prepare(db.get(), "PRAGMA synchronous");
+  sqlite_check(db.get(), sqlite3_step(sync.get()), "PRAGMA synchronous");
+  static const char* const kSyncNames[] = {"OFF", "NORMAL", "FULL", "EXTRA"};
+  const int level = sqlite3_column_int(sync.get(), 0);
+  ctx.sqlite.synchronous = level >= 0 && level <= 3 ? kSyncNames[level] : std::to_string(level);
+  ctx.sqlite.dir = dir;
+  ctx.sqlite.filesystem = filesystem_type(dir);
+  ctx.sqlite.version = sqlite3_libversion();
+}
+
+void add_warnings(RunContext& ctx) {
+  auto& w = ctx.warnings;
+  if (ctx.build["build_type"] != "Release" && ctx.build["build_type"] != "RelWithDebInfo") {
+    w.push_back("built as '" + ctx.build["build_type"] +
+                "', not Release: driver costs are inflated");
+  }
+  const auto& s = ctx.server.settings;
+  if (!ctx.server.mode.empty() && !postgres_durable(ctx.server)) {
+    w.push_back("PostgreSQL runs with fsync=" + s.at("fsync") + ", synchronous_commit=" +
+                s.at("synchronous_commit") + " on " + ctx.server.data_filesystem +
+                ": commits are not durable, so its cases are marked not durable");
+  }
+  const auto& sq = ctx.sqlite;
+  if (!sq.dir.empty() && !sqlite_durable(sq)) {
+    w.push_back("SQLite runs with synchronous=" + sq.synchronous +
+                ", journal_mode=" + sq.journal_mode + " on " + sq.filesystem +
+                ": a commit can be lost on power failure, so its cases are marked not durable");
+  }
+}
+}  // namespace
+
+Targets setup_targets(const Options& opt, const std::vector<Case>& cases, bool tty, RunConfig& cfg,
+                      RunResult& run) {
+  if (tty && any_backend(cases, Backend::postgres) && opt.dsn.empty()) {
+    std::fprintf(stderr, "starting a throwaway PostgreSQL server...\n");
+  }
+  Targets targets;
+  // Python first: it is quick, and a bad --python must not cost a server start.
+  if (std::any_of(cases.begin(), cases.end(),
+                  [](const Case& c) { return c.path->arm == python_arm(); })) {
+    setup_python(opt, cases, cfg, targets, run.context);
+  }
+  if (any_backend(cases, Backend::postgres)) setup_postgres(opt, cases, targets, run.context);
+  if (any_backend(cases, Backend::sqlite)) setup_sqlite(opt, targets, run.context);
+  add_warnings(run.context);
+  return targets;
+}
+
+Endpoint endpoint_for(Transport tr, Targets& t, const Options& opt) {
+  switch (tr) {
+    case Transport::unix_socket:
+      return Endpoint{tr, t.unix_conninfo, opt.table, opt.sqlite, &t.pg_table};
+    case Transport::tcp:
+      return Endpoint{tr, t.tcp_conninfo, opt.table, opt.sqlite, &t.pg_table};
+    case Transport::file:
+      break;
+  }
+  return Endpoint{tr, t.sqlite_path, opt.table, opt.sqlite, &t.sqlite_table};
+}
+
+bool server_lost(const Case& c, const Targets& t) {
+  if (c.path->backend != Backend::postgres) return false;
+  const auto& ci = c.transport == Transport::tcp ? t.tcp_conninfo : t.unix_conninfo;
+  return PQping(ci.c_str()) != PQPING_OK;
+}
+
+std::vector<ConnectTarget> connect_targets(const std::vector<Case>& cases, const Targets& t) {
+  std::vector<ConnectTarget> targets;
+  if (!any_backend(cases, Backend::postgres)) return targets;
+  if (t.server) return throwaway_connect_targets(*t.server);
+  for (const auto tr : {Transport::unix_socket, Transport::tcp}) {
+    if (!any_transport(cases, tr)) continue;
+    targets.push_back(
+        {tr, "as configured", tr == Transport::unix_socket ? t.unix_conninfo : t.tcp_conninfo});
+  }
+  return targets;
+}
+
+std::optional<std::string> release_targets(const Options& opt, const std::vector<Case>& cases,
+                                           Targets& t) {
+  if (t.server || !any_backend(cases, Backend::postgres) || opt.keep_table) return std::nullopt;
+  return release_table(Backend::postgres, endpoint_for(Transport::unix_socket, t, opt));
+}
+
+}  // namespace wpbench

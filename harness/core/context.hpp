@@ -1,0 +1,57 @@
+#pragma once
+/// The context a result was measured in: machine, build, library versions, server settings.
+/// Every published number carries it. Filled in by db/context.hpp.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wpbench {
+
+/// The PostgreSQL server as found: version and the settings that decide commit latency.
+struct ServerInfo {
+  std::string mode;     ///< "throwaway" (started by wpbench) or "existing" (--dsn)
+  std::string version;  ///< server_version, e.g. "15.20 (Debian 15.20-0+deb12u1)"
+  std::map<std::string, std::string> settings;  ///< synchronous_commit, fsync, ...
+  std::string data_filesystem;  ///< filesystem of the data dir when known (throwaway)
+  std::string unix_target;      ///< redacted conninfo, empty if the transport is not used
+  std::string tcp_target;       ///< redacted conninfo
+  std::string unix_auth;        ///< e.g. "peer"
+  std::string tcp_auth;         ///< e.g. "scram-sha-256"
+};
+
+struct SqliteInfo {
+  std::string dir;
+  std::string filesystem;
+  std::string journal_mode, synchronous;
+  std::string version;
+};
+
+/// Length of a run id without its "-N" suffix.
+inline constexpr std::size_t kRunIdLength = 20;
+
+struct RunContext {
+  /// UTC start time to the millisecond, e.g. 20261124T101500.123Z, with "-N" added when a
+  /// result of that id already exists (kRunIdLength characters before it).
+  std::string run_id;
+  std::string timestamp_utc;                     ///< ISO-8601, e.g. 2026-11-24T10:15:00Z
+  std::map<std::string, std::string> host;       ///< hostname, os, kernel, cpu_model, ...
+  std::map<std::string, std::string> build;      ///< compiler, build_type, git_commit, ...
+  std::map<std::string, std::string> libraries;  ///< libpq, libpqxx, soci, sqlite3
+  /// First "cpu MHz" of /proc/cpuinfo, 0 where there is none (e.g. arm64); only the gbench
+  /// export reports it (mhz_per_cpu), since on a VM or with frequency scaling it says little.
+  double cpu_mhz = 0;
+  ServerInfo server;
+  SqliteInfo sqlite;
+  std::vector<std::string> warnings;  ///< conditions that make results less trustworthy
+};
+
+/// Google Benchmark's cpu_scaling_enabled from a list of cpufreq governors (db/context.hpp's
+/// scaling_governors()): false when every governor is "performance", true when any is not;
+/// nullopt for an empty list, where Google Benchmark would say false although nothing was read.
+std::optional<bool> cpu_scaling_enabled(std::string_view governors);
+
+}  // namespace wpbench

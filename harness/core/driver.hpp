@@ -1,0 +1,110 @@
+#pragma once
+/// The one small interface every driver path implements, and the words that name a case
+/// (backend, transport, endpoint); the registry that lists the paths is
+/// harness/drivers/registry.hpp.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/decision.hpp"
+
+namespace wpbench {
+
+enum class Backend { postgres, sqlite };
+enum class Transport { unix_socket, tcp, file };
+
+/// "unix", "tcp" or "file": the last part of a case name.
+const char* transport_name(Transport t);
+
+/// SQLite's durability knobs; WAL + FULL (one sync per commit) matches PostgreSQL's
+/// synchronous_commit=on, which is what makes the comparison fair.
+struct SqliteSettings {
+  std::string journal_mode = "WAL";
+  std::string synchronous = "FULL";
+  int busy_timeout_ms = 5000;
+};
+
+/// The PRAGMAs that give a connection the settings in `s`, in the order to run them.
+std::vector<std::string> sqlite_pragmas(const SqliteSettings& s);
+
+/// What wpbench knows of its table on one database (harness/db/schema.hpp keeps it up to date).
+struct TableLedger {
+  bool created = false;  ///< this run created it, so this run drops it
+  bool marked = false;   ///< it carries wpbench's mark (a table comment): created by a wpbench run
+  /// Rows in the table, every one written by wpbench, as last accounted for; empty when they
+  /// cannot be accounted for (then nothing is deleted any more).
+  std::optional<std::uint64_t> rows = 0;
+  /// Adds rows just inserted by wpbench (a probe's), when the count is still known.
+  void add(std::uint64_t n) {
+    if (rows) *rows += n;
+  }
+};
+
+/// Where a session connects: a libpq conninfo string (PostgreSQL) or a file path (SQLite).
+struct Endpoint {
+  Transport transport = Transport::unix_socket;
+  std::string target;  ///< conninfo or path; may hold a password, so never print it
+  std::string table;   ///< an identifier already checked by validate_table_name()
+  SqliteSettings sqlite;
+  /// What wpbench knows of the table's rows, kept up to date by whatever inserts or empties;
+  /// null only where the caller owns the whole database (the tests' own servers and files).
+  TableLedger* ledger = nullptr;
+};
+
+/// One PostgreSQL server to connect to, and how it authenticates the connection.
+struct ConnectTarget {
+  Transport transport = Transport::unix_socket;
+  std::string auth;      ///< "peer", "trust", "scram-sha-256", or "as configured" for --dsn
+  std::string conninfo;  ///< never printed: may hold a password
+};
+
+/// Raised by a driver path when the database refuses or the connection breaks.
+class DriverError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// An open connection of one driver path, ready to write decisions.
+class Session {
+ public:
+  virtual ~Session() = default;
+  /// One durable insert: returns only once the commit is acknowledged; throws on failure.
+  virtual void insert(const Decision& d) = 0;
+};
+
+/// How a path that runs in another process is measured (harness/measure/arm_ops.hpp).
+struct ArmOps;
+
+/// One way of using one library, as a row of the registry table.
+struct DriverPath {
+  const char* driver;   ///< library, e.g. "libpq", "soci-sqlite3"
+  const char* variant;  ///< how it is used, e.g. "prepared"
+  Backend backend;
+  int round_trips;  ///< client/server round trips one sample costs (0: in-process SQLite)
+  const char* how;  ///< one line for --list and the JSON: what a sample does
+  std::unique_ptr<Session> (*open)(const Endpoint&);  ///< null for the Python arm
+  /// Null: the path runs in this process, through `open`. Else it runs in a child process that
+  /// times itself (the Python arm, harness/drivers/python/python_arm.cpp), and this is how to
+  /// measure it.
+  const ArmOps* arm = nullptr;
+
+  /// driver/variant, e.g. "libpq/prepared": what --drivers and the Python arm call it.
+  std::string id() const { return std::string(driver) + "/" + variant; }
+};
+
+/// A driver path over one transport: the unit that is measured.
+struct Case {
+  const DriverPath* path = nullptr;
+  Transport transport = Transport::unix_socket;
+  /// driver/variant/transport
+  std::string name() const;
+};
+
+/// The transports a backend can use.
+std::vector<Transport> transports_for(Backend b);
+
+}  // namespace wpbench

@@ -1,0 +1,40 @@
+#pragma once
+/// How much to measure and how: the settings every case and repetition of a run share.
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "core/decision.hpp"
+#include "core/schedule.hpp"
+
+namespace wpbench {
+
+/// How much to measure; the same for every case and repetition of a run.
+struct RunConfig {
+  std::uint64_t samples =
+      500;  ///< per repetition (10 x 500 interleaved: the default run in 4 minutes)
+  std::uint64_t warmup = 100;  ///< per repetition: every repetition opens new sessions
+  std::uint64_t seed = DecisionGenerator::default_seed;
+  std::uint64_t raw_samples_max = 100000;  ///< beyond it, a repetition keeps its histogram only
+  /// Open loop: inserts per second on a schedule (0: closed loop, each insert right after the
+  /// last one returns).
+  double rate_per_s = 0;
+  ScheduleKind schedule = ScheduleKind::fixed;
+  /// Threads inserting at once, each taking a connection for every insert (1: the classic
+  /// one-connection loop).
+  int clients = 1;
+  /// Connections the clients share; 0 means one per client (the one-per-thread discipline).
+  /// Fewer than clients is a shared pool: waiting for a free connection counts in the latency.
+  int pool_size = 0;
+  std::string python = "/usr/bin/python3";  ///< interpreter of the Python arm (Debian's)
+  std::string python_arm;  ///< the arm's script (written by write_python_arm()); empty: none
+  /// When set, incremented after every measured insert so a progress line can read it from
+  /// another thread (relaxed: it is a display, not a synchronisation).
+  std::atomic<std::uint64_t>* progress = nullptr;
+
+  bool open_loop() const { return rate_per_s > 0; }
+  int connections() const { return pool_size > 0 ? pool_size : clients; }
+};
+
+}  // namespace wpbench

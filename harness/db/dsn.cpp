@@ -1,0 +1,74 @@
+#include "db/dsn.hpp"
+
+#include <libpq-fe.h>
+
+#include <memory>
+#include <stdexcept>
+
+#include "sys/text.hpp"
+
+namespace wpbench {
+
+std::map<std::string, std::string> parse_conninfo(const std::string& dsn) {
+  char* err = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(dsn.c_str(), &err);
+  if (opts == nullptr) {
+    const std::string msg = one_line(err ? err : "out of memory");
+    PQfreemem(err);
+    // libpq quotes the offending part of the input, which may hold the password: drop every
+    // quoted fragment rather than risk echoing a secret.
+    std::string safe;
+    bool quoted = false;
+    for (char ch : msg) {
+      if (ch == '"') {
+        if (!quoted) safe += "\"...\"";
+        quoted = !quoted;
+      } else if (!quoted) {
+        safe += ch;
+      }
+    }
+    throw std::invalid_argument("invalid connection string: " + safe);
+  }
+  std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> guard(opts, PQconninfoFree);
+  std::map<std::string, std::string> kv;
+  for (auto* o = opts; o->keyword != nullptr; ++o) {
+    if (o->val != nullptr) kv[o->keyword] = o->val;
+  }
+  return kv;
+}
+
+std::string build_conninfo(const std::map<std::string, std::string>& kv) {
+  std::string out;
+  for (const auto& [k, v] : kv) {
+    // Quote only where libpq needs it, so printed DSNs read like the ones users type.
+    const bool plain = !v.empty() && v.find_first_of(" '\\") == std::string::npos;
+    std::string q = plain ? "" : "'";
+    for (char ch : v) {
+      if (ch == '\'' || ch == '\\') q += '\\';
+      q += ch;
+    }
+    out += (out.empty() ? "" : " ") + k + "=" + q + (plain ? "" : "'");
+  }
+  return out;
+}
+
+std::string with_host(const std::string& dsn, const std::string& host) {
+  auto kv = parse_conninfo(dsn);
+  kv["host"] = host;
+  kv.erase("hostaddr");  // would override host for TCP and is meaningless for a socket
+  return build_conninfo(kv);
+}
+
+std::string redact_conninfo(const std::string& dsn) {
+  try {
+    auto kv = parse_conninfo(dsn);
+    for (const char* secret : {"password", "passfile", "sslpassword"}) {
+      if (kv.count(secret)) kv[secret] = "***";
+    }
+    return build_conninfo(kv);
+  } catch (const std::invalid_argument&) {
+    return "<unparsable conninfo>";
+  }
+}
+
+}  // namespace wpbench

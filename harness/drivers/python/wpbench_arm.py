@@ -1,0 +1,564 @@
+#!/usr/bin/python3
+"""The Python arm of wpbench: the seed post's own stack (psycopg2, SQLAlchemy, psycopg 3,
+sqlite3) writing the same decisions as the C++ driver paths.
+
+wpbench embeds this file, writes it to its temp dir and runs it with Debian's python3:
+
+  wpbench_arm.py list                   every case this arm has and its backend, one a line
+                                         ("psycopg2/direct postgres"): the test that the
+                                         registry (harness/drivers/registry.cpp) agrees
+  wpbench_arm.py check CASE...          which cases can run here: JSON {case: missing-module or
+                                         null} plus the versions of what is installed; a case
+                                         it does not have is listed under "unknown" and the
+                                         exit code is 3 (wpbench stops: the two disagree)
+  wpbench_arm.py run --case NAME ...    one case: connect, warm up, time each durable insert with
+                                         time.perf_counter_ns(), write the raw samples as JSON
+  wpbench_arm.py serve --case NAME ...  one case's session, driven one insert at a time over
+                                         stdin/stdout, so Python cases interleave with the C++
+                                         ones sample by sample (see serve() for the protocol)
+  wpbench_arm.py count --case NAME ...  one case under valgrind's callgrind (--instructions):
+                                         instructions counted around each insert alone
+  wpbench_arm.py checksum --seed S --count N   the row checksum of the first N decisions
+
+The connection target comes in the WPBENCH_TARGET environment variable, never on the command
+line, where any user could read a password from the process list. Statistics and verification
+are not done here: wpbench computes them with the same code as for every other case.
+"""
+import argparse
+import json
+import math
+import os
+import signal
+import struct
+import sys
+import time
+
+# wpbench asks the arm to stop with SIGINT (its own Ctrl-C). Noted from the first moment, so a
+# stop that comes while Python is still starting is a stop, not a KeyboardInterrupt traceback.
+STOPPING = []
+signal.signal(signal.SIGINT, lambda *_: STOPPING.append(True))
+
+# ---------------------------------------------------------------------------------------------
+# The decision generator: a line-for-line port of harness/core/decision.cpp. Every field takes one
+# SplitMix64 draw, in the same order, and only integer arithmetic plus one correctly rounded
+# division make values, so the rows are bit-identical to the C++ generator's.
+
+MASK = (1 << 64) - 1
+SERIES = ["KXHIGHNY", "KXHIGHCHI", "KXHIGHMIA", "KXHIGHAUS", "KXHIGHDEN",
+          "KXHIGHLAX", "KXHIGHPHIL", "KXCPI", "KXFED", "KXPAYROLLS"]
+MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+SKIP_REASONS = ["edge below threshold", "score below threshold", "position limit reached",
+                "market closes too soon"]
+DEFAULT_SEED = 20261124
+
+
+class SplitMix64:
+    def __init__(self, seed):
+        self.state = seed & MASK
+
+    def next(self):
+        self.state = (self.state + 0x9E3779B97F4A7C15) & MASK
+        z = self.state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+        return z ^ (z >> 31)
+
+
+def decisions(seed):
+    """Endless (ticker, direction, edge, score, action, skip_reason) tuples for `seed`."""
+    rng = SplitMix64(seed)
+    while True:
+        r_series, r_date, r_strike, r_direction, r_edge, r_score, r_reason = (rng.next() for _ in range(7))
+        year = 25 + r_date % 2
+        month = (r_date >> 8) % 12
+        day = 1 + (r_date >> 16) % 28
+        kind = "B" if r_strike % 2 == 0 else "T"
+        strike = 20 + (r_strike >> 8) % 80
+        ticker = f"{SERIES[r_series % len(SERIES)]}-{year:02d}{MONTHS[month]}{day:02d}-{kind}{strike}"
+        direction = "yes" if r_direction % 2 == 0 else "no"
+        edge = ((r_edge % 40001) - 20000) / 100000.0
+        score = (r_score % 1000001) / 1000000.0
+        if edge >= 0.03 and score >= 0.55:
+            action, reason = "buy", None
+        else:
+            action = "skip"
+            if r_reason % 8 == 0:
+                reason = SKIP_REASONS[2 + (r_reason >> 8) % 2]
+            else:
+                reason = SKIP_REASONS[0] if edge < 0.03 else SKIP_REASONS[1]
+        yield ticker, direction, edge, score, action, reason
+
+
+def checksum(rows):
+    """FNV-1a 64 over the canonical row text, as harness/core/decision.cpp RowChecksum."""
+    h = 0xCBF29CE484222325
+    for ticker, direction, edge, score, action, reason in rows:
+        bits = [f"{struct.unpack('<Q', struct.pack('<d', v))[0]:016x}" for v in (edge, score)]
+        text = "|".join([ticker, direction, bits[0], bits[1], action, "\\N" if reason is None else reason]) + "\n"
+        for byte in text.encode():
+            h = ((h ^ byte) * 0x100000001B3) & MASK
+    return h
+
+
+# ---------------------------------------------------------------------------------------------
+# The cases: each opens its connection(s) and returns (insert, close[, adapt]). insert(row) is one
+# durable insert in the way the post (or the library's documentation) writes it; adapt(row), when
+# given, turns a generated row into what insert takes, before the clock starts.
+
+COLUMNS = "(market_ticker, direction, edge, score, action, skip_reason, created_at)"
+CASES = {}
+MODULES = {}  # case -> the modules it imports
+BACKENDS = {}  # case -> "postgres" or "sqlite", as the registry's row for it says
+
+
+def case(name, *modules, backend):
+    def register(fn):
+        CASES[name] = fn
+        MODULES[name] = modules
+        BACKENDS[name] = backend
+        return fn
+    return register
+
+
+def pg_insert_sql(table):
+    # The post's statement: %s placeholders, the timestamp from the database.
+    return f"INSERT INTO {table} {COLUMNS} VALUES (%s, %s, %s, %s, %s, %s, NOW())"
+
+
+def dbapi_insert(conn, sql):
+    """The post's DB-API write, the same for every driver that has it: a cursor, execute,
+    commit, close the cursor (the driver's implicit BEGIN makes it BEGIN; INSERT; COMMIT)."""
+    def insert(row):
+        cur = conn.cursor()
+        cur.execute(sql, row)
+        conn.commit()
+        cur.close()
+    return insert, conn.close
+
+
+@case("psycopg2/direct", "psycopg2", backend="postgres")
+def psycopg2_direct(target, table, _):
+    """The post's snippet exactly."""
+    import psycopg2
+    return dbapi_insert(psycopg2.connect(target), pg_insert_sql(table))
+
+
+@case("psycopg2/autocommit", "psycopg2", backend="postgres")
+def psycopg2_autocommit(target, table, _):
+    """The same with autocommit=True: no BEGIN/COMMIT, one round trip."""
+    import psycopg2
+    conn = psycopg2.connect(target)
+    conn.autocommit = True
+    sql = pg_insert_sql(table)
+
+    def insert(row):
+        cur = conn.cursor()
+        cur.execute(sql, row)
+        cur.close()
+    return insert, conn.close
+
+
+@case("psycopg2/pool", "psycopg2", backend="postgres")
+def psycopg2_pool(target, table, _):
+    """The post's ThreadedConnectionPool: getconn / putconn around each insert."""
+    from psycopg2 import pool
+    p = pool.ThreadedConnectionPool(minconn=1, maxconn=10, dsn=target)
+    sql = pg_insert_sql(table)
+
+    def insert(row):
+        conn = p.getconn()
+        try:
+            cur = conn.cursor()
+            cur.execute(sql, row)
+            conn.commit()
+            cur.close()
+        finally:
+            p.putconn(conn)
+    return insert, p.closeall
+
+
+def creator_engine(target):
+    """The post's peer-authentication fix: SQLAlchemy builds no connection of its own; a creator
+    hands it psycopg2 connections (over the socket: no password)."""
+    import psycopg2
+    from sqlalchemy import create_engine
+    return create_engine("postgresql+psycopg2://", creator=lambda: psycopg2.connect(target))
+
+
+PARAM_NAMES = ("market_ticker", "direction", "edge", "score", "action", "skip_reason")
+
+
+@case("sqlalchemy-core/creator", "sqlalchemy", "psycopg2", backend="postgres")
+def sqlalchemy_core(target, table, _):
+    """Core: engine.begin() + text() insert; the block commits on exit."""
+    from sqlalchemy import text
+    engine = creator_engine(target)
+    stmt = text(f"INSERT INTO {table} {COLUMNS} VALUES "
+                "(:market_ticker, :direction, :edge, :score, :action, :skip_reason, NOW())")
+    engine.connect().close()  # first connect: SQLAlchemy's dialect queries, not a sample's
+
+    def insert(params):
+        with engine.begin() as conn:
+            conn.execute(stmt, params)
+    return insert, engine.dispose, lambda row: dict(zip(PARAM_NAMES, row))
+
+
+@case("sqlalchemy-orm/creator", "sqlalchemy", "psycopg2", "sqlalchemy.orm", backend="postgres")
+def sqlalchemy_orm(target, table, _):
+    """ORM: a mapped class, Session.add + commit (building the object is the ORM's cost, so it is
+    timed). The ORM leaves created_at out of its INSERT and the table's DEFAULT now() sets it."""
+    from sqlalchemy import BigInteger, Column, DateTime, Float, Text, func
+    from sqlalchemy.orm import Session, declarative_base
+    Base = declarative_base()
+
+    class TradeDecision(Base):
+        __tablename__ = table
+        id = Column(BigInteger, primary_key=True)
+        market_ticker = Column(Text, nullable=False)
+        direction = Column(Text, nullable=False)
+        edge = Column(Float, nullable=False)
+        score = Column(Float, nullable=False)
+        action = Column(Text, nullable=False)
+        skip_reason = Column(Text)
+        created_at = Column(DateTime(timezone=True), nullable=False, server_default=func.now())  # noqa
+
+    engine = creator_engine(target)
+    engine.connect().close()
+
+    def insert(row):
+        with Session(engine) as session:
+            ticker, direction, edge, score, action, reason = row
+            session.add(TradeDecision(market_ticker=ticker, direction=direction, edge=edge, score=score,
+                                      action=action, skip_reason=reason))
+            session.commit()
+    return insert, engine.dispose
+
+
+@case("psycopg3/direct", "psycopg", backend="postgres")
+def psycopg3_direct(target, table, _):
+    """psycopg 3 written like psycopg2/direct (its implicit transaction: BEGIN; INSERT; COMMIT).
+    By default psycopg 3 server-prepares a query on its 6th execution, one extra round trip once;
+    wpbench's warm-up (200 by default) takes it."""
+    import psycopg
+    return dbapi_insert(psycopg.connect(target), pg_insert_sql(table))
+
+
+@case("python-sqlite3/seed", "sqlite3", backend="sqlite")
+def python_sqlite3(target, table, sqlite):
+    """The post's SQLite path: sqlite3.connect(..., check_same_thread=False), ? placeholders,
+    commit; with the C++ SQLite cases' durability (WAL + synchronous=FULL by default)."""
+    import sqlite3
+    conn = sqlite3.connect(target, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout={int(sqlite['busy_timeout_ms'])}")
+    conn.execute(f"PRAGMA journal_mode={sqlite['journal_mode']}")
+    conn.execute(f"PRAGMA synchronous={sqlite['synchronous']}")
+    sql = (f"INSERT INTO {table} {COLUMNS} VALUES (?, ?, ?, ?, ?, ?, "
+           "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))")
+    return dbapi_insert(conn, sql)
+
+
+# ---------------------------------------------------------------------------------------------
+
+def versions():
+    out = {"python": sys.version.split()[0]}
+    for module, key in (("psycopg2", "psycopg2"), ("sqlalchemy", "sqlalchemy"), ("psycopg", "psycopg")):
+        try:
+            out[key] = __import__(module).__version__.split()[0]
+        except ImportError:
+            pass
+    return out
+
+
+def import_modules(name):
+    """Imports what a case needs, so that import time is counted nowhere (not as connect time)."""
+    for module in MODULES[name]:
+        __import__(module)
+
+
+def check(names):
+    """{"cases": {case: the first module missing, or None}, "versions": ...}, and "unknown": the
+    names this arm has no case for. An unknown name is a build mistake, not a module to install:
+    wpbench stops on it rather than reporting the case not measured."""
+    result, unknown = {}, []
+    for name in names:
+        if name not in CASES:
+            unknown.append(name)
+            continue
+        missing = None
+        for module in MODULES[name]:
+            try:
+                __import__(module)
+            except ImportError:
+                missing = module
+                break
+        result[name] = missing
+    out = {"cases": result, "versions": versions()}
+    if unknown:
+        out["unknown"] = unknown
+    return out
+
+
+class Schedule:
+    """Intended start offsets (ns) of an open-loop run, as harness/core/schedule.cpp makes them:
+    fixed spacing from the index, or exponential gaps from SplitMix64 (the same seed gives the
+    same arrivals as the C++ paths)."""
+
+    def __init__(self, rate, kind, seed):
+        self.rate, self.kind, self.rng, self.i, self.at = rate, kind, SplitMix64(seed), 0, 0.0
+
+    def next(self):
+        i, self.i = self.i, self.i + 1
+        if self.kind == "fixed":
+            return round(i * 1e9 / self.rate)
+        at = self.at
+        u = ((self.rng.next() >> 11) + 1.0) * 2.0 ** -53
+        self.at += -math.log(u) * 1e9 / self.rate
+        return round(at)
+
+
+def wait_until(clock, t):
+    """Sleeps in slices (a stop is seen within 0.1 s) to 0.1 ms before `t`, then spins: the
+    wake-up delay of a plain sleep would be counted in every open-loop latency."""
+    while not STOPPING:
+        left = t - clock()
+        if left <= 100_000:
+            break
+        time.sleep(min(left - 100_000, 100_000_000) / 1e9)
+    while clock() < t and not STOPPING:
+        pass
+
+
+def open_case(name, target, table, sqlite):
+    """Connects case `name`: (insert, close, adapt), adapt turning a decision row into what the
+    case's insert takes (the row itself unless the case says otherwise)."""
+    opened = CASES[name](target, table, sqlite)
+    adapt = opened[2] if len(opened) > 2 else (lambda row: row)
+    return opened[0], opened[1], adapt
+
+
+def run(args):
+    """Measures one case; the result always reaches the file, with what was measured so far."""
+    out = {"connect_ns": 0, "samples_ns": [], "starts_ns": [], "lags_ns": [], "elapsed_ns": 0, "cpu_ns": 0,
+           "inserted": 0, "error": None}
+    target = os.environ.get("WPBENCH_TARGET", "")
+    sqlite = {"journal_mode": args.journal_mode, "synchronous": args.synchronous,
+              "busy_timeout_ms": args.busy_timeout_ms}
+    gen = decisions(args.seed)
+    samples, starts, lags = out["samples_ns"], out["starts_ns"], out["lags_ns"]
+    schedule = Schedule(args.rate, args.schedule, args.schedule_seed) if args.rate > 0 else None
+    close = None
+    clock = time.perf_counter_ns
+    start = end = cpu0 = None
+    try:
+        import_modules(args.case)
+        t0 = clock()
+        insert, close, adapt = open_case(args.case, target, args.table, sqlite)
+        out["connect_ns"] = clock() - t0
+        while out["inserted"] < args.warmup and not STOPPING:
+            insert(adapt(next(gen)))
+            out["inserted"] += 1
+        cpu0 = time.process_time_ns()
+        start = end = clock()
+        total = args.warmup + args.samples
+        while out["inserted"] < total and not STOPPING:
+            row = adapt(next(gen))  # made before the clock starts, as in the C++ runner
+            if schedule is not None:
+                intended = start + schedule.next()
+                wait_until(clock, intended)
+                if STOPPING:
+                    break
+            t0 = clock()
+            insert(row)
+            end = clock()
+            out["inserted"] += 1
+            starts.append(t0 - start)
+            if schedule is not None:
+                samples.append(end - intended)  # from the intended start, as the C++ runner does
+                lags.append(max(0, t0 - intended))
+            else:
+                samples.append(end - t0)
+    except Exception as e:  # any driver error ends the case; it is reported, not raised
+        out["error"] = " ".join(f"{type(e).__name__}: {e}".split())
+    finally:
+        # What was measured before an error keeps its throughput, as in the C++ runner.
+        if start is not None:
+            out["elapsed_ns"] = end - start
+            out["cpu_ns"] = time.process_time_ns() - cpu0
+        if close is not None:
+            try:
+                close()
+            except Exception:
+                pass
+    with open(args.result, "w", encoding="utf-8") as f:
+        json.dump(out, f)
+    return 0
+
+
+def serve(args, commands=sys.stdin, replies=sys.stdout):
+    """One case's session for wpbench's interleaved rounds. Lines in, lines out:
+
+      (on start)  -> "ready CONNECT_NS" | "error MESSAGE"
+      "w N"       -> N untimed warm-up inserts; "ok" | "error MESSAGE"
+      "i"         -> one timed insert; "LATENCY_NS CPU_NS" | "error MESSAGE"
+      "q"         -> closes the connection; "bye INSERTED"
+
+    The row is made before the clock starts and the reply is written after it stops, so the
+    pipe's round trip is outside the timed region, as the C++ paths' clock reads are. CPU_NS is
+    this process's CPU time across the insert. After an error the session only answers "q".
+    """
+    target = os.environ.get("WPBENCH_TARGET", "")
+    sqlite = {"journal_mode": args.journal_mode, "synchronous": args.synchronous,
+              "busy_timeout_ms": args.busy_timeout_ms}
+    gen = decisions(args.seed)
+    clock, cpu = time.perf_counter_ns, time.process_time_ns
+    inserted, close, failed = 0, None, False
+
+    def reply(text):
+        replies.write(text + "\n")
+        replies.flush()
+
+    def error(e):
+        return "error " + " ".join(f"{type(e).__name__}: {e}".split())
+
+    try:
+        import_modules(args.case)
+        t0 = clock()
+        insert, close, adapt = open_case(args.case, target, args.table, sqlite)
+        reply(f"ready {clock() - t0}")
+    except Exception as e:  # reported, the session then only waits for "q"
+        failed = True
+        reply(error(e))
+    for line in commands:
+        cmd = line.split()
+        if not cmd:
+            continue
+        if cmd[0] == "q":
+            break
+        if failed:
+            reply("error the session failed earlier")
+            continue
+        try:
+            if cmd[0] == "w":
+                for _ in range(int(cmd[1])):
+                    insert(adapt(next(gen)))
+                    inserted += 1
+                reply("ok")
+            elif cmd[0] == "i":
+                row = adapt(next(gen))
+                c0 = cpu()
+                t0 = clock()
+                insert(row)
+                t1 = clock()
+                c1 = cpu()
+                inserted += 1
+                reply(f"{t1 - t0} {c1 - c0}")
+            else:
+                reply(f"error unknown command {cmd[0]!r}")
+        except Exception as e:
+            failed = True
+            reply(error(e))
+    if close is not None:
+        try:
+            close()
+        except Exception:
+            pass
+    reply(f"bye {inserted}")
+    return 0
+
+
+def count(args):
+    """Runs under `valgrind --tool=callgrind --instr-atstart=no --collect-atstart=no`: connects and
+    warms up uninstrumented (imports and all), then has callgrind instrument the process and
+    collect only while each measured insert runs, through libwpbench_toggle.so (Python cannot
+    issue valgrind's client requests itself). Errors go to stderr, one line, exit 1."""
+    import ctypes
+    toggle = ctypes.CDLL(args.toggle_lib)
+    target = os.environ.get("WPBENCH_TARGET", "")
+    sqlite = {"journal_mode": args.journal_mode, "synchronous": args.synchronous, "busy_timeout_ms": 5000}
+    gen = decisions(args.seed)
+    close = None
+    try:
+        import_modules(args.case)
+        insert, close, adapt = open_case(args.case, target, args.table, sqlite)
+        for _ in range(args.warmup):
+            insert(adapt(next(gen)))
+        collect = toggle.wpbench_toggle_collect
+        toggle.wpbench_start_instrumentation()
+        for _ in range(args.samples):
+            row = adapt(next(gen))
+            collect()
+            insert(row)
+            collect()
+    except Exception as e:
+        print(" ".join(f"{type(e).__name__}: {e}".split()), file=sys.stderr)
+        return 1
+    finally:
+        if close is not None:
+            try:
+                close()
+            except Exception:
+                pass
+    return 0
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(prog="wpbench_arm.py")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("list")
+    c = sub.add_parser("check")
+    c.add_argument("--result", required=True)
+    c.add_argument("cases", nargs="*")
+    def writer_args(parser, counted):
+        """What every command that writes decisions takes: the case, its table and stream, the
+        SQLite settings, and (for a counted run) warm-up and sample counts."""
+        parser.add_argument("--case", required=True, choices=sorted(CASES))
+        parser.add_argument("--table", required=True)
+        parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+        if counted:
+            parser.add_argument("--warmup", type=int, default=0)
+            parser.add_argument("--samples", type=int, required=True)
+        parser.add_argument("--journal-mode", default="WAL")
+        parser.add_argument("--synchronous", default="FULL")
+
+    r = sub.add_parser("run")
+    writer_args(r, counted=True)
+    r.add_argument("--result", required=True)
+    r.add_argument("--busy-timeout-ms", type=int, default=5000)
+    r.add_argument("--rate", type=float, default=0.0, help="inserts per second (0: closed loop)")
+    r.add_argument("--schedule", choices=("fixed", "poisson"), default="fixed")
+    r.add_argument("--schedule-seed", type=int, default=0)
+    v = sub.add_parser("serve")
+    writer_args(v, counted=False)
+    v.add_argument("--busy-timeout-ms", type=int, default=5000)
+    n = sub.add_parser("count")
+    writer_args(n, counted=True)
+    n.add_argument("--toggle-lib", required=True)
+    k = sub.add_parser("checksum")
+    k.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    k.add_argument("--count", type=int, required=True)
+    args = ap.parse_args(argv[1:])
+    if args.cmd == "list":
+        for name in CASES:
+            print(name, BACKENDS[name])
+        return 0
+    if args.cmd == "check":
+        answer = check(args.cases)
+        with open(args.result, "w", encoding="utf-8") as f:
+            json.dump(answer, f)
+        if "unknown" in answer:
+            print("wpbench_arm.py: no case " + ", ".join(answer["unknown"]), file=sys.stderr)
+            return 3
+        return 0
+    if args.cmd == "serve":
+        return serve(args)
+    if args.cmd == "count":
+        return count(args)
+    if args.cmd == "checksum":
+        gen = decisions(args.seed)
+        print(f"{checksum(next(gen) for _ in range(args.count)):016x}")
+        return 0
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,244 @@
+#include "output/console_table.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+
+namespace wpbench {
+
+namespace {
+double ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
+
+std::string setting(const RunContext& ctx, const char* name) {
+  const auto it = ctx.server.settings.find(name);
+  return it == ctx.server.settings.end() ? "?" : it->second;
+}
+}  // namespace
+
+std::string context_line(const RunContext& ctx) {
+  std::string s =
+      fmt::format("{} | {} | {} cpus | {}", ctx.host.at("hostname"), ctx.host.at("cpu_model"),
+                  ctx.host.at("logical_cpus"), ctx.host.at("kernel"));
+  if (!ctx.server.version.empty()) {
+    s += fmt::format("\nPostgreSQL {} ({}) synchronous_commit={} fsync={} wal_sync_method={}",
+                     ctx.server.version, ctx.server.mode, setting(ctx, "synchronous_commit"),
+                     setting(ctx, "fsync"), setting(ctx, "wal_sync_method"));
+    if (!ctx.server.data_filesystem.empty()) s += " on " + ctx.server.data_filesystem;
+  }
+  if (!ctx.sqlite.dir.empty()) {
+    s += fmt::format("\nSQLite {} journal_mode={} synchronous={} on {}", ctx.sqlite.version,
+                     ctx.sqlite.journal_mode, ctx.sqlite.synchronous, ctx.sqlite.filesystem);
+  }
+  return s;
+}
+
+namespace {
+std::string ms3(std::int64_t ns) { return fmt::format("{:.3f}", ms(ns)); }
+
+std::string interval_text(const PooledResult& p) {
+  if (!p.p50_ci) return "";
+  return fmt::format("[{:.3f}, {:.3f}]", p.p50_ci->lo / 1e6, p.p50_ci->hi / 1e6);
+}
+
+// "rt 0.090 + flush 0.085 + server 0.040 + driver 0.012"
+std::string decomposition_text(const std::optional<Decomposition>& d, int round_trips) {
+  if (!d) return "";
+  std::string s;
+  if (round_trips > 0) s += fmt::format("{}xrt {:.3f} + ", round_trips, ms(d->round_trips_ns));
+  if (d->wake_ns > 0) s += fmt::format("wake {:.3f} + ", ms(d->wake_ns));
+  s += fmt::format("flush {:.3f} + {} {:.3f} + driver {:.3f}", ms(d->flush_ns),
+                   round_trips > 0 ? "server" : "engine", ms(d->server_ns), ms(d->driver_ns));
+  return s;
+}
+
+// How the cases' intervals were drawn, each way once.
+std::string ci_methods(const RunResult& run) {
+  std::vector<std::string> seen;
+  for (const auto& c : run.cases) {
+    const auto& m = c.pooled.ci_method;
+    if (!m.empty() && std::find(seen.begin(), seen.end(), m) == seen.end()) seen.push_back(m);
+  }
+  if (seen.empty()) return "none (too few samples)";
+  std::string out;
+  for (const auto& m : seen) out += (out.empty() ? "" : "; ") + m;
+  return out;
+}
+
+// One line for every case's noise together; each case's own warnings stay in the JSON
+// (cases[].noise) and the report.
+std::optional<std::string> noise_line(const RunResult& run) {
+  int varied = 0, odd_reps = 0, measured = 0;
+  double worst = 0;
+  for (const auto& c : run.cases) {
+    if (c.pooled.samples == 0) continue;
+    ++measured;
+    if (c.pooled.cv_p50 && *c.pooled.cv_p50 > kCvWarning) {
+      ++varied;
+      worst = std::max(worst, *c.pooled.cv_p50);
+    }
+    odd_reps += static_cast<int>(c.pooled.noise.outlier_repetitions.size() +
+                                 c.pooled.noise.mean_outlier_repetitions.size());
+  }
+  if (varied == 0 && odd_reps == 0) return std::nullopt;
+  std::string s = fmt::format("noise: {} of {} cases varied more than {:.0f} % between repetitions",
+                              varied, measured, kCvWarning * 100);
+  if (varied > 0) s += fmt::format(" (up to {:.0f} %)", worst * 100);
+  if (odd_reps > 0) s += fmt::format(", {} repetition(s) stood out", odd_reps);
+  return s + "; the intervals include it (details: cases[].noise in the JSON, and the report)";
+}
+
+std::string summary_cell(const std::optional<LatencySummary>& s) {
+  return s ? fmt::format("{:.3f} ms (p99 {:.3f})", ms(s->p50_ns), ms(s->p99_ns)) : "-";
+}
+}  // namespace
+
+std::string console_table(const RunResult& run) {
+  std::size_t w = 4;
+  for (const auto& c : run.cases) w = std::max(w, c.name.size());
+  std::map<std::string, const RatioResult*> ratio;
+  for (const auto& r : run.ratios) ratio[r.numerator] = &r;
+  std::string out = context_line(run.context) + "\n\n";
+  const auto row = [&](const std::string& name, const std::string& rt, const std::string& p50,
+                       const std::string& ci, const std::string& cv, const std::string& p99,
+                       const std::string& ops, const std::string& x, const std::string& status) {
+    return fmt::format("{:<{}}  {:>2}  {:>7}  {:<17}  {:>5}  {:>7}  {:>6}  {:<15}  {}\n", name, w,
+                       rt, p50, ci, cv, p99, ops, x, status);
+  };
+  out +=
+      row("case", "rt", "p50 ms", "95 % CI of p50", "CV", "p99 ms", "ops/s", "x fastest", "status");
+  out += std::string(w + 86, '-') + "\n";
+  for (const auto& c : run.cases) {
+    std::string status = c.status_name();
+    if (status == "ok") status = "ok, verified";
+    if (!c.durable) status += ", NOT DURABLE";
+    const auto& p = c.pooled;
+    if (p.samples == 0) {
+      out += row(c.name, std::to_string(c.round_trips), "-", "", "", "-", "-", "", status);
+      continue;
+    }
+    std::string x;
+    if (const auto it = ratio.find(c.name); it != ratio.end()) {
+      x = it->second->ci ? format_ratio(it->second->ratio, *it->second->ci)
+                         : fmt::format("{:.2f} x", it->second->ratio);
+    } else if (c.ok()) {
+      x = "1 (fastest)";
+    }
+    out += row(c.name, std::to_string(c.round_trips), ms3(p.latency.p50_ns), interval_text(p),
+               p.cv_p50 ? fmt::format("{:.1f}%", *p.cv_p50 * 100) : "", ms3(p.latency.p99_ns),
+               fmt::format("{:.0f}", p.throughput_per_s), x, status);
+  }
+  if (run.floors) {
+    const auto& f = *run.floors;
+    out += "\nfloors (p50): round trip unix " + summary_cell(f.rt_unix) + ", tcp " +
+           summary_cell(f.rt_tcp);
+    if (f.rt_idle_unix || f.rt_idle_tcp) {
+      out += "; on a connection idle between rounds, unix " + summary_cell(f.rt_idle_unix) +
+             ", tcp " + summary_cell(f.rt_idle_tcp);
+    }
+    out += "; PostgreSQL insert synchronous_commit on " + summary_cell(f.pg_on) + " vs off " +
+           summary_cell(f.pg_off) + "; disk " +
+           (f.disk_sync_method.empty() ? "sync" : f.disk_sync_method) + " " +
+           summary_cell(f.disk_sync);
+    if (f.sqlite_on) {
+      out += "; SQLite insert FULL " + summary_cell(f.sqlite_on) + " vs OFF " +
+             summary_cell(f.sqlite_off);
+    }
+    out += "\n";
+    for (const auto& e : f.errors) out += "floor not measured: " + e + "\n";
+    const bool split = std::any_of(run.cases.begin(), run.cases.end(),
+                                   [](const CaseReport& c) { return c.decomposition.has_value(); });
+    out += split ? "\nwhere the time goes (ms at p50; medians do not add exactly):\n"
+                 : "\nwhere the time goes: not split for open-loop or concurrent runs (queueing "
+                   "and pool waits are in no floor)\n";
+    for (const auto& c : run.cases) {
+      if (c.decomposition) {
+        out += fmt::format("  {:<{}}  {:>7}  = {}\n", c.name, w, ms3(c.decomposition->total_ns),
+                           decomposition_text(c.decomposition, c.round_trips));
+      }
+    }
+  }
+  if (std::any_of(run.cases.begin(), run.cases.end(),
+                  [](const CaseReport& c) { return c.instructions.has_value(); })) {
+    out +=
+        "\nclient instructions per insert (callgrind; the client's own work, not the server, "
+        "the network's wait or the flush):\n";
+    for (const auto& c : run.cases) {
+      if (!c.instructions) continue;
+      const auto& n = *c.instructions;
+      out += n.error ? fmt::format("  {:<{}}  error: {}\n", c.name, w, *n.error)
+                     : fmt::format("  {:<{}}  {:>10.0f}\n", c.name, w, n.per_insert);
+    }
+  }
+  if (!run.connect.empty()) {
+    out += "\nconnect cost (p50 open / close, ms):";
+    for (const auto& k : run.connect) {
+      out += fmt::format("\n  {:<16} {:<5} {:<14} ", k.driver, k.transport, k.auth);
+      if (k.connect_ns.empty()) {
+        out += "-";
+      } else {
+        out += fmt::format("{:.3f} / {:.3f}", ms(summarize(k.connect_ns).p50_ns),
+                           ms(summarize(k.close_ns).p50_ns));
+      }
+      if (k.error) out += "  error: " + *k.error;
+    }
+    out += "\n";
+  }
+  // Open loop and shared pools: the waits inside the latencies above, apart.
+  const auto waits = [&](const char* title, auto member) {
+    std::string block;
+    for (const auto& c : run.cases) {
+      std::vector<double> p50s;
+      std::int64_t worst = 0;
+      for (const auto& r : c.repetitions) {
+        if (const auto& wait = r.*member) {
+          p50s.push_back(static_cast<double>(wait->p50_ns));
+          worst = std::max(worst, wait->p99_ns);
+        }
+      }
+      if (p50s.empty()) continue;
+      block +=
+          fmt::format("  {:<{}}  {:>7.3f}  {:>7.3f}\n", c.name, w, median(p50s) / 1e6, ms(worst));
+    }
+    if (!block.empty())
+      out += fmt::format("\n{} (ms: median p50 of the repetitions, worst p99):\n{}", title, block);
+  };
+  waits("schedule lag, start behind the schedule", &CaseResult::schedule_lag);
+  waits("pool wait, for a free connection", &CaseResult::pool_wait);
+  for (const auto& c : run.cases) {
+    for (const auto& r : c.repetitions) {
+      if (r.error) {
+        out += fmt::format("{} (repetition {}): error: {}\n", c.name, r.repetition + 1, *r.error);
+      } else if (r.verification && !r.verification->ok) {
+        out += fmt::format("{} (repetition {}): verification failed: {}\n", c.name,
+                           r.repetition + 1, r.verification->message);
+      }
+    }
+    if (c.not_measured) out += fmt::format("{}: not measured: {}\n", c.name, *c.not_measured);
+    if (!c.durable) out += fmt::format("{}: {}\n", c.name, c.durability);
+  }
+  if (const auto line = noise_line(run)) out += *line + "\n";
+  for (const auto& m : run.machine_changes) out += m + "\n";
+  const auto& s = run.settings;
+  out += fmt::format(
+      "\n{} repetitions x {} samples per case after {} warm-up each, {} (order seed "
+      "{}); {}{}; rt = round trips per durable insert (SQLite: none); CI: {}.\n",
+      s.repetitions, s.run.samples, s.run.warmup,
+      s.interleave == "sample"
+          ? "every case's inserts interleaved one by one in shuffled rounds (a sample is an "
+            "insert on a connection idle while the others took their turns)"
+          : "each case in one stretch, cases in shuffled order",
+      s.order_seed,
+      s.run.clients > 1 ? fmt::format("{} clients on {} connections (throughput is all clients'); ",
+                                      s.run.clients, s.run.connections())
+                        : std::string(),
+      s.run.open_loop() ? fmt::format("open loop at {:g}/s ({}), latency from the intended start",
+                                      s.run.rate_per_s, schedule_name(s.run.schedule))
+                        : std::string("closed loop"),
+      ci_methods(run));
+  for (const auto& w2 : run.context.warnings) out += "warning: " + w2 + "\n";
+  return out;
+}
+
+}  // namespace wpbench

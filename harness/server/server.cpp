@@ -1,0 +1,287 @@
+#include "server/server.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+#include "db/dsn.hpp"
+#include "db/pg.hpp"
+#include "sys/text.hpp"
+
+namespace fs = std::filesystem;
+
+namespace wpbench {
+
+namespace {
+// The second role: login only, no password, so trust can be timed beside peer and scram.
+const char* const kTrustRole = "wpbench_trust";
+
+bool is_exec(const fs::path& p) { return access(p.c_str(), X_OK) == 0; }
+
+std::string random_password() {
+  std::random_device rd;  // /dev/urandom on Linux
+  static const char* hex = "0123456789abcdef";
+  std::string s;
+  for (int i = 0; i < 32; ++i) s += hex[rd() % 16];
+  return s;
+}
+
+// Hands a path (and, when recursive, everything below it) to the server's OS user.
+void chown_to(const fs::path& p, const OsUser& u) {
+  if (chown(p.c_str(), u.uid, u.gid) != 0) {
+    throw std::runtime_error("cannot chown " + p.string() + " to " + u.name);
+  }
+}
+
+}  // namespace
+
+std::string find_pg_bindir(const std::string& preferred) {
+  std::vector<fs::path> candidates;
+  if (!preferred.empty()) {
+    candidates.emplace_back(preferred);
+  } else {
+    if (const char* env = std::getenv("WPBENCH_PG_BINDIR")) candidates.emplace_back(env);
+    candidates.emplace_back("/usr/lib/postgresql/15/bin");
+    // Any other Debian-packaged major version, newest first.
+    std::vector<fs::path> others;
+    std::error_code ec;
+    for (const auto& d : fs::directory_iterator("/usr/lib/postgresql", ec)) {
+      others.push_back(d.path() / "bin");
+    }
+    std::sort(others.rbegin(), others.rend());
+    candidates.insert(candidates.end(), others.begin(), others.end());
+    candidates.emplace_back("/usr/local/pgsql/bin");
+  }
+  for (const auto& c : candidates) {
+    if (is_exec(c / "initdb") && is_exec(c / "postgres")) return c.string();
+  }
+  throw std::runtime_error(
+      preferred.empty()
+          ? "no PostgreSQL server binaries found (install postgresql-15, run scripts/setup, or "
+            "pass --pg-bindir)"
+          : "no initdb/postgres in " + preferred);
+}
+
+int free_loopback_port() {
+  const int s = socket(AF_INET, SOCK_STREAM, 0);
+  if (s < 0) throw std::runtime_error("socket() failed");
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;  // the kernel picks a free one
+  socklen_t len = sizeof a;
+  if (bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    close(s);
+    throw std::runtime_error("cannot find a free loopback port");
+  }
+  close(s);
+  return ntohs(a.sin_port);
+}
+
+ThrowawayServer::ThrowawayServer(const ServerOptions& opt) : dir_("wpbench-pg-", opt.parent_dir) {
+  const std::string bindir = find_pg_bindir(opt.bindir);
+  const OsUser me = current_os_user();
+  role_ = me.name;  // peer authentication maps our OS user to the role of the same name
+  if (geteuid() == 0) {
+    const std::string name = opt.os_user.empty() ? "postgres" : opt.os_user;
+    auto u = find_os_user(name);
+    if (!u) u = opt.os_user.empty() ? find_os_user("nobody") : std::nullopt;
+    if (!u)
+      throw std::runtime_error("no OS user '" + name + "' to run PostgreSQL as (--server-user)");
+    if (u->uid == 0) throw std::runtime_error("--server-user must not be root");
+    server_user_ = *u;
+  } else {
+    server_user_ = me;
+  }
+
+  try {
+    chown_to(dir_.path(), server_user_);
+    if (geteuid() == 0) {
+      // initdb would fail later with a bare "Permission denied"; say what to change instead.
+      SpawnOptions probe;
+      probe.as = server_user_;
+      if (run_command({"/usr/bin/test", "-x", dir_.path()}, probe) != 0) {
+        throw std::runtime_error("OS user " + server_user_.name + " cannot reach " +
+                                 temp_parent(opt.parent_dir) +
+                                 ": every directory on the way must be searchable by it "
+                                 "(choose another --tmp-dir, e.g. /var/tmp)");
+      }
+    }
+    password_ = random_password();
+    const std::string pwfile = dir_.file("pwfile");
+    {
+      // 0600 from the start: the password never sits in a readable file, even briefly.
+      const int fd = open(pwfile.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+      const std::string line = password_ + "\n";
+      if (fd < 0 || write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+        if (fd >= 0) close(fd);
+        throw std::runtime_error("cannot write " + pwfile);
+      }
+      close(fd);
+    }
+    chown_to(pwfile, server_user_);
+
+    SpawnOptions so;
+    if (geteuid() == 0) so.as = server_user_;
+    so.log_path = dir_.file("initdb.log");
+    so.own_session = true;      // a terminal's Ctrl-C reaches wpbench, which decides what stops
+    so.death_signal = SIGKILL;  // half an initdb is of no use to anyone
+    const int rc = run_command(
+        {bindir + "/initdb", "-D", data_dir(), "-U", role_, "--pwfile=" + pwfile,
+         "--auth-local=peer", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C",
+         // The cluster is thrown away; syncing its initial files would only slow start-up.
+         "--no-sync"},
+        so);
+    fs::remove(pwfile);
+    if (rc != 0) {
+      throw std::runtime_error("initdb failed (exit " + std::to_string(rc) +
+                               "): " + tail_lines(dir_.file("initdb.log"), 3));
+    }
+    add_trust_hba_lines();
+    if (opt.stop && opt.stop->load()) throw Interrupted("interrupted while creating the server");
+    start_postgres(bindir, opt);
+    create_trust_role();
+  } catch (...) {
+    stop();
+    throw;
+  }
+}
+
+void ThrowawayServer::start_postgres(const std::string& bindir, const ServerOptions& opt) {
+  const std::string sock = dir_.file("sock");
+  fs::create_directory(sock);
+  chown_to(sock, server_user_);
+  // A free port can be taken between our probe and the server's bind: try a few.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    port_ = free_loopback_port();
+    SpawnOptions so;
+    if (geteuid() == 0) so.as = server_user_;
+    so.log_path = dir_.file("postgres.log");
+    so.own_session = true;
+    // The postmaster takes SIGQUIT as "immediate shutdown": it ends its backends and exits.
+    so.death_signal = SIGQUIT;
+    std::vector<std::string> argv = {bindir + "/postgres",
+                                     "-D",
+                                     data_dir(),
+                                     "-k",
+                                     sock,
+                                     "-p",
+                                     std::to_string(port_),
+                                     "-c",
+                                     "listen_addresses=127.0.0.1",
+                                     "-c",
+                                     "logging_collector=off"};
+    for (const auto& s : opt.settings) argv.insert(argv.end(), {"-c", s});
+    pid_ = spawn(argv, so);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (PQping(unix_conninfo().c_str()) == PQPING_OK) return;
+      if (opt.stop != nullptr && opt.stop->load())
+        throw Interrupted("interrupted while starting the server");
+      if (wait_for(pid_, std::chrono::milliseconds(50))) {
+        pid_ = -1;
+        break;  // exited: maybe the port was taken; try another
+      }
+    }
+    if (pid_ > 0) {
+      // Read the log before stop() removes it.
+      const std::string log = tail_lines(dir_.file("postgres.log"), 3);
+      stop();
+      throw std::runtime_error("PostgreSQL did not become ready in 60 s: " + log);
+    }
+  }
+  throw std::runtime_error("PostgreSQL failed to start: " +
+                           tail_lines(dir_.file("postgres.log"), 3));
+}
+
+void ThrowawayServer::add_trust_hba_lines() {
+  // pg_hba.conf is first-match: these lines go above initdb's peer and scram lines and name only
+  // the trust role, so the main role still gets peer on the socket and scram on TCP.
+  const std::string path = dir_.file("data/pg_hba.conf");
+  const std::string rest = read_file(path);
+  if (rest.empty()) throw std::runtime_error("cannot read " + path);
+  const std::string role = kTrustRole;
+  std::ofstream out(path, std::ios::trunc);  // rewrites in place: owner and mode stay initdb's
+  out << "# wpbench: a role without a password, to time trust authentication\n"
+      << "local all " << role << " trust\n"
+      << "host all " << role << " 127.0.0.1/32 trust\n"
+      << rest;
+  if (!out.flush()) throw std::runtime_error("cannot write " + path);
+}
+
+void ThrowawayServer::create_trust_role() {
+  // Only what a connect needs: it logs in and leaves (CONNECT is also PUBLIC's by default; the
+  // grant says so here rather than relying on it).
+  auto c = pg_connect(unix_conninfo());
+  pg_exec(c.get(), std::string("CREATE ROLE ") + kTrustRole + " LOGIN");
+  pg_exec(c.get(), std::string("GRANT CONNECT ON DATABASE postgres TO ") + kTrustRole);
+}
+
+std::string ThrowawayServer::unix_conninfo() const {
+  return build_conninfo({{"host", dir_.file("sock")},
+                         {"port", std::to_string(port_)},
+                         {"dbname", "postgres"},
+                         {"user", role_}});
+}
+
+std::string ThrowawayServer::tcp_conninfo() const {
+  return build_conninfo({{"host", "127.0.0.1"},
+                         {"port", std::to_string(port_)},
+                         {"dbname", "postgres"},
+                         {"user", role_},
+                         {"password", password_},
+                         {"sslmode", "disable"}});
+}
+
+std::string ThrowawayServer::trust_unix_conninfo() const {
+  return build_conninfo({{"host", dir_.file("sock")},
+                         {"port", std::to_string(port_)},
+                         {"dbname", "postgres"},
+                         {"user", kTrustRole}});
+}
+
+std::string ThrowawayServer::trust_tcp_conninfo() const {
+  return build_conninfo({{"host", "127.0.0.1"},
+                         {"port", std::to_string(port_)},
+                         {"dbname", "postgres"},
+                         {"user", kTrustRole},
+                         {"sslmode", "disable"}});
+}
+
+void ThrowawayServer::stop() {
+  if (pid_ > 0) {
+    kill(pid_, SIGINT);  // fast shutdown: abort sessions, checkpoint, exit
+    if (!wait_for(pid_, std::chrono::seconds(30))) {
+      kill(pid_, SIGQUIT);
+      if (!wait_for(pid_, std::chrono::seconds(5))) {
+        kill(pid_, SIGKILL);
+        wait_for(pid_, std::chrono::seconds(5));
+      }
+    }
+    pid_ = -1;
+  }
+  dir_.remove();
+}
+
+ThrowawayServer::~ThrowawayServer() { stop(); }
+
+std::vector<ConnectTarget> throwaway_connect_targets(const ThrowawayServer& server) {
+  return {{Transport::unix_socket, "peer", server.unix_conninfo()},
+          {Transport::unix_socket, "trust", server.trust_unix_conninfo()},
+          {Transport::tcp, "trust", server.trust_tcp_conninfo()},
+          {Transport::tcp, "scram-sha-256", server.tcp_conninfo()}};
+}
+
+}  // namespace wpbench

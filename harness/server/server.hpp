@@ -1,0 +1,81 @@
+#pragma once
+/// The throwaway PostgreSQL cluster wpbench starts when no --dsn is given: initdb into a temp
+/// dir, peer auth on the socket, scram-sha-256 on loopback TCP, removed when the object dies.
+/// A second, unprivileged role authenticates by trust on both, so connect cost can be timed for
+/// every method (harness/measure/connect_cost.hpp).
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/driver.hpp"
+#include "sys/process.hpp"
+#include "sys/temp_dir.hpp"
+
+namespace wpbench {
+
+struct ServerOptions {
+  std::string bindir;      ///< where initdb and postgres live; empty: find PostgreSQL 15
+  std::string parent_dir;  ///< where the temp dir goes; empty: $TMPDIR or /tmp
+  std::string os_user;     ///< run the server as this user when we are root; empty: postgres
+  const std::atomic<bool>* stop = nullptr;  ///< when set, waiting for start-up gives up
+  std::vector<std::string> settings;  ///< extra name=value server settings (-c), e.g. for tests
+};
+
+/// A stop (signal) was asked for while wpbench was waiting on something.
+class Interrupted : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class ThrowawayServer {
+ public:
+  /// Creates, starts and waits for the cluster; throws std::runtime_error with one line.
+  explicit ThrowawayServer(const ServerOptions& opt);
+  ~ThrowawayServer();
+  ThrowawayServer(const ThrowawayServer&) = delete;
+  ThrowawayServer& operator=(const ThrowawayServer&) = delete;
+
+  /// Over the Unix socket, peer authentication (no password).
+  std::string unix_conninfo() const;
+  /// Over 127.0.0.1, scram-sha-256 with the generated password, no TLS.
+  std::string tcp_conninfo() const;
+  /// Over the Unix socket as the login-only role wpbench_trust, trust authentication.
+  std::string trust_unix_conninfo() const;
+  /// Over 127.0.0.1 as wpbench_trust, trust authentication (no password), no TLS.
+  std::string trust_tcp_conninfo() const;
+  std::string data_dir() const { return dir_.file("data"); }
+  /// The temp dir holding data/, the socket and the log; also a home for SQLite files.
+  std::string dir() const { return dir_.path(); }
+  std::string role() const { return role_; }
+  int port() const { return port_; }
+
+  /// Stops the server (fast shutdown) and removes the temp dir; safe to call twice.
+  void stop();
+
+ private:
+  void start_postgres(const std::string& bindir, const ServerOptions& opt);
+  void add_trust_hba_lines();
+  void create_trust_role();
+  TempDir dir_;
+  std::string role_, password_;
+  OsUser server_user_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+/// The throwaway server's four ways in, for connect cost (connect_cost.hpp): peer and trust on the
+/// socket, trust and scram-sha-256 on TCP.
+std::vector<ConnectTarget> throwaway_connect_targets(const ThrowawayServer& server);
+
+/// The bin directory of the newest installed PostgreSQL 15 (Debian's layout), or of PATH.
+std::string find_pg_bindir(const std::string& preferred);
+
+/// A TCP port on 127.0.0.1 that nothing listens on right now.
+int free_loopback_port();
+
+}  // namespace wpbench

@@ -1,0 +1,18 @@
+#pragma once
+/// Text helpers shared by error paths, and the one way a double becomes text.
+
+#include <string>
+
+namespace wpbench {
+
+/// Joins a (libpq, libpqxx, SOCI) message onto one line: inner newlines become spaces and
+/// trailing ones go, so every error stays one line on stderr and in the JSON.
+std::string one_line(std::string s);
+
+/// The shortest decimal that parses back to exactly `v` (what a careful driver sends as text).
+std::string format_double(double v);
+
+/// The whole file as a string; "" when it cannot be read (callers report what was missing).
+std::string read_file(const std::string& path);
+
+}  // namespace wpbench

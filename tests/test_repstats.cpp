@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <numeric>
 #include <random>
 #include <stdexcept>
@@ -440,6 +443,99 @@ TEST(RepStats, FormatRatio) {
   EXPECT_EQ(format_ratio(1.5, {1.5, 1.5}), "1.50 ± 0.00 ×");
   EXPECT_THROW(format_ratio(std::nan(""), {1, 2}), std::invalid_argument);
   EXPECT_THROW(format_ratio(1, {1, INFINITY}), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace wpbench
+
+namespace wpbench {
+namespace {
+
+// The fixture scripts/wpstats.py is held to (tests/scripts/data/stats-cpp.json): every statistic
+// both the harness and the scripts compute, on inputs built from integer arithmetic on
+// std::mt19937_64 (fixed by the standard bit for bit), with the harness's answers. Pooling across
+// files happens only in Python, single runs only in C++; where both compute, this pins them.
+nlohmann::ordered_json stats_fixture() {
+  std::mt19937_64 rng(20261130);
+  std::vector<std::int64_t> samples;
+  for (int k = 0; k < 1001; ++k)
+    samples.push_back(static_cast<std::int64_t>(20'000 + rng() % 900'000));
+  std::vector<std::int64_t> sorted = samples;
+  std::sort(sorted.begin(), sorted.end());
+  nlohmann::ordered_json j;
+  j["comment"] =
+      "Written by tests/test_repstats.cpp (StatsParity.PythonFixtureIsCurrent, "
+      "WPBENCH_WRITE_FIXTURES=1); checked by tests/scripts/test_stats_parity.py";
+  j["samples"] = samples;
+  auto percentiles = nlohmann::ordered_json::array();
+  for (const double p : {0.0, 0.1, 1.0, 50.0, 90.0, 99.0, 99.9, 99.99, 100.0}) {
+    percentiles.push_back({p, percentile_sorted(sorted, p)});
+  }
+  j["percentiles"] = percentiles;
+  auto quantiles = nlohmann::ordered_json::array();
+  for (int df = 1; df <= 40; ++df) quantiles.push_back({df, t_quantile_975(df)});
+  j["t_quantile_975"] = quantiles;
+  // Per-repetition values (exact binary fractions), 2 to 12 of them: intervals and CV.
+  const auto values = [&](std::size_t n) {
+    std::vector<double> v;
+    for (std::size_t i = 0; i < n; ++i)
+      v.push_back(200'000 + static_cast<double>(rng() % 65'536) / 4);
+    return v;
+  };
+  auto sets = nlohmann::ordered_json::array();
+  for (const std::size_t n : {2, 3, 5, 10, 12}) {
+    const auto v = values(n), den = values(n);
+    std::vector<double> ratios;
+    for (std::size_t i = 0; i < n; ++i) ratios.push_back(v[i] / den[i]);
+    const double center = median(v), ratio = median(v) / median(den);
+    const Interval lin = t_interval(v, center), log = t_interval(v, center, true);
+    const Interval paired = t_interval(ratios, ratio, true);
+    sets.push_back({{"values", v},
+                    {"center", center},
+                    {"t_interval", {lin.lo, lin.hi}},
+                    {"t_interval_log", {log.lo, log.hi}},
+                    {"cv", coefficient_of_variation(v)},
+                    {"den_values", den},
+                    {"ratio", ratio},
+                    {"paired_ratio_interval", {paired.lo, paired.hi}}});
+  }
+  j["repetitions"] = sets;
+  return j;
+}
+
+TEST(StatsParity, PythonFixtureIsCurrent) {
+  const std::string path = std::string(WPBENCH_SOURCE_DIR) + "/tests/scripts/data/stats-cpp.json";
+  const nlohmann::ordered_json expected = stats_fixture();
+  if (std::getenv("WPBENCH_WRITE_FIXTURES") != nullptr) {
+    std::ofstream(path) << expected.dump(1) << "\n";
+  }
+  std::ifstream in(path);
+  ASSERT_TRUE(in) << "missing " << path << "; write it with WPBENCH_WRITE_FIXTURES=1";
+  const auto stored = nlohmann::ordered_json::parse(in);
+  // Integers exactly; the computed doubles may differ in the last bits on another libm.
+  EXPECT_EQ(stored["samples"], expected["samples"]);
+  EXPECT_EQ(stored["percentiles"], expected["percentiles"]);
+  const auto close = [](const nlohmann::json& a, const nlohmann::json& b) {
+    if (a.is_number())
+      return std::abs(a.get<double>() - b.get<double>()) <= 1e-9 * std::abs(b.get<double>());
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (std::abs(a[i].get<double>() - b[i].get<double>()) > 1e-9 * std::abs(b[i].get<double>()))
+        return false;
+    }
+    return true;
+  };
+  for (std::size_t i = 0; i < expected["t_quantile_975"].size(); ++i) {
+    EXPECT_TRUE(close(stored["t_quantile_975"][i], expected["t_quantile_975"][i])) << i;
+  }
+  ASSERT_EQ(stored["repetitions"].size(), expected["repetitions"].size());
+  for (std::size_t i = 0; i < expected["repetitions"].size(); ++i) {
+    for (const auto& [key, value] : expected["repetitions"][i].items()) {
+      EXPECT_TRUE(close(stored["repetitions"][i][key], value))
+          << "repetitions[" << i << "]." << key
+          << ": write the fixture anew (WPBENCH_WRITE_FIXTURES=1)";
+    }
+  }
 }
 
 }  // namespace

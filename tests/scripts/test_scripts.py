@@ -591,17 +591,26 @@ class RealRuns(Scratch):
         return out
 
     def test_a_build_against_itself_passes_and_every_script_reads_real_results(self):
-        # Five runs of one build (three interleaved repetitions each): every pair gated against
-        # each other. A build compared with itself must not be called a regression (a false alarm
-        # at most once in 20 pairs, so once in these 10 is already generous). Three short
-        # repetitions a side often cannot call a p99 move beyond the threshold either way:
-        # "inconclusive" (exit 3) is the honest answer there, not a failure of the gate.
+        # Five runs of one build (three interleaved repetitions each), one after another, gated
+        # as a CI job gates: the even runs against the odd ones, pooled, both ways round. A build
+        # compared with itself must not be called a regression. Alternating the runs between the
+        # sides keeps a change of the machine's speed from one run to the next (a neighbour's
+        # build on a shared runner) from landing on one side only; three short repetitions a side
+        # may still leave a p99 move it cannot call: "inconclusive" (exit 3) is honest there.
+        # Three short repetitions a run move 15-25 % from run to run on a loaded 2-vCPU VM, more
+        # than the default 10 % p50 threshold (scripts/gate-check measures what a default run
+        # does); so the thresholds here sit above that noise, and the test checks the gate's
+        # mechanics on real files (time blocks, pooling, Holm) rather than the machine. The
+        # default thresholds' 19-in-20 is Gate.test_a_build_against_itself_passes_19_times_...
         os.chmod(self.tmp, 0o755)  # the throwaway server's OS user must reach --tmp-dir
-        runs = [self.run_wpbench(self.tmp / f"{i}.json") for i in range(5)]
-        codes = [run_script("gate", a, b, "--no-policy").returncode
-                 for i, a in enumerate(runs) for b in runs[i + 1:]]
-        self.assertTrue(set(codes) <= {0, 1, 3}, codes)
-        self.assertLessEqual(codes.count(1), 1, codes)
+        sides = {"even": self.tmp / "even", "odd": self.tmp / "odd"}
+        for d in sides.values():
+            d.mkdir()
+        runs = [self.run_wpbench(sides["even" if i % 2 == 0 else "odd"] / f"{i}.json") for i in range(5)]
+        codes = [run_script("gate", sides[a], sides[b], "--no-policy", "--p50-threshold", "50",
+                            "--p99-threshold", "100").returncode
+                 for a, b in (("even", "odd"), ("odd", "even"))]
+        self.assertTrue(set(codes) <= {0, 3}, codes)
         r = run_script("claims", "--format", "json", *runs)  # five runs pooled
         self.assertEqual(r.returncode, 0, r.stderr)
         # Which verdict depends on the machine; that every measured case got one, with its

@@ -57,18 +57,17 @@ def print_cases(runs, per_run):
     head = " | ".join(f"p50 ms, x fastest: {describe(r)}" for r in runs)
     print(f"| case | {head} |")
     print("|---|" + "--:|" * len(runs))
-    names = [c["name"] for c in runs[0].get("cases") or []]
-    for name in names:
+    by_name = [{c["name"]: c for c in run.get("cases") or []} for run in runs]
+    fastest = [{r.get("denominator") for r in run.get("ratios") or []} for run in runs]
+    for name in by_name[0]:
         cells = []
-        for run, rs in zip(runs, per_run):
-            case = next((c for c in run.get("cases") or [] if c["name"] == name), None)
-            p50 = ((case or {}).get("latency_ns") or {}).get("p50")
+        for cases, rs, fast in zip(by_name, per_run, fastest):
+            p50 = ((cases.get(name) or {}).get("latency_ns") or {}).get("p50")
             if not p50:
                 cells.append("not measured")
                 continue
-            fastest = {r.get("denominator") for r in run.get("ratios") or []}
             ratio = (f"{rs[name][0]:.2f} ± {half_width_pct(rs[name]):.1f} %" if name in rs
-                     else "1 (fastest)" if name in fastest else "no interval")
+                     else "1 (fastest)" if name in fast else "no interval")
             cells.append(f"{p50 / 1e6:.3f}, {ratio}")
         print(f"| `{name}` | " + " | ".join(cells) + " |")
 
@@ -104,13 +103,14 @@ def main(argv):
         print("| runs | cases in both | ratios within 5 % | each inside the other's interval | "
               "client CPU per insert, median change |")
         print("|---|--:|--:|--:|--:|")
-        for (ra, a), (rb, b) in zip(zip(runs, per_run), list(zip(runs, per_run))[1:]):
+        cpus = [cpu_per_insert(r) for r in runs]
+        rows = list(zip(runs, per_run, cpus))
+        for (ra, a, ca), (rb, b, cb) in zip(rows, rows[1:]):
             both = sorted(set(a) & set(b))
             if not both:
                 continue
             close = sum(abs(a[n][0] / b[n][0] - 1) <= 0.05 for n in both)
             inside = sum(b[n][1] <= a[n][0] <= b[n][2] and a[n][1] <= b[n][0] <= a[n][2] for n in both)
-            ca, cb = cpu_per_insert(ra), cpu_per_insert(rb)
             cpu = [cb[n] / ca[n] - 1 for n in set(ca) & set(cb)]
             moved = f"{100 * statistics.median(cpu):+.1f} %" if cpu else "not measured"
             print(f"| {ra['run_id']} / {rb['run_id']} | {len(both)} | {close} ({100 * close / len(both):.0f} %) | "

@@ -1,7 +1,8 @@
 """Self-check of the CI gate on this machine: does it pass a build compared with itself and catch
 a real 2 ms slowdown of the commit, each from one run a side?
 
-Usage: gate-check [--wpbench PATH] [--tmp-dir DIR] [--out-dir DIR] [--instructions N] [-- WPBENCH ARGS]
+Usage: gate-check [--wpbench PATH] [--tmp-dir DIR] [--out-dir DIR] [--instructions N]
+                  [--p50-threshold PCT] [--p99-threshold PCT] [-- WPBENCH ARGS]
 
 On one throwaway server (as wpbench makes one) it takes three wpbench runs (default: default
 runs, every case): BASELINE and SAME with the server as configured, then SLOW after restarting the
@@ -55,8 +56,9 @@ def heavier(src, dst, factor):
     return dst
 
 
-def gate(a, b):
-    r = subprocess.run([sys.executable, str(wr.ROOT / "scripts" / "gate"), str(a), str(b), "--no-policy"],
+def gate(a, b, thresholds):
+    r = subprocess.run([sys.executable, str(wr.ROOT / "scripts" / "gate"), str(a), str(b), "--no-policy",
+                        *thresholds],
                        capture_output=True, text=True)
     if r.returncode == 2:
         raise ToolError(f"gate refused its input: {(r.stderr or r.stdout).strip().splitlines()[-1:]}")
@@ -75,6 +77,8 @@ def main(argv):
     ap.add_argument("--tmp-dir", default=None, help="where the throwaway cluster goes (default $TMPDIR or /tmp)")
     ap.add_argument("--out-dir", default=None, help="where the three runs are kept (default: a new dir in --tmp-dir)")
     ap.add_argument("--instructions", type=int, default=50, help="inserts counted per case (0: skip that part)")
+    ap.add_argument("--p50-threshold", default="10", metavar="PCT", help="the gate's, passed on (default 10)")
+    ap.add_argument("--p99-threshold", default="25", metavar="PCT", help="the gate's, passed on (default 25)")
     args = ap.parse_args(argv[1:args_end])
     extra = argv[args_end + 1:]
     if args.instructions < 0:
@@ -102,7 +106,8 @@ def main(argv):
             checks.append(("client instructions +10 % (synthetic copy of SAME)", base,
                            heavier(same, out / "same-heavier.json", 1.10), (1,)))
         for what, a, b, expected in checks:
-            code, verdict = gate(a, b)
+            code, verdict = gate(a, b, ["--p50-threshold", args.p50_threshold,
+                                        "--p99-threshold", args.p99_threshold])
             ok = code in expected
             results.append(ok)
             print(f"{'as expected' if ok else 'NOT as expected'}: {what}: exit {code}; {verdict}", flush=True)

@@ -3,7 +3,10 @@
 Shared by scripts/validate-result, claims, report, gate and publish. Every problem with an input
 file raises InputError with a one-line reason; the scripts print it and exit 2.
 
-Two formats are read. schema_version 2 (results/wpbench-result.schema.json): a case holds its
+Three formats are read. schema_version 3 (results/wpbench-result.schema.json) is 2 with what
+depends on the transport keyed by transport name: context.transports carries the transport table's
+rows the run used (title, auth, target), which older files leave to LEGACY_TRANSPORTS here.
+schema_version 2 (results/wpbench-result.v2.schema.json): a case holds its
 repetitions, each with a summary, a histogram and, up to config.raw_samples_max, its raw samples
 in time order. schema_version 1 (results/wpbench-result.v1.schema.json, the published runs): one
 record per case with every raw sample; the file is one repetition. Runs in several files pool all
@@ -25,8 +28,9 @@ import wpstats as st
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SCHEMAS = {1: ROOT / "results" / "wpbench-result.v1.schema.json",
-           2: ROOT / "results" / "wpbench-result.schema.json"}
-SCHEMA_PATH = SCHEMAS[2]
+           2: ROOT / "results" / "wpbench-result.v2.schema.json",
+           3: ROOT / "results" / "wpbench-result.schema.json"}
+SCHEMA_PATH = SCHEMAS[3]
 SCHEMA_VERSION = max(SCHEMAS)  # the newest these scripts read
 
 
@@ -141,7 +145,8 @@ def _schema_validator(version):
 
 
 def _version_problem(version):
-    known = " and ".join(str(v) for v in sorted(SCHEMAS))
+    versions = [str(v) for v in sorted(SCHEMAS)]
+    known = ", ".join(versions[:-1]) + " and " + versions[-1]
     found = json.dumps(version)[:40]
     if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
         return f"schema_version is {found}, newer than these scripts read ({known}): update the scripts"
@@ -764,6 +769,21 @@ def difference_interval(num, den, p=50):
     return {"diff": diff, "lo": None, "hi": None}
 
 
+# The transports of files before schema_version 3, which did not carry the transport table.
+LEGACY_TRANSPORTS = {"unix": "Unix socket", "tcp": "TCP (127.0.0.1)", "file": "SQLite file (in-process)"}
+
+
+def transports(run):
+    """The transports of one run, name -> {"title", "auth", "target", ...}, in the order of the
+    harness's transport table."""
+    if run["schema_version"] >= 3:
+        return run["context"]["transports"]
+    srv = run["context"].get("server", {})
+    return {name: {"title": title, "auth": "none" if name == "file" else srv.get(name, {}).get("auth", ""),
+                   "target": srv.get(name, {}).get("target", "")}
+            for name, title in LEGACY_TRANSPORTS.items()}
+
+
 class RunSet:
     """One or more result files read together; cases with the same name are pooled."""
 
@@ -786,6 +806,11 @@ class RunSet:
         if same_machine and len({machine(r) for r in docs}) > 1:
             raise InputError("the files come from different machines, whose latencies cannot be pooled: "
                              + ", ".join(sorted({str(machine(r)[0]) for r in docs})))
+        # Every run's transports, in table order: the first file's, then any others add theirs.
+        self.transports = {}
+        for run in docs:
+            for name, row in transports(run).items():
+                self.transports.setdefault(name, row)
         self.cases = {}
         for i, (path, run) in enumerate(zip(self.paths, docs)):
             seen = set()

@@ -29,8 +29,6 @@ import textwrap  # noqa: E402
 import wpbench_results as wr  # noqa: E402
 import wpstats as st  # noqa: E402
 
-TRANSPORT_ORDER = ["unix", "tcp", "file"]
-TRANSPORT_TITLE = {"unix": "Unix socket", "tcp": "TCP (127.0.0.1)", "file": "SQLite file (in-process)"}
 # The parts of a decomposition, in the order they stack (total_ns is their sum, not a part).
 PARTS = [("round_trips_ns", "round trips"), ("wake_ns", "waking an idle connection"), ("flush_ns", "commit flush"),
          ("server_ns", "server work"), ("driver_ns", "driver (the rest)")]
@@ -41,8 +39,14 @@ def by_transport(runs):
     for case in runs.cases.values():
         if case.count:
             groups.setdefault(case.transport, []).append(case)
-    order = sorted(groups, key=lambda t: TRANSPORT_ORDER.index(t) if t in TRANSPORT_ORDER else 99)
+    table = list(runs.transports)
+    order = sorted(groups, key=lambda t: table.index(t) if t in table else len(table))
     return [(t, sorted(groups[t], key=lambda c: c.percentile(50))) for t in order]
+
+
+def title(runs, transport):
+    """A transport's heading, from its row in the files' transport table."""
+    return runs.transports.get(transport, {}).get("title", transport)
 
 
 def throughput(case):
@@ -83,7 +87,8 @@ def context_section(runs):
         if srv.get("version"):
             settings = ", ".join(f"{k}={v}" for k, v in srv["settings"].items())
             lines.append(f"  - PostgreSQL {srv['version']} ({srv['mode']}) on {srv.get('data_filesystem') or '?'}: {settings}")
-            lines.append(f"  - unix auth: {srv['unix']['auth']}; tcp auth: {srv['tcp']['auth']}")
+            lines.append("  - " + "; ".join(f"{name} auth: {row['auth']}" for name, row in wr.transports(run).items()
+                                            if name != "file" and row["auth"]))
         if sq.get("dir"):
             lines.append(f"  - SQLite {sq.get('version', '')} journal_mode={sq['journal_mode']} "
                          f"synchronous={sq['synchronous']} on {sq['filesystem']}")
@@ -150,7 +155,7 @@ def transport_table(runs, transport, cases):
     per_case = len(methods) > 1
     how = (f"95 % intervals: {next(iter(methods))}" if len(methods) == 1 else
            "95 % intervals as the interval column says" if methods else "no intervals could be estimated")
-    lines = [f"## {TRANSPORT_TITLE.get(transport, transport)}", "",
+    lines = [f"## {title(runs, transport)}", "",
              f"Latency of one durable insert in ms, pooled over every repetition ({how}). "
              f"\"vs fastest\" is p50 over the fastest path's, ± the larger half of its 95 % interval"
              + (f" ({'; '.join(sorted(ratio_methods))})" if ratio_methods else "") + ".", "",
@@ -344,7 +349,7 @@ def log_ms_axis(axis):
     axis.set_minor_formatter(ticker.NullFormatter())
 
 
-def plot_spectrum(transport, cases, subtitle, path, colour):
+def plot_spectrum(transport, heading, cases, subtitle, path, colour):
     fig, ax = plt.subplots(figsize=(12, 5.5))
     for c in cases:
         values, counts = c.dist
@@ -363,7 +368,7 @@ def plot_spectrum(transport, cases, subtitle, path, colour):
     log_ms_axis(ax.yaxis)
     ax.set_xlabel("percentile")
     ax.set_ylabel("latency of one durable insert (ms, log scale)")
-    ax.set_title(f"Latency by percentile: {TRANSPORT_TITLE.get(transport, transport)}\n{subtitle}", fontsize=10)
+    ax.set_title(f"Latency by percentile: {heading}\n{subtitle}", fontsize=10)
     ax.set_xlim(0.9, 1.2e4)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
@@ -480,7 +485,7 @@ def plot_timeseries(groups, runs, subtitle, path, colour):
         ax.set_yscale("log")
         log_ms_axis(ax.yaxis)
         ax.set_ylabel("latency (ms, log)")
-        ax.set_title(TRANSPORT_TITLE.get(transport, transport), fontsize=9, loc="left")
+        ax.set_title(title(runs, transport), fontsize=9, loc="left")
         ax.grid(True, which="both", alpha=0.3)
         keys = [Line2D([], [], color="grey", linewidth=1.6, marker="o", markersize=3, label="mean per interval"),
                 Line2D([], [], color="grey", alpha=0.6, linewidth=0.8, marker="^", markersize=3, linestyle=":",
@@ -513,7 +518,7 @@ def write_report(runs, out):
     for transport, cases in groups:
         lines += transport_table(runs, transport, cases)
         png = f"spectrum-{transport}.png"
-        plot_spectrum(transport, cases, subtitle(transport), out / png, colour)
+        plot_spectrum(transport, title(runs, transport), cases, subtitle(transport), out / png, colour)
         lines += [f"![latency by percentile, {transport}]({png})", ""]
     all_cases = [c for _, cs in groups for c in cs]
     lines += repetitions_section(runs, all_cases)

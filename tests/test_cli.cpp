@@ -25,7 +25,7 @@ using nlohmann::json;
 namespace wpbench::test {
 namespace {
 
-std::string password() { return parse_conninfo(server().tcp_conninfo()).at("password"); }
+std::string password() { return parse_conninfo(server().conninfo(Transport::tcp)).at("password"); }
 
 // The fixture's server as a user would name it: a DSN without host, plus where to reach it.
 std::string existing_dsn() {
@@ -281,7 +281,7 @@ TEST(Cli, ServerDownIsOneLine) {
 }
 
 TEST(Cli, TableOfAnotherShapeIsOneLine) {
-  auto c = pg_connect(server().unix_conninfo());
+  auto c = pg_connect(server().conninfo(Transport::unix_socket));
   pg_exec(c.get(), "DROP TABLE IF EXISTS cli_odd_shape");
   pg_exec(c.get(), "CREATE TABLE cli_odd_shape (id int)");
   TempPath tmp;

@@ -27,7 +27,7 @@ RunConfig clients_config(int clients, int pool_size, std::uint64_t warmup = 20) 
 TEST(Concurrency, ClientsOnTheirOwnConnectionsWriteEveryRowOnce) {
   SteadyClock clock;
   std::atomic<bool> stop{false};
-  const Endpoint e{Transport::unix_socket, server().unix_conninfo(), kTable, {}};
+  const Endpoint e{Transport::unix_socket, server().conninfo(Transport::unix_socket), kTable, {}};
   ensure_table(Backend::postgres, e);
   const CaseResult r =
       run_case(find_case("libpq/prepared/unix"), e, clients_config(4, 0), clock, stop);
@@ -45,7 +45,7 @@ TEST(Concurrency, ClientsOnTheirOwnConnectionsWriteEveryRowOnce) {
 TEST(Concurrency, ASharedPoolMakesThreadsWaitAndTheWaitIsMeasured) {
   SteadyClock clock;
   std::atomic<bool> stop{false};
-  const Endpoint e{Transport::tcp, server().tcp_conninfo(), kTable, {}};
+  const Endpoint e{Transport::tcp, server().conninfo(Transport::tcp), kTable, {}};
   ensure_table(Backend::postgres, e);
   const CaseResult r =
       run_case(find_case("libpqxx/work/tcp"), e, clients_config(4, 1), clock, stop);
@@ -89,14 +89,14 @@ TEST(Concurrency, SqliteWritersQueueOnTheBusyTimeoutAndFailuresAreCounted) {
 }
 
 TEST(Concurrency, UnorderedVerificationCatchesAMissingRow) {
-  const Endpoint e{Transport::unix_socket, server().unix_conninfo(), kTable, {}};
+  const Endpoint e{Transport::unix_socket, server().conninfo(Transport::unix_socket), kTable, {}};
   ensure_table(Backend::postgres, e);
   SteadyClock clock;
   std::atomic<bool> stop{false};
   const CaseResult r =
       run_case(find_case("libpq/prepared/unix"), e, clients_config(2, 0), clock, stop);
   ASSERT_TRUE(r.ok());
-  auto c = pg_connect(server().unix_conninfo());
+  auto c = pg_connect(server().conninfo(Transport::unix_socket));
   pg_exec(c.get(), "DELETE FROM " + kTable + " WHERE id = (SELECT max(id) FROM " + kTable + ")");
   const Verification v = verify_table_unordered(Backend::postgres, e, 11, 220, {});
   EXPECT_FALSE(v.ok);

@@ -24,7 +24,7 @@ const char* const kWrongPassword = "scram-sha-256 (wrong password)";
 
 // The main role over TCP with a password the server does not know.
 ConnectTarget wrong_password_target() {
-  auto kv = parse_conninfo(server().tcp_conninfo());
+  auto kv = parse_conninfo(server().conninfo(Transport::tcp));
   kv["password"] = "wrong";
   return {Transport::tcp, kWrongPassword, build_conninfo(kv)};
 }
@@ -127,20 +127,22 @@ TEST(ConnectCostServer, ScramTargetSendsAPasswordAndTrustTargetsDoNot) {
   // is a measurement, reported in the run; what a test can pin is that each target really
   // authenticates as its row says. Whether it costs more is not asserted here: connect times
   // on a loaded machine vary by more than the handshake.
-  auto scram = pg_connect(server().tcp_conninfo());
+  auto scram = pg_connect(server().conninfo(Transport::tcp));
   EXPECT_EQ(PQconnectionUsedPassword(scram.get()), 1);
   EXPECT_EQ(pg_query_value(scram.get(),
                            "SELECT auth_method FROM pg_hba_file_rules WHERE type = 'host' "
                            "AND user_name[1] = 'all' ORDER BY line_number LIMIT 1"),
             "scram-sha-256");
-  for (const auto& ci : {server().trust_unix_conninfo(), server().trust_tcp_conninfo()}) {
+  for (const auto& ci : {server().conninfo(Transport::unix_socket, ServerRole::trust),
+                         server().conninfo(Transport::tcp, ServerRole::trust)}) {
     auto c = pg_connect(ci);
     EXPECT_EQ(PQconnectionUsedPassword(c.get()), 0) << redact_conninfo(ci);
   }
 }
 
 TEST(ConnectCostServer, TrustRoleAuthenticatesWithoutPasswordAndMainRoleKeepsItsMethods) {
-  for (const auto& ci : {server().trust_unix_conninfo(), server().trust_tcp_conninfo()}) {
+  for (const auto& ci : {server().conninfo(Transport::unix_socket, ServerRole::trust),
+                         server().conninfo(Transport::tcp, ServerRole::trust)}) {
     EXPECT_EQ(ci.find("password"), std::string::npos);
     auto c = pg_connect(ci);
     EXPECT_EQ(pg_query_value(c.get(), "SELECT current_user"), "wpbench_trust");
@@ -150,11 +152,11 @@ TEST(ConnectCostServer, TrustRoleAuthenticatesWithoutPasswordAndMainRoleKeepsIts
   // The trust lines name only their role, ahead of initdb's: the main role still needs peer on
   // the socket (checked in Auth.*) and a password on TCP.
   TempPath tmp;
-  auto kv = parse_conninfo(server().tcp_conninfo());
+  auto kv = parse_conninfo(server().conninfo(Transport::tcp));
   kv.erase("password");
   kv["passfile"] = tmp.file("no-pgpass");  // not ~/.pgpass, whatever it holds
   EXPECT_THROW(pg_connect(build_conninfo(kv)), DriverError);
-  auto admin = pg_connect(server().unix_conninfo());
+  auto admin = pg_connect(server().conninfo(Transport::unix_socket));
   EXPECT_EQ(pg_query_value(admin.get(),
                            "SELECT string_agg(type || ' ' || user_name[1] || ' ' || auth_method, "
                            "', ' ORDER BY line_number) FROM (SELECT * FROM pg_hba_file_rules "
@@ -166,7 +168,7 @@ TEST(ConnectCostServer, OnlySociSendsAStatementAtOpen) {
   // What an open costs includes what the library sends before handing the connection back:
   // SOCI sets extra_float_digits (one more round trip), libpq and libpqxx send nothing.
   // pg_stat_statements counts per role, and only these connects use the trust role's socket.
-  auto admin = pg_connect(server().unix_conninfo());
+  auto admin = pg_connect(server().conninfo(Transport::unix_socket));
   pg_exec(admin.get(), "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
   const std::string calls =
       "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s JOIN pg_roles r "
@@ -179,8 +181,10 @@ TEST(ConnectCostServer, OnlySociSendsAStatementAtOpen) {
 
   SteadyClock clock;
   std::atomic<bool> stop{false};
-  const auto r = measure_connect_costs(
-      {{Transport::unix_socket, "trust", server().trust_unix_conninfo()}}, 4, clock, stop);
+  const auto r =
+      measure_connect_costs({{Transport::unix_socket, "trust",
+                              server().conninfo(Transport::unix_socket, ServerRole::trust)}},
+                            4, clock, stop);
   ASSERT_EQ(r.size(), 3u);
   for (const auto& c : r) EXPECT_FALSE(c.error) << *c.error;
   // Each library opened 4 + 1 (the warm-up) times; only SOCI's opens sent anything.

@@ -14,8 +14,8 @@ namespace {
 // flush, a 70 us no-flush insert over unix (so 30 us of server work), SQLite 80 us sync + 20 us.
 Floors full_floors() {
   Floors f;
-  f.rt_unix_ns = 40000;
-  f.rt_tcp_ns = 60000;
+  f.rt_ns["unix"] = 40000;
+  f.rt_ns["tcp"] = 60000;
   f.pg_flush_ns = 90000;
   f.pg_insert_off_ns = 70000;
   f.disk_sync_ns = 85000;
@@ -52,7 +52,7 @@ TEST(Decompose, PostgresOneRoundTripOverUnix) {
 // trips of a transaction find it awake). Back to back there is no such term.
 TEST(Decompose, AnIdleConnectionsWakeIsItsOwnPartOncePerInsert) {
   Floors f = full_floors();
-  f.rt_idle_unix_ns = 340000;  // 300 us more than the busy 40 us
+  f.rt_idle_ns["unix"] = 340000;  // 300 us more than the busy 40 us
   const auto one = decompose(1, "unix", true, 600000, f, /*idle=*/true);
   EXPECT_EQ(one.round_trips_ns, 40000);
   EXPECT_EQ(one.wake_ns, 300000);
@@ -162,7 +162,7 @@ TEST(Decompose, MissingFloorsAreNamedOnceAndLeftInDriver) {
 
 TEST(Decompose, OnlyTheFloorsTheCaseNeedsCount) {
   Floors f = full_floors();
-  f.rt_tcp_ns.reset();
+  f.rt_ns.erase("tcp");
   f.sqlite_flush_ns.reset();
   EXPECT_TRUE(decompose(1, "unix", true, 200000, f).complete);
   const auto tcp = decompose(1, "tcp", true, 200000, f);

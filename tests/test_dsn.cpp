@@ -109,6 +109,21 @@ TEST(Dsn, WithHostOnUriKeepsPassword) {
   EXPECT_EQ(kv.at("dbname"), "db");
 }
 
+TEST(Dsn, PlainTcpStaysPlainWhateverTheDsnSays) {
+  // libpq's default sslmode (prefer) would encrypt against a server with ssl=on; "tcp" is the
+  // transport without TLS, so it says disable even over a DSN that asks for TLS.
+  const TransportSpec& tcp = spec_of(Transport::tcp);
+  for (const char* dsn : {"dbname=x", "dbname=x sslmode=prefer", "dbname=x sslmode=verify-full"}) {
+    EXPECT_EQ(parse_conninfo(dsn_for_transport(dsn, tcp, "db.example")).at("sslmode"), "disable")
+        << dsn;
+  }
+  // The socket has no TLS: no sslmode is added, the DSN's own is left alone.
+  const auto sock =
+      parse_conninfo(dsn_for_transport("dbname=x", spec_of(Transport::unix_socket), "/run/pg"));
+  EXPECT_EQ(sock.count("sslmode"), 0u);
+  EXPECT_EQ(sock.at("host"), "/run/pg");
+}
+
 TEST(Dsn, WithHostRejectsGarbage) {
   EXPECT_THROW(with_host("host='abc", "/tmp"), std::invalid_argument);
 }

@@ -31,7 +31,7 @@ namespace wpbench::test {
 namespace {
 
 // The shared server as a user names it with --dsn: over its socket (peer), no password.
-std::string dsn_of(const ThrowawayServer& s) { return s.unix_conninfo(); }
+std::string dsn_of(const ThrowawayServer& s) { return s.conninfo(Transport::unix_socket); }
 
 // The quick single-case options most tests add.
 std::string quick(const std::string& drivers, int samples = 40,
@@ -41,12 +41,12 @@ std::string quick(const std::string& drivers, int samples = 40,
 }
 
 std::string query(const std::string& sql) {
-  auto c = pg_connect(server().unix_conninfo());
+  auto c = pg_connect(server().conninfo(Transport::unix_socket));
   return pg_query_value(c.get(), sql);
 }
 
 void exec(const std::string& sql) {
-  auto c = pg_connect(server().unix_conninfo());
+  auto c = pg_connect(server().conninfo(Transport::unix_socket));
   pg_exec(c.get(), sql);
 }
 
@@ -299,12 +299,12 @@ std::int64_t cli_peak_rss_kb(const std::string& args) {
 TEST(Memory, VerifyingAMillionRowsStaysFlat) {
   const std::string table = "faults_million";
   exec("DROP TABLE IF EXISTS " + table);
-  const Endpoint e{Transport::unix_socket, server().unix_conninfo(), table, {}};
+  const Endpoint e{Transport::unix_socket, server().conninfo(Transport::unix_socket), table, {}};
   ensure_table(Backend::postgres, e);
   // The generator's first million decisions, written with COPY (seconds, not minutes).
   constexpr std::uint64_t kRows = 1000000, kSeed = 77;
   {
-    auto c = pg_connect(server().unix_conninfo());
+    auto c = pg_connect(server().conninfo(Transport::unix_socket));
     const std::string copy =
         "COPY " + table +
         " (market_ticker, direction, edge, score, action, skip_reason) FROM STDIN";

@@ -181,7 +181,7 @@ void open_to_server_user(const TempPath& tmp) {
 }
 
 long long row_count(const std::string& table) {
-  auto c = pg_connect(server().unix_conninfo());
+  auto c = pg_connect(server().conninfo(Transport::unix_socket));
   return std::stoll(pg_query_value(c.get(), "SELECT count(*) FROM " + table));
 }
 
@@ -230,8 +230,8 @@ TEST(Process, PythonArmEndsWithAKilledWpbenchStartedAsABackgroundJob) {
   Wpbench run(
       "--drivers psycopg2/direct --transports unix --samples 100000 --warmup 0 -r 1 "
       "--floor-samples 0 --connect-samples 0 --table " +
-          table + " --dsn " + shq(server().unix_conninfo()) + " --tmp-dir " + shq(tmp.path()) +
-          " --out " + shq(logs.file("r.json")),
+          table + " --dsn " + shq(server().conninfo(Transport::unix_socket)) + " --tmp-dir " +
+          shq(tmp.path()) + " --out " + shq(logs.file("r.json")),
       tmp.path(), logs.path(), /*background=*/true);
   ASSERT_GT(run.pid(), 0);
   std::optional<Proc> arm;

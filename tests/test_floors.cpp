@@ -36,8 +36,11 @@ void print_floor(const std::string& what, std::int64_t ns) {
 }
 
 Endpoint pg_endpoint(Transport t) {
-  return Endpoint{
-      t, t == Transport::tcp ? server().tcp_conninfo() : server().unix_conninfo(), kTable, {}};
+  return Endpoint{t,
+                  t == Transport::tcp ? server().conninfo(Transport::tcp)
+                                      : server().conninfo(Transport::unix_socket),
+                  kTable,
+                  {}};
 }
 
 // Sets `stop` once the clock has been read `limit` times: a stop that lands mid-run, at a place
@@ -264,7 +267,8 @@ TEST(Floors, BadTargetsThrowOneLine) {
   EXPECT_THROW(
       commit_flush(Endpoint{Transport::unix_socket, bad, kTable, {}}, 5, 0, 1, clock, stop),
       DriverError);
-  const Endpoint missing{Transport::unix_socket, server().unix_conninfo(), "wpbench_no_such", {}};
+  const Endpoint missing{
+      Transport::unix_socket, server().conninfo(Transport::unix_socket), "wpbench_no_such", {}};
   try {
     commit_flush(missing, 5, 0, 1, clock, stop);
     FAIL() << "no error for a missing table";

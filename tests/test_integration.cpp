@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -35,9 +36,9 @@ namespace {
 Endpoint endpoint(const Case& c, const std::string& sqlite_path) {
   switch (c.transport) {
     case Transport::unix_socket:
-      return Endpoint{c.transport, server().unix_conninfo(), kTable, {}};
+      return Endpoint{c.transport, server().conninfo(Transport::unix_socket), kTable, {}};
     case Transport::tcp:
-      return Endpoint{c.transport, server().tcp_conninfo(), kTable, {}};
+      return Endpoint{c.transport, server().conninfo(Transport::tcp), kTable, {}};
     case Transport::file:
       break;
   }
@@ -81,14 +82,42 @@ std::string case_test_name(const ::testing::TestParamInfo<Case>& info) {
 
 INSTANTIATE_TEST_SUITE_P(AllCases, EveryCase, ::testing::ValuesIn(all_cases()), case_test_name);
 
-TEST(Cases, EveryPostgresPathRunsOverBothTransports) {
-  int unix_cases = 0, tcp_cases = 0;
-  for (const auto& c : all_cases()) {
-    unix_cases += c.transport == Transport::unix_socket;
-    tcp_cases += c.transport == Transport::tcp;
+TEST(Cases, EveryPathRunsOverEveryTransportOfItsBackend) {
+  const auto cases = all_cases();
+  std::size_t expected = 0;
+  for (const auto& p : driver_paths()) {
+    for (const auto t : transports_for(p.backend)) {
+      ++expected;
+      const std::string name = p.id() + "/" + transport_name(t);
+      EXPECT_EQ(std::count_if(cases.begin(), cases.end(),
+                              [&](const Case& c) { return c.name() == name; }),
+                1)
+          << name;
+    }
   }
-  EXPECT_EQ(unix_cases, tcp_cases);
-  EXPECT_EQ(unix_cases, 8 + 6);  // C++ paths + the Python arm's PostgreSQL paths
+  EXPECT_EQ(cases.size(), expected);
+  EXPECT_GE(transports_for(Backend::postgres).size(), 2u);  // the socket and TCP at least
+}
+
+TEST(Capabilities, AgreeWithRoundTripsAndEachOther) {
+  for (const auto& p : driver_paths()) {
+    SCOPED_TRACE(p.id());
+    const auto& k = p.caps;
+    EXPECT_TRUE(k.statements == 1 || k.statements == 3) << k.statements;
+    // BEGIN and COMMIT around the INSERT are the only extra statements any path sends.
+    EXPECT_EQ(k.explicit_transaction, k.statements == 3);
+    // A named statement lives in one server session: a transaction pooler hands the next
+    // transaction another one, where the name is unknown (PgBouncer 1.18).
+    if (k.named_prepared) EXPECT_FALSE(k.pooler_safe);
+    if (p.backend == Backend::sqlite) {
+      EXPECT_EQ(p.round_trips, 0);
+      EXPECT_FALSE(k.named_prepared);  // no server, so no server-side statement
+    } else {
+      // One round trip per statement, except in pipeline mode: fewer, never more.
+      EXPECT_GE(p.round_trips, 1);
+      EXPECT_LE(p.round_trips, k.statements);
+    }
+  }
 }
 
 TEST(PythonArm, MakesTheSameRowsAsTheCppGenerator) {
@@ -120,7 +149,8 @@ TEST(PythonArm, RegistryAndArmAgree) {
 // reports the case not measured and exits 0.
 TEST(PythonArm, ACaseTheArmDoesNotHaveStopsTheRun) {
   TempPath tmp;
-  const DriverPath extra{"psycopg2", "nosuch", Backend::postgres, 1, "test", nullptr, python_arm()};
+  const DriverPath extra{"psycopg2", "nosuch", Backend::postgres, 1,
+                         {},         "test",   nullptr,           python_arm()};
   const std::vector<Case> cases = {find_case("psycopg2/direct/unix"),
                                    Case{&extra, Transport::unix_socket}};
   try {
@@ -158,14 +188,14 @@ TEST(PythonArm, StopFlagEndsACaseWithWhatWasMeasured) {
 }
 
 TEST(Auth, UnixSocketUsesPeerAuthenticationWithoutPassword) {
-  EXPECT_EQ(server().unix_conninfo().find("password"), std::string::npos);
-  auto c = pg_connect(server().unix_conninfo());
+  EXPECT_EQ(server().conninfo(Transport::unix_socket).find("password"), std::string::npos);
+  auto c = pg_connect(server().conninfo(Transport::unix_socket));
   EXPECT_EQ(pg_query_value(c.get(), "SELECT current_user"), server().role());
   // Peer maps the OS user to the role of the same name, so any other role is refused.
   pg_exec(c.get(), "DROP ROLE IF EXISTS wpbench_other");
   pg_exec(c.get(), "CREATE ROLE wpbench_other LOGIN PASSWORD 'x'");
   try {
-    pg_connect(server().unix_conninfo() + " user=wpbench_other");
+    pg_connect(server().conninfo(Transport::unix_socket) + " user=wpbench_other");
     FAIL() << "peer authentication let another role in";
   } catch (const DriverError& e) {
     EXPECT_NE(std::string(e.what()).find("Peer authentication failed"), std::string::npos)
@@ -174,7 +204,7 @@ TEST(Auth, UnixSocketUsesPeerAuthenticationWithoutPassword) {
 }
 
 TEST(Auth, TcpRequiresScramPassword) {
-  auto c = pg_connect(server().tcp_conninfo());
+  auto c = pg_connect(server().conninfo(Transport::tcp));
   EXPECT_EQ(pg_query_value(c.get(),
                            "SELECT rolpassword LIKE 'SCRAM-SHA-256$%' FROM pg_authid "
                            "WHERE rolname = current_user"),
@@ -192,20 +222,22 @@ TEST(Auth, TcpRequiresScramPassword) {
 }
 
 TEST(Schema, RefusesTableOfAnotherShape) {
-  auto c = pg_connect(server().unix_conninfo());
+  auto c = pg_connect(server().conninfo(Transport::unix_socket));
   pg_exec(c.get(), "DROP TABLE IF EXISTS odd_shape");
   pg_exec(c.get(), "CREATE TABLE odd_shape (id int, x text)");
-  const Endpoint e{Transport::unix_socket, server().unix_conninfo(), "odd_shape", {}};
+  const Endpoint e{
+      Transport::unix_socket, server().conninfo(Transport::unix_socket), "odd_shape", {}};
   EXPECT_THROW(ensure_table(Backend::postgres, e), SchemaError);
 }
 
 TEST(Schema, RefusesUnloggedTable) {
   // Right columns, but commits skip the WAL flush: it would pass off a non-durable write.
-  auto c = pg_connect(server().unix_conninfo());
+  auto c = pg_connect(server().conninfo(Transport::unix_socket));
   pg_exec(c.get(), "DROP TABLE IF EXISTS unlogged_decisions");
   pg_exec(c.get(), schema_sql(Backend::postgres, "unlogged_decisions"));
   pg_exec(c.get(), "ALTER TABLE unlogged_decisions SET UNLOGGED");
-  const Endpoint e{Transport::unix_socket, server().unix_conninfo(), "unlogged_decisions", {}};
+  const Endpoint e{
+      Transport::unix_socket, server().conninfo(Transport::unix_socket), "unlogged_decisions", {}};
   try {
     ensure_table(Backend::postgres, e);
     FAIL() << "an UNLOGGED table was accepted";
@@ -218,11 +250,11 @@ TEST(Drivers, LostConnectionIsAnErrorNotAHang) {
   // Every PostgreSQL path must report a killed backend as an error and return.
   for (const auto& c : all_cases()) {
     if (c.transport != Transport::unix_socket || c.path->arm != nullptr) continue;
-    const Endpoint e{c.transport, server().unix_conninfo(), kTable, {}};
+    const Endpoint e{c.transport, server().conninfo(Transport::unix_socket), kTable, {}};
     ensure_table(Backend::postgres, e);
     auto session = c.path->open(e);
     session->insert(make_decisions(1, 1).front());
-    auto admin = pg_connect(server().unix_conninfo());
+    auto admin = pg_connect(server().conninfo(Transport::unix_socket));
     pg_exec(admin.get(),
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()");
@@ -235,19 +267,33 @@ TEST(Drivers, LostConnectionIsAnErrorNotAHang) {
 // which sends all three behind one sync), and nothing else: an extra BEGIN, a ROLLBACK on
 // returning a pooled connection or a per-insert SELECT would show here.
 TEST(Statements, EachPathSendsWhatItDeclares) {
-  auto admin = pg_connect(server().unix_conninfo());
+  auto admin = pg_connect(server().conninfo(Transport::unix_socket));
   pg_exec(admin.get(), "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+  // Every statement goes to the server's log, which names the prepared statement an execute
+  // uses ("execute S_1: INSERT ...", or "<unnamed>"): what Capabilities::named_prepared declares.
+  pg_exec(admin.get(), "ALTER SYSTEM SET log_min_duration_statement = 0");
+  pg_exec(admin.get(), "SELECT pg_reload_conf()");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the reload reaches new sessions
+  const std::string log_path = server().dir() + "/postgres.log";
+  const std::regex named_execute("execute ([^<: ][^: ]*): insert into " + kTable,
+                                 std::regex::icase);
   const std::uint64_t n = 40;
   for (const auto& c : all_cases()) {
     if (c.transport != Transport::unix_socket) continue;
-    const Endpoint e{c.transport, server().unix_conninfo(), kTable, {}};
+    const Endpoint e{c.transport, server().conninfo(Transport::unix_socket), kTable, {}};
     ensure_table(Backend::postgres, e);
     pg_exec(admin.get(), "SELECT pg_stat_statements_reset()");
     SteadyClock clock;
     std::atomic<bool> stop{false};
+    const auto log_start = std::filesystem::file_size(log_path);
     // warm-up 5 covers psycopg 3's one-off server-side prepare on its 6th execution
     const auto r = run_case(c, e, config(n, 5, 11), clock, stop);
     ASSERT_TRUE(r.ok()) << c.name() << ": " << r.error.value_or("");
+    std::ifstream log(log_path);
+    log.seekg(static_cast<std::streamoff>(log_start));
+    const std::string logged((std::istreambuf_iterator<char>(log)), {});
+    EXPECT_EQ(std::regex_search(logged, named_execute), c.path->caps.named_prepared)
+        << c.name() << " declares named_prepared=" << c.path->caps.named_prepared;
     const auto res = pg_exec(
         admin.get(),
         "SELECT CASE WHEN query ILIKE 'insert into " + kTable +
@@ -266,8 +312,8 @@ TEST(Statements, EachPathSendsWhatItDeclares) {
       calls[PQgetvalue(res.get(), i, 0)] = std::stol(PQgetvalue(res.get(), i, 1));
     }
     const long inserts = static_cast<long>(n + 5);
-    const bool explicit_tx = c.path->round_trips == 3 || std::string(c.path->variant) == "pipeline";
-    const long tx = explicit_tx ? inserts : 0;
+    // What the registry declares the path sends, checked against what the server counted.
+    const long tx = c.path->caps.explicit_transaction ? inserts : 0;
     EXPECT_EQ(calls["insert"], inserts) << c.name();
     // Connecting may run a few statements once (SQLAlchemy's dialect checks open and roll back
     // two transactions); anything per insert would add ~45 here.
@@ -277,6 +323,8 @@ TEST(Statements, EachPathSendsWhatItDeclares) {
     EXPECT_LE(calls["commit"], tx + 3) << c.name();
     EXPECT_LE(calls["rollback"] + calls["other"], 10) << c.name();
   }
+  pg_exec(admin.get(), "ALTER SYSTEM RESET log_min_duration_statement");
+  pg_exec(admin.get(), "SELECT pg_reload_conf()");
 }
 
 TEST(Schema, RefusesSqliteTableOfAnotherShape) {
@@ -293,7 +341,8 @@ TEST(Schema, RefusesSqliteTableOfAnotherShape) {
 class Tampered : public ::testing::Test {
  protected:
   void SetUp() override {
-    e_ = Endpoint{Transport::unix_socket, server().unix_conninfo(), "wpbench_tamper", {}};
+    e_ = Endpoint{
+        Transport::unix_socket, server().conninfo(Transport::unix_socket), "wpbench_tamper", {}};
     ensure_table(Backend::postgres, e_);
     const Case c{&driver_paths().front(), Transport::unix_socket};
     SteadyClock clock;
@@ -349,7 +398,11 @@ TEST(Instructions, TwoCountsOfOneBuildAgree) {
   for (const char* name : {"libpq/prepared/unix", "psycopg2/direct/unix"}) {
     const Case c = find_case(name);
     TableLedger ledger;
-    Endpoint e{c.transport, server().unix_conninfo(), "wpbench_instructions", {}, &ledger};
+    Endpoint e{c.transport,
+               server().conninfo(Transport::unix_socket),
+               "wpbench_instructions",
+               {},
+               &ledger};
     ledger = ensure_table(Backend::postgres, e);
     RunConfig cfg = config(0, 20, 3);
     std::vector<double> per_insert;

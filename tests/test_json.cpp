@@ -89,9 +89,8 @@ RunResult sample_run() {
   server.mode = "existing";
   server.version = "15.20 (Debian 15.20-0+deb12u1)";
   server.settings = {{"synchronous_commit", "on"}, {"fsync", "on"}};
-  server.unix_target = redact_conninfo(kUnixDsn);
-  server.tcp_target = redact_conninfo(kTcpDsn);
-  server.unix_auth = server.tcp_auth = "as configured by the server";
+  run.context.transports = {{"unix", {redact_conninfo(kUnixDsn), "as configured by the server"}},
+                            {"tcp", {redact_conninfo(kTcpDsn), "as configured by the server"}}};
   run.context.sqlite = {"/var/tmp/x", "ext2/ext3/ext4", "wal", "FULL", "3.40.1"};
   run.context.warnings = {"data is on tmpfs"};
   run.settings.run.samples = 3;

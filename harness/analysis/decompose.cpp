@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "core/transport.hpp"
+
 namespace wpbench {
 
 namespace {
@@ -14,28 +16,36 @@ std::string us(std::int64_t ns) {
   return buf;
 }
 
-const std::optional<std::int64_t>& rt_floor(const Floors& f, const std::string& transport) {
-  return transport == "unix" ? f.rt_unix_ns : f.rt_tcp_ns;
+std::optional<std::int64_t> at(const std::map<std::string, std::int64_t>& m,
+                               const std::string& key) {
+  const auto it = m.find(key);
+  return it == m.end() ? std::nullopt : std::optional<std::int64_t>(it->second);
 }
+
+// The name a missing round-trip floor goes by in the notes, e.g. "rt_unix_ns".
+std::string rt_name(const std::string& transport) { return "rt_" + transport + "_ns"; }
 
 }  // namespace
 
 Decomposition decompose(int round_trips, const std::string& transport, bool durable_commit,
                         std::int64_t case_p50_ns, const Floors& f, bool idle) {
-  const bool file = transport == "file";
-  if (!file && transport != "unix" && transport != "tcp") {
-    throw std::invalid_argument("decompose: unknown transport '" + transport +
-                                "' (unix, tcp or file)");
+  const TransportSpec* spec = find_transport(transport);
+  if (!spec) {
+    throw std::invalid_argument("decompose: unknown transport '" + transport + "' (" +
+                                transport_names() + ")");
   }
+  const bool file = !spec->round_trips;
   if (round_trips < 0) throw std::invalid_argument("decompose: negative round trips");
   if (file && round_trips != 0) {
     throw std::invalid_argument("decompose: a file (SQLite) case has no round trips, got " +
                                 std::to_string(round_trips));
   }
   if (case_p50_ns < 0) throw std::invalid_argument("decompose: negative case p50");
-  if (f.pg_insert_off_transport != "unix" && f.pg_insert_off_transport != "tcp") {
-    throw std::invalid_argument("decompose: pg_insert_off_transport must be unix or tcp, not '" +
-                                f.pg_insert_off_transport + "'");
+  const TransportSpec* off_spec = find_transport(f.pg_insert_off_transport);
+  if (!off_spec || !off_spec->round_trips) {
+    throw std::invalid_argument(
+        "decompose: pg_insert_off_transport must be a transport with round trips, not '" +
+        f.pg_insert_off_transport + "'");
   }
 
   Decomposition d;
@@ -46,12 +56,10 @@ Decomposition decompose(int round_trips, const std::string& transport, bool dura
       "medians do not add exactly: each term is the p50 of its own probe, so the parts are "
       "estimates and driver_ns is what is left");
   std::vector<std::string> missing;
-  auto need = [&](const std::optional<std::int64_t>& v, const char* name) -> std::int64_t {
+  auto need = [&](const std::optional<std::int64_t>& v, const std::string& name) -> std::int64_t {
     if (v) return *v;
     // Once each: the case's round-trip floor may also be the one the server term needs.
-    if (std::find(missing.begin(), missing.end(), name) == missing.end()) {
-      missing.emplace_back(name);
-    }
+    if (std::find(missing.begin(), missing.end(), name) == missing.end()) missing.push_back(name);
     return 0;
   };
 
@@ -63,16 +71,16 @@ Decomposition decompose(int round_trips, const std::string& transport, bool dura
     // plus the thinnest possible client, so driver_ns is what a path costs beyond sqlite3/prepared.
     d.server_ns = need(f.sqlite_insert_off_ns, "sqlite_insert_off_ns");
   } else {
-    const char* rt_name = transport == "unix" ? "rt_unix_ns" : "rt_tcp_ns";
     // Every round trip of the case costs at least the empty query's: the network path, both
     // kernels' wake-ups and the protocol, with no parse or plan.
-    if (round_trips > 0) d.round_trips_ns = round_trips * need(rt_floor(f, transport), rt_name);
+    const auto rt = at(f.rt_ns, transport);
+    if (round_trips > 0) d.round_trips_ns = round_trips * need(rt, rt_name(transport));
     // Sample by sample, the insert's first round trip also wakes a backend that slept while the
     // other cases took their turns (and the client's caches went cold): the idle empty query
     // over the busy one. Once per insert: the later round trips find it awake.
-    const auto& rt_idle = transport == "unix" ? f.rt_idle_unix_ns : f.rt_idle_tcp_ns;
-    if (idle && round_trips > 0 && rt_idle && rt_floor(f, transport)) {
-      d.wake_ns = std::max<std::int64_t>(0, *rt_idle - *rt_floor(f, transport));
+    const auto rt_idle = at(f.rt_idle_ns, transport);
+    if (idle && round_trips > 0 && rt_idle && rt) {
+      d.wake_ns = std::max<std::int64_t>(0, *rt_idle - *rt);
     } else if (idle && round_trips > 0) {
       d.notes.push_back(
           "sample by sample without the idle round trip measured: waking the connection is left "
@@ -85,8 +93,7 @@ Decomposition decompose(int round_trips, const std::string& transport, bool dura
     // minus its one round trip: the server's parse/bind/execute and WAL insert for one INSERT.
     // Raw libpq's own client cost stays in it, so driver_ns is what a path costs beyond raw libpq
     // (for libpq/prepared itself, about 0).
-    const auto& off_rt = rt_floor(f, f.pg_insert_off_transport);
-    const char* off_rt_name = f.pg_insert_off_transport == "unix" ? "rt_unix_ns" : "rt_tcp_ns";
+    const auto off_rt = at(f.rt_ns, f.pg_insert_off_transport);
     if (f.pg_insert_off_ns && off_rt) {
       const std::int64_t server = *f.pg_insert_off_ns - *off_rt;
       if (server < 0) {
@@ -97,7 +104,7 @@ Decomposition decompose(int round_trips, const std::string& transport, bool dura
       d.server_ns = server < 0 ? 0 : server;
     } else {
       need(f.pg_insert_off_ns, "pg_insert_off_ns");
-      need(off_rt, off_rt_name);
+      need(off_rt, rt_name(f.pg_insert_off_transport));
     }
     if (round_trips > 1) {
       d.notes.push_back("server_ns is one INSERT's work; the server's work for the other " +

@@ -47,8 +47,8 @@ std::vector<Case> select_cases(const Options& opt) {
     }
   }
   for (const auto& t : opt.transports) {
-    if (t != "unix" && t != "tcp" && t != "file") {
-      throw UsageError("unknown transport '" + t + "' (unix, tcp, file)");
+    if (!find_transport(t)) {
+      throw UsageError("unknown transport '" + t + "' (" + transport_names() + ")");
     }
   }
   std::vector<Case> out;
@@ -58,9 +58,10 @@ std::vector<Case> select_cases(const Options& opt) {
         opt.drivers.empty() ||
         std::any_of(opt.drivers.begin(), opt.drivers.end(),
                     [&](const std::string& d) { return d == c.path->driver || d == dv; });
-    const bool transport_ok =
-        opt.transports.empty() || std::find(opt.transports.begin(), opt.transports.end(),
-                                            transport_name(c.transport)) != opt.transports.end();
+    const bool transport_ok = opt.transports.empty()
+                                  ? spec_of(c.transport).by_default
+                                  : std::find(opt.transports.begin(), opt.transports.end(),
+                                              transport_name(c.transport)) != opt.transports.end();
     if (driver_ok && transport_ok) out.push_back(c);
   }
   if (out.empty()) throw UsageError("no case matches the chosen drivers and transports");

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/schedule.hpp"
+#include "core/transport.hpp"
 
 namespace wpbench {
 
@@ -82,7 +83,9 @@ std::optional<int> parse_command_line(int argc, char** argv, Options& opt) {
   app.add_option("--drivers", opt.drivers,
                  "drivers or driver/variant to run, comma-separated (default: all; see --list)")
       ->delimiter(',');
-  app.add_option("--transports", opt.transports, "unix, tcp, file (comma-separated; default: all)")
+  app.add_option(
+         "--transports", opt.transports,
+         transport_names() + " (comma-separated; default: " + default_transport_names() + ")")
       ->delimiter(',');
   app.add_flag("--list", opt.list, "list the cases and exit");
   app.add_option("--out", opt.out, "JSON result file (default: results/runs/<run-id>.json)");

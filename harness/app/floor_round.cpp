@@ -61,21 +61,20 @@ void measure_floors(const Options& opt, const std::vector<Case>& cases, Targets&
   };
   const std::uint64_t seed = cfg.seed + 1000003ULL * static_cast<std::uint64_t>(rep + 1);
   if (any_backend(cases, Backend::postgres)) {
-    const bool unix_used = any_transport(cases, Transport::unix_socket);
     try {
-      if (unix_used)
-        append(f, "round_trip_unix", f.rt_unix,
-               round_trip_floor(t.unix_conninfo, n, warmup, clock, stop_flag()));
-      if (any_transport(cases, Transport::tcp)) {
-        append(f, "round_trip_tcp", f.rt_tcp,
-               round_trip_floor(t.tcp_conninfo, n, warmup, clock, stop_flag()));
+      for (const auto& [tr, conninfo] : t.conninfo) {
+        if (!spec_of(tr).round_trips) continue;
+        const std::string name = transport_name(tr);
+        append(f, ("round_trip_" + name).c_str(), f.rt[name],
+               round_trip_floor(conninfo, n, warmup, clock, stop_flag()));
       }
     } catch (const std::exception& e) {
       note("round-trip floor", e);
     }
-    // The flush floor on the transport most cases use; the difference on/off does not depend
-    // on the transport, the insert's own time does (it is the server-work estimate).
-    const Endpoint e = endpoint_for(unix_used ? Transport::unix_socket : Transport::tcp, t, opt);
+    // The flush floor on the first transport used in table order (the socket when used): the
+    // difference on/off does not depend on the transport, the insert's own time does (it is the
+    // server-work estimate, net of that transport's round trip).
+    const Endpoint e = endpoint_for(t.conninfo.begin()->first, t, opt);
     f.pg_transport = transport_name(e.transport);
     try {
       append_flush(f, "commit_flush", f.pg_on, f.pg_off,
@@ -131,34 +130,31 @@ void measure_floors(const Options& opt, const std::vector<Case>& cases, Targets&
   }
 }
 
-std::vector<IdleRoundTrip> idle_round_trip_probes(const Options& opt,
-                                                  const std::vector<Case>& cases,
-                                                  const Targets& t) {
+std::vector<IdleRoundTrip> idle_round_trip_probes(const Options& opt, const Targets& t) {
   std::vector<IdleRoundTrip> probes;
   if (opt.floor_samples == 0) return probes;
-  for (const auto tr : {Transport::unix_socket, Transport::tcp}) {
-    if (any_transport(cases, tr)) {
-      probes.push_back({tr, tr == Transport::tcp ? t.tcp_conninfo : t.unix_conninfo, {}, {}});
-    }
+  for (const auto& [tr, conninfo] : t.conninfo) {
+    if (spec_of(tr).round_trips) probes.push_back({tr, conninfo, {}, {}});
   }
   return probes;
 }
 
 void append_idle(FloorSamples& f, const std::vector<IdleRoundTrip>& probes) {
   for (const auto& p : probes) {
-    const bool unix_socket = p.transport == Transport::unix_socket;
-    append(f, unix_socket ? "round_trip_idle_unix" : "round_trip_idle_tcp",
-           unix_socket ? f.rt_idle_unix : f.rt_idle_tcp, p.samples_ns);
+    const std::string name = transport_name(p.transport);
+    append(f, ("round_trip_idle_" + name).c_str(), f.rt_idle[name], p.samples_ns);
     if (p.error) f.errors.push_back("idle round trip: " + *p.error);
   }
 }
 
 FloorsResult summarize_floors(const FloorSamples& f) {
   FloorsResult r;
-  r.rt_unix = summary_of(f.rt_unix);
-  r.rt_tcp = summary_of(f.rt_tcp);
-  r.rt_idle_unix = summary_of(f.rt_idle_unix);
-  r.rt_idle_tcp = summary_of(f.rt_idle_tcp);
+  for (const auto& [name, xs] : f.rt) {
+    if (const auto s = summary_of(xs)) r.rt[name] = *s;
+  }
+  for (const auto& [name, xs] : f.rt_idle) {
+    if (const auto s = summary_of(xs)) r.rt_idle[name] = *s;
+  }
   r.pg_on = summary_of(f.pg_on);
   r.pg_off = summary_of(f.pg_off);
   r.disk_sync = summary_of(f.disk);
@@ -170,10 +166,8 @@ FloorsResult summarize_floors(const FloorSamples& f) {
   r.errors = f.errors;
   r.per_repetition_p50_ns = f.per_repetition;
   Floors& fl = r.floors;
-  fl.rt_unix_ns = p50_of(r.rt_unix);
-  fl.rt_tcp_ns = p50_of(r.rt_tcp);
-  fl.rt_idle_unix_ns = p50_of(r.rt_idle_unix);
-  fl.rt_idle_tcp_ns = p50_of(r.rt_idle_tcp);
+  for (const auto& [name, s] : r.rt) fl.rt_ns[name] = s.p50_ns;
+  for (const auto& [name, s] : r.rt_idle) fl.rt_idle_ns[name] = s.p50_ns;
   if (r.pg_on && r.pg_off) {
     fl.pg_flush_ns = r.pg_on->p50_ns - r.pg_off->p50_ns;
     fl.pg_insert_off_ns = r.pg_off->p50_ns;

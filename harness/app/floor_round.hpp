@@ -19,8 +19,9 @@ struct Targets;
 // Raw floor samples, gathered a share per repetition, and each share's p50 (a floor that moves
 // between repetitions is the machine changing under the run).
 struct FloorSamples {
-  std::vector<std::int64_t> rt_unix, rt_tcp, pg_on, pg_off, disk, sqlite_on, sqlite_off;
-  std::vector<std::int64_t> rt_idle_unix, rt_idle_tcp;  ///< interleaved with the cases
+  std::map<std::string, std::vector<std::int64_t>> rt;       ///< by transport name
+  std::map<std::string, std::vector<std::int64_t>> rt_idle;  ///< interleaved with the cases
+  std::vector<std::int64_t> pg_on, pg_off, disk, sqlite_on, sqlite_off;
   std::string pg_transport, disk_dir, disk_method;
   std::vector<std::string> errors;
   std::map<std::string, std::vector<double>> per_repetition;
@@ -35,8 +36,7 @@ void measure_floors(const Options& opt, const std::vector<Case>& cases, Targets&
 
 /// With the floors, an interleaved repetition also times the round trip of a connection as idle
 /// as the cases', per PostgreSQL transport used: the probes to hand to run_interleaved.
-std::vector<IdleRoundTrip> idle_round_trip_probes(const Options& opt,
-                                                  const std::vector<Case>& cases, const Targets& t);
+std::vector<IdleRoundTrip> idle_round_trip_probes(const Options& opt, const Targets& t);
 
 /// Keeps what the idle probes of one repetition measured.
 void append_idle(FloorSamples& f, const std::vector<IdleRoundTrip>& probes);

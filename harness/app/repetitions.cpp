@@ -44,7 +44,7 @@ void interleaved_round(const Options& opt, const std::vector<Case>& cases, Targe
   }
   progress.set(rep, std::to_string(batch.size()) + " cases, interleaved");
   // With the floors: the round trip of a connection as idle as the cases', per transport.
-  std::vector<IdleRoundTrip> probes = idle_round_trip_probes(opt, cases, targets);
+  std::vector<IdleRoundTrip> probes = idle_round_trip_probes(opt, targets);
   auto results = run_interleaved(batch, run.cfg, rounds_seed(run.result.settings.order_seed, rep),
                                  clock, stop_flag(), &probes);
   append_idle(run.floors, probes);

@@ -73,11 +73,12 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
         std::max<int>(opt.run.connections(), static_cast<int>(cases.size())) + kSpareConnections;
     if (connections > 100) so.settings.push_back("max_connections=" + std::to_string(connections));
     t.server = std::make_unique<ThrowawayServer>(so);
-    t.unix_conninfo = t.server->unix_conninfo();
-    t.tcp_conninfo = t.server->tcp_conninfo();
+    for (const auto tr : transports_for(Backend::postgres)) {
+      if (!any_transport(cases, tr)) continue;
+      t.conninfo[tr] = t.server->conninfo(tr);
+      ctx.transports[transport_name(tr)].auth = spec_of(tr).fixture_auth;
+    }
     info.mode = "throwaway";
-    info.unix_auth = "peer";
-    info.tcp_auth = "scram-sha-256";
     info.data_filesystem = filesystem_type(t.server->data_dir());
   } else {
     std::map<std::string, std::string> kv;
@@ -94,10 +95,14 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
     const std::string tcp = !opt.tcp_host.empty()                ? opt.tcp_host
                             : (!host.empty() && !host_is_socket) ? host
                                                                  : "127.0.0.1";
-    t.unix_conninfo = with_host(opt.dsn, sock);
-    t.tcp_conninfo = with_host(opt.dsn, tcp);
+    for (const auto tr : transports_for(Backend::postgres)) {
+      if (!any_transport(cases, tr)) continue;
+      const TransportSpec& spec = spec_of(tr);
+      t.conninfo[tr] =
+          dsn_for_transport(opt.dsn, spec, spec.host == HostKind::socket_dir ? sock : tcp);
+      ctx.transports[transport_name(tr)].auth = "as configured by the server";
+    }
     info.mode = "existing";
-    info.unix_auth = info.tcp_auth = "as configured by the server";
   }
   if (opt.sync_commit != "server" && !opt.dsn.empty() && parse_conninfo(opt.dsn).count("options")) {
     // A second options= would silently replace the user's; say so instead.
@@ -113,16 +118,13 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
     // on wpbench's stderr. Nothing measured sends notices.
     std::string o = " options='-c client_min_messages=error";
     if (opt.sync_commit != "server") o += " -c synchronous_commit=" + opt.sync_commit;
-    t.unix_conninfo += o + "'";
-    t.tcp_conninfo += o + "'";
+    for (auto& [tr, ci] : t.conninfo) ci += o + "'";
   }
   // Connect over every transport the run uses before measuring anything, so a wrong password
   // or a down server is one line now, not a failed case later.
   std::string first;
-  for (const auto tr : {Transport::unix_socket, Transport::tcp}) {
-    if (!any_transport(cases, tr)) continue;
-    const auto& ci = tr == Transport::unix_socket ? t.unix_conninfo : t.tcp_conninfo;
-    (tr == Transport::unix_socket ? info.unix_target : info.tcp_target) = redact_conninfo(ci);
+  for (const auto& [tr, ci] : t.conninfo) {
+    ctx.transports[transport_name(tr)].target = redact_conninfo(ci);
     try {
       pg_connect(ci);
     } catch (const DriverError& e) {
@@ -142,7 +144,7 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
                          : opt.run.connections();
   if (needed > 1) check_connection_room(first, needed);
   t.pg_table = ensure_table(Backend::postgres,
-                            Endpoint{Transport::unix_socket, first, opt.table, opt.sqlite});
+                            Endpoint{t.conninfo.begin()->first, first, opt.table, opt.sqlite});
 }
 
 void setup_sqlite(const Options& opt, Targets& t, RunContext& ctx) {
@@ -175,6 +177,8 @@ void setup_sqlite(const Options& opt, Targets& t, RunContext& ctx) {
   ctx.sqlite.dir = dir;
   ctx.sqlite.filesystem = filesystem_type(dir);
   ctx.sqlite.version = sqlite3_libversion();
+  ctx.transports[transport_name(Transport::file)] = {t.sqlite_path,
+                                                     spec_of(Transport::file).fixture_auth};
 }
 
 void add_warnings(RunContext& ctx) {
@@ -216,39 +220,35 @@ Targets setup_targets(const Options& opt, const std::vector<Case>& cases, bool t
 }
 
 Endpoint endpoint_for(Transport tr, Targets& t, const Options& opt) {
-  switch (tr) {
-    case Transport::unix_socket:
-      return Endpoint{tr, t.unix_conninfo, opt.table, opt.sqlite, &t.pg_table};
-    case Transport::tcp:
-      return Endpoint{tr, t.tcp_conninfo, opt.table, opt.sqlite, &t.pg_table};
-    case Transport::file:
-      break;
+  if (spec_of(tr).backend == Backend::sqlite) {
+    return Endpoint{tr, t.sqlite_path, opt.table, opt.sqlite, &t.sqlite_table};
   }
-  return Endpoint{tr, t.sqlite_path, opt.table, opt.sqlite, &t.sqlite_table};
+  return Endpoint{tr, t.conninfo.at(tr), opt.table, opt.sqlite, &t.pg_table};
 }
 
 bool server_lost(const Case& c, const Targets& t) {
   if (c.path->backend != Backend::postgres) return false;
-  const auto& ci = c.transport == Transport::tcp ? t.tcp_conninfo : t.unix_conninfo;
-  return PQping(ci.c_str()) != PQPING_OK;
+  return PQping(t.conninfo.at(c.transport).c_str()) != PQPING_OK;
 }
 
 std::vector<ConnectTarget> connect_targets(const std::vector<Case>& cases, const Targets& t) {
   std::vector<ConnectTarget> targets;
   if (!any_backend(cases, Backend::postgres)) return targets;
-  if (t.server) return throwaway_connect_targets(*t.server);
-  for (const auto tr : {Transport::unix_socket, Transport::tcp}) {
-    if (!any_transport(cases, tr)) continue;
-    targets.push_back(
-        {tr, "as configured", tr == Transport::unix_socket ? t.unix_conninfo : t.tcp_conninfo});
+  if (t.server) {
+    // Every way in of the transports the cases use.
+    for (auto& k : throwaway_connect_targets(*t.server)) {
+      if (t.conninfo.count(k.transport)) targets.push_back(std::move(k));
+    }
+    return targets;
   }
+  for (const auto& [tr, ci] : t.conninfo) targets.push_back({tr, "as configured", ci});
   return targets;
 }
 
 std::optional<std::string> release_targets(const Options& opt, const std::vector<Case>& cases,
                                            Targets& t) {
   if (t.server || !any_backend(cases, Backend::postgres) || opt.keep_table) return std::nullopt;
-  return release_table(Backend::postgres, endpoint_for(Transport::unix_socket, t, opt));
+  return release_table(Backend::postgres, endpoint_for(t.conninfo.begin()->first, t, opt));
 }
 
 }  // namespace wpbench

@@ -2,6 +2,7 @@
 /// Where the cases write: the throwaway server or the one --dsn names, the SQLite file, the
 /// Python arm's dir, set up before anything is measured and released at the end.
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,8 +22,9 @@ namespace wpbench {
 struct Targets {
   std::unique_ptr<ThrowawayServer> server;
   std::unique_ptr<TempDir> sqlite_tmp;
-  std::unique_ptr<TempDir> python_tmp;  ///< the Python arm's script, logs and result files
-  std::string unix_conninfo, tcp_conninfo, sqlite_path;
+  std::unique_ptr<TempDir> python_tmp;        ///< the Python arm's script, logs and result files
+  std::map<Transport, std::string> conninfo;  ///< of each PostgreSQL transport the cases use
+  std::string sqlite_path;
   /// What wpbench knows of its table on each database: it empties and drops only its own rows.
   TableLedger pg_table, sqlite_table;
   PythonCheck python;

@@ -32,6 +32,7 @@ struct Verification {
 struct CaseResult {
   std::string name, driver, variant, transport, how;
   int round_trips = 0;
+  Capabilities caps;
   int repetition = 0;                    ///< 0-based round of --repetitions
   int position = 0;                      ///< 0-based place in that round's shuffled order
   std::uint64_t samples = 0;             ///< measured inserts taken
@@ -68,8 +69,8 @@ struct CaseResult {
   const char* status_name() const { return ok() ? "ok" : interrupted ? "interrupted" : "failed"; }
 };
 
-/// Copies what names a case (name, driver, variant, transport, how, round trips) into a
-/// per-repetition or per-case result.
+/// Copies what names a case (name, driver, variant, transport, how, round trips, capabilities) into
+/// a per-repetition or per-case result.
 template <typename Result>
 void describe_into(Result& r, const Case& c) {
   r.name = c.name();
@@ -78,6 +79,7 @@ void describe_into(Result& r, const Case& c) {
   r.transport = transport_name(c.transport);
   r.how = c.path->how;
   r.round_trips = c.path->round_trips;
+  r.caps = c.path->caps;
 }
 
 }  // namespace wpbench

@@ -17,10 +17,12 @@ struct ServerInfo {
   std::string version;  ///< server_version, e.g. "15.20 (Debian 15.20-0+deb12u1)"
   std::map<std::string, std::string> settings;  ///< synchronous_commit, fsync, ...
   std::string data_filesystem;  ///< filesystem of the data dir when known (throwaway)
-  std::string unix_target;      ///< redacted conninfo, empty if the transport is not used
-  std::string tcp_target;       ///< redacted conninfo
-  std::string unix_auth;        ///< e.g. "peer"
-  std::string tcp_auth;         ///< e.g. "scram-sha-256"
+};
+
+/// How the run reached its database over one transport.
+struct TransportUse {
+  std::string target;  ///< redacted conninfo, or the SQLite file
+  std::string auth;    ///< e.g. "peer", "scram-sha-256", "as configured by the server", "none"
 };
 
 struct SqliteInfo {
@@ -46,6 +48,8 @@ struct RunContext {
   double cpu_mhz = 0;
   ServerInfo server;
   SqliteInfo sqlite;
+  /// By transport name (harness/core/transport.hpp): the transports the run's cases use.
+  std::map<std::string, TransportUse> transports;
   std::vector<std::string> warnings;  ///< conditions that make results less trustworthy
 };
 

@@ -4,6 +4,7 @@
 /// is left for the driver (decompose.hpp computes it).
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,16 +13,16 @@ namespace wpbench {
 
 /// Medians of the floor probes, in nanoseconds; a probe that did not run stays empty.
 struct Floors {
-  std::optional<std::int64_t> rt_unix_ns;  ///< p50 of round_trip_floor over the Unix socket
-  std::optional<std::int64_t> rt_tcp_ns;   ///< p50 of round_trip_floor over TCP
+  /// By transport name: p50 of round_trip_floor over it (transports whose row has round_trips).
+  std::map<std::string, std::int64_t> rt_ns;
   /// --interleave sample: p50 of the same empty query taking its turn in the rounds, on a
   /// connection idle as long as the cases' (IdleRoundTrip): the round trip that wakes a backend.
-  std::optional<std::int64_t> rt_idle_unix_ns, rt_idle_tcp_ns;
+  std::map<std::string, std::int64_t> rt_idle_ns;
   /// p50(on) - p50(off) of commit_flush: the commit's WAL flush wait. Below 0 when the flush is
   /// within noise (fsync=off, a write-back cache); the sign is kept.
   std::optional<std::int64_t> pg_flush_ns;
   std::optional<std::int64_t> pg_insert_off_ns;  ///< p50(off) of commit_flush
-  /// The transport commit_flush ran over ("unix" or "tcp"): that round-trip floor is what
+  /// The transport commit_flush ran over (e.g. "unix"): that round-trip floor is what
   /// pg_insert_off_ns holds besides the server's work.
   std::string pg_insert_off_transport = "unix";
   std::optional<std::int64_t> disk_sync_ns;          ///< p50 of disk_sync

@@ -11,14 +11,9 @@
 #include <vector>
 
 #include "core/decision.hpp"
+#include "core/transport.hpp"
 
 namespace wpbench {
-
-enum class Backend { postgres, sqlite };
-enum class Transport { unix_socket, tcp, file };
-
-/// "unix", "tcp" or "file": the last part of a case name.
-const char* transport_name(Transport t);
 
 /// SQLite's durability knobs; WAL + FULL (one sync per commit) matches PostgreSQL's
 /// synchronous_commit=on, which is what makes the comparison fair.
@@ -79,12 +74,28 @@ class Session {
 /// How a path that runs in another process is measured (harness/measure/arm_ops.hpp).
 struct ArmOps;
 
+/// What a driver path does on the wire, declared beside it in the registry so that tests,
+/// transports (a transaction pooler) and reports read it instead of guessing from names.
+struct Capabilities {
+  /// SQL statements one insert sends: 1 (INSERT in autocommit) or 3 (BEGIN, INSERT, COMMIT).
+  int statements = 1;
+  /// The insert runs inside BEGIN ... COMMIT sent by the client (explicit or implicit, as
+  /// psycopg2's), rather than in autocommit.
+  bool explicit_transaction = false;
+  /// Uses a named server-side prepared statement kept across inserts (PQprepare and the like).
+  bool named_prepared = false;
+  /// Works through a transaction-mode pooler such as PgBouncer 1.18: every statement it relies
+  /// on lives within one transaction (named prepared statements do not). PostgreSQL paths only.
+  bool pooler_safe = true;
+};
+
 /// One way of using one library, as a row of the registry table.
 struct DriverPath {
   const char* driver;   ///< library, e.g. "libpq", "soci-sqlite3"
   const char* variant;  ///< how it is used, e.g. "prepared"
   Backend backend;
   int round_trips;  ///< client/server round trips one sample costs (0: in-process SQLite)
+  Capabilities caps;
   const char* how;  ///< one line for --list and the JSON: what a sample does
   std::unique_ptr<Session> (*open)(const Endpoint&);  ///< null for the Python arm
   /// Null: the path runs in this process, through `open`. Else it runs in a child process that
@@ -103,8 +114,5 @@ struct Case {
   /// driver/variant/transport
   std::string name() const;
 };
-
-/// The transports a backend can use.
-std::vector<Transport> transports_for(Backend b);
 
 }  // namespace wpbench

@@ -18,7 +18,7 @@
 namespace wpbench {
 
 /// Bumped whenever a field changes meaning or is removed (results/wpbench-result.schema.json).
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 struct RunSettings {
   RunConfig run;
@@ -56,6 +56,7 @@ struct PooledResult {
 struct CaseReport {
   std::string name, driver, variant, transport, how;
   int round_trips = 0;
+  Capabilities caps;
   bool durable = true;     ///< the settings make an acknowledged commit survive power loss
   std::string durability;  ///< one line on what the settings risk
   bool open_loop = false;
@@ -82,10 +83,10 @@ struct CaseReport {
 
 /// Where-the-time-goes floors of one run (harness/measure/floors.hpp), each null when not measured.
 struct FloorsResult {
-  std::optional<LatencySummary> rt_unix, rt_tcp;  ///< empty query through libpq
+  std::map<std::string, LatencySummary> rt;  ///< by transport: empty query through libpq
   /// The same empty query taking its turn in the interleaved rounds (a connection as idle as
   /// the cases'); empty back to back.
-  std::optional<LatencySummary> rt_idle_unix, rt_idle_tcp;
+  std::map<std::string, LatencySummary> rt_idle;
   std::optional<LatencySummary> pg_on, pg_off;  ///< the insert, synchronous_commit on / off
   std::optional<LatencySummary> disk_sync;
   std::string disk_sync_dir, disk_sync_filesystem, disk_sync_method;

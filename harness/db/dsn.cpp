@@ -59,6 +59,18 @@ std::string with_host(const std::string& dsn, const std::string& host) {
   return build_conninfo(kv);
 }
 
+std::string dsn_for_transport(const std::string& dsn, const TransportSpec& spec,
+                              const std::string& host) {
+  auto kv = parse_conninfo(with_host(dsn, host));
+  if (*spec.sslmode) {
+    const auto it = kv.find("sslmode");
+    const bool own_tls = it != kv.end() && (it->second == "require" || it->second == "verify-ca" ||
+                                            it->second == "verify-full");
+    if (std::string(spec.sslmode) == "disable" || !own_tls) kv["sslmode"] = spec.sslmode;
+  }
+  return build_conninfo(kv);
+}
+
 std::string redact_conninfo(const std::string& dsn) {
   try {
     auto kv = parse_conninfo(dsn);

@@ -5,6 +5,8 @@
 #include <map>
 #include <string>
 
+#include "core/transport.hpp"
+
 namespace wpbench {
 
 /// A libpq conninfo string or URI as keyword -> value; throws std::invalid_argument with
@@ -16,6 +18,13 @@ std::string build_conninfo(const std::map<std::string, std::string>& kv);
 
 /// The DSN pointed at one host: a socket directory (starts with '/') or a TCP host name.
 std::string with_host(const std::string& dsn, const std::string& host);
+
+/// The DSN for one transport: pointed at `host`, with the transport's sslmode. A plain transport
+/// (sslmode=disable) stays plain whatever the DSN says: libpq's default, prefer, would encrypt
+/// against any server with ssl=on (Debian's default), and "tcp" would measure TLS. A TLS
+/// transport keeps a DSN's own verifying sslmode (require, verify-ca, verify-full).
+std::string dsn_for_transport(const std::string& dsn, const TransportSpec& spec,
+                              const std::string& host);
 
 /// A printable form: the password (and any password file path) replaced by "***".
 /// An unparsable string becomes "<unparsable conninfo>" rather than being echoed.

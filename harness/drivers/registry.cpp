@@ -9,51 +9,59 @@
 
 namespace wpbench {
 
+namespace {
+// What each path sends per insert (Capabilities in harness/core/driver.hpp).
+constexpr Capabilities kAutocommit{1, false, false, true};       // one INSERT, unnamed
+constexpr Capabilities kAutocommitNamed{1, false, true, false};  // EXECUTE of a named statement
+constexpr Capabilities kTransaction{3, true, false, true};       // BEGIN, INSERT, COMMIT
+constexpr Capabilities kTransactionNamed{3, true, true, false};  // the same, INSERT prepared
+}  // namespace
+
 const std::vector<DriverPath>& driver_paths() {
   using B = Backend;
   static const std::vector<DriverPath> paths = {
-      {"libpq", "exec-params", B::postgres, 1,
+      {"libpq", "exec-params", B::postgres, 1, kAutocommit,
        "PQexecParams in autocommit: parse+bind+execute+sync in one round trip",
        open_libpq_exec_params},
-      {"libpq", "prepared", B::postgres, 1, "PQprepare once, then PQexecPrepared in autocommit",
-       open_libpq_prepared},
-      {"libpq", "tx", B::postgres, 3,
+      {"libpq", "prepared", B::postgres, 1, kAutocommitNamed,
+       "PQprepare once, then PQexecPrepared in autocommit", open_libpq_prepared},
+      {"libpq", "tx", B::postgres, 3, kTransaction,
        "BEGIN; INSERT (PQexecParams); COMMIT: what psycopg2 does by default", open_libpq_tx},
-      {"libpq", "pipeline", B::postgres, 1,
+      {"libpq", "pipeline", B::postgres, 1, kTransaction,
        "BEGIN, INSERT, COMMIT queued in pipeline mode behind one sync", open_libpq_pipeline},
-      {"libpqxx", "work", B::postgres, 3, "pqxx::work + exec_params + commit, the documented idiom",
-       open_pqxx_work},
-      {"libpqxx", "nontx-prepared", B::postgres, 1,
+      {"libpqxx", "work", B::postgres, 3, kTransaction,
+       "pqxx::work + exec_params + commit, the documented idiom", open_pqxx_work},
+      {"libpqxx", "nontx-prepared", B::postgres, 1, kAutocommitNamed,
        "connection::prepare once, nontransaction::exec_prepared (autocommit)",
        open_pqxx_nontx_prepared},
-      {"soci-postgresql", "transaction", B::postgres, 3,
+      {"soci-postgresql", "transaction", B::postgres, 3, kTransaction,
        "soci::transaction + one-shot `sql <<` with use() + commit", open_soci_pg_transaction},
-      {"soci-postgresql", "prepared", B::postgres, 1,
+      {"soci-postgresql", "prepared", B::postgres, 1, kAutocommitNamed,
        "soci::statement prepared once, re-executed in autocommit", open_soci_pg_prepared},
-      {"soci-sqlite3", "oneshot", B::sqlite, 0,
+      {"soci-sqlite3", "oneshot", B::sqlite, 0, kAutocommit,
        "one-shot `sql <<` with use() in autocommit (statement compiled each time)",
        open_soci_sqlite_oneshot},
-      {"soci-sqlite3", "prepared", B::sqlite, 0,
+      {"soci-sqlite3", "prepared", B::sqlite, 0, kAutocommit,
        "soci::statement prepared once, re-executed in autocommit", open_soci_sqlite_prepared},
-      {"sqlite3", "oneshot", B::sqlite, 0, "sqlite3_prepare_v2 + bind + step + finalize per insert",
-       open_sqlite3_oneshot},
-      {"sqlite3", "prepared", B::sqlite, 0,
+      {"sqlite3", "oneshot", B::sqlite, 0, kAutocommit,
+       "sqlite3_prepare_v2 + bind + step + finalize per insert", open_sqlite3_oneshot},
+      {"sqlite3", "prepared", B::sqlite, 0, kAutocommit,
        "one sqlite3_stmt prepared once; reset + bind + step per insert", open_sqlite3_prepared},
       // The seed post's own stack, run by the Python arm (harness/drivers/python/wpbench_arm.py).
-      {"psycopg2", "direct", B::postgres, 3,
+      {"psycopg2", "direct", B::postgres, 3, kTransaction,
        "the post's snippet: cursor, execute, commit (implicit BEGIN)", nullptr, python_arm()},
-      {"psycopg2", "autocommit", B::postgres, 1, "the same with autocommit=True", nullptr,
-       python_arm()},
-      {"psycopg2", "pool", B::postgres, 3,
+      {"psycopg2", "autocommit", B::postgres, 1, kAutocommit, "the same with autocommit=True",
+       nullptr, python_arm()},
+      {"psycopg2", "pool", B::postgres, 3, kTransaction,
        "ThreadedConnectionPool getconn/putconn around each insert", nullptr, python_arm()},
-      {"sqlalchemy-core", "creator", B::postgres, 3,
+      {"sqlalchemy-core", "creator", B::postgres, 3, kTransaction,
        "create_engine(creator=psycopg2.connect), engine.begin() + text() insert", nullptr,
        python_arm()},
-      {"sqlalchemy-orm", "creator", B::postgres, 3,
+      {"sqlalchemy-orm", "creator", B::postgres, 3, kTransaction,
        "a mapped class, Session.add + commit, over the same creator engine", nullptr, python_arm()},
-      {"psycopg3", "direct", B::postgres, 3, "psycopg 3: cursor, execute, commit", nullptr,
-       python_arm()},
-      {"python-sqlite3", "seed", B::sqlite, 0,
+      {"psycopg3", "direct", B::postgres, 3, kTransactionNamed,
+       "psycopg 3: cursor, execute, commit", nullptr, python_arm()},
+      {"python-sqlite3", "seed", B::sqlite, 0, kTransaction,
        "the post's SQLite path: sqlite3.connect(check_same_thread=False), execute, commit", nullptr,
        python_arm()},
   };

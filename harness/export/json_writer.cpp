@@ -86,6 +86,10 @@ json case_json(const CaseReport& c, const RunConfig& cfg) {
   j["transport"] = c.transport;
   j["how"] = c.how;
   j["round_trips"] = c.round_trips;
+  j["capabilities"] = {{"statements", c.caps.statements},
+                       {"explicit_transaction", c.caps.explicit_transaction},
+                       {"named_prepared", c.caps.named_prepared},
+                       {"pooler_safe", c.caps.pooler_safe}};
   j["durable"] = c.durable;
   j["durability"] = c.durability;
   j["status"] = c.status_name();
@@ -127,6 +131,34 @@ json case_json(const CaseReport& c, const RunConfig& cfg) {
   return j;
 }
 
+// Keyed by every transport with round trips, in table order; null where not measured.
+json per_transport(const std::map<std::string, LatencySummary>& by_transport) {
+  json j = json::object();
+  for (const auto& spec : transport_specs()) {
+    if (!spec.round_trips) continue;
+    const auto it = by_transport.find(spec.name);
+    j[spec.name] = it == by_transport.end() ? json(nullptr) : summary_json(it->second);
+  }
+  return j;
+}
+
+// What the run reached its databases through, keyed by transport in table order: the
+// transport's row (harness/core/transport.hpp) and how this run used it.
+json transports_json(const std::map<std::string, TransportUse>& used) {
+  json j = json::object();
+  for (const auto& spec : transport_specs()) {
+    const auto it = used.find(spec.name);
+    if (it == used.end()) continue;
+    j[spec.name] = {{"title", spec.title},
+                    {"backend", spec.backend == Backend::postgres ? "postgres" : "sqlite"},
+                    {"reach", spec.reach},
+                    {"round_trips", spec.round_trips},
+                    {"target", it->second.target},
+                    {"auth", it->second.auth}};
+  }
+  return j;
+}
+
 json flush_json(const std::optional<LatencySummary>& on, const std::optional<LatencySummary>& off) {
   if (!on || !off) return nullptr;
   return {{"on_ns", summary_json(*on)},
@@ -138,9 +170,8 @@ json floors_json(const std::optional<FloorsResult>& floors) {
   if (!floors) return nullptr;
   const auto& f = *floors;
   json j;
-  j["round_trip_ns"] = {{"unix", optional_summary(f.rt_unix)}, {"tcp", optional_summary(f.rt_tcp)}};
-  j["round_trip_idle_ns"] = {{"unix", optional_summary(f.rt_idle_unix)},
-                             {"tcp", optional_summary(f.rt_idle_tcp)}};
+  j["round_trip_ns"] = per_transport(f.rt);
+  j["round_trip_idle_ns"] = per_transport(f.rt_idle);
   j["commit_flush"] = flush_json(f.pg_on, f.pg_off);
   if (f.disk_sync) {
     j["disk_sync"] = {{"dir", f.disk_sync_dir},
@@ -203,15 +234,14 @@ json to_json(const RunResult& run) {
                    {{"mode", ctx.server.mode},
                     {"version", ctx.server.version},
                     {"settings", ctx.server.settings},
-                    {"data_filesystem", ctx.server.data_filesystem},
-                    {"unix", {{"target", ctx.server.unix_target}, {"auth", ctx.server.unix_auth}}},
-                    {"tcp", {{"target", ctx.server.tcp_target}, {"auth", ctx.server.tcp_auth}}}}},
+                    {"data_filesystem", ctx.server.data_filesystem}}},
                   {"sqlite",
                    {{"version", ctx.sqlite.version},
                     {"dir", ctx.sqlite.dir},
                     {"filesystem", ctx.sqlite.filesystem},
                     {"journal_mode", ctx.sqlite.journal_mode},
                     {"synchronous", ctx.sqlite.synchronous}}},
+                  {"transports", transports_json(ctx.transports)},
                   {"warnings", ctx.warnings}};
   const auto& st = run.settings;
   json loop = {{"mode", st.run.open_loop() ? "open" : "closed"}};

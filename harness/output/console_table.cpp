@@ -6,6 +6,8 @@
 #include <map>
 #include <optional>
 
+#include "core/transport.hpp"
+
 namespace wpbench {
 
 namespace {
@@ -92,6 +94,20 @@ std::optional<std::string> noise_line(const RunResult& run) {
 std::string summary_cell(const std::optional<LatencySummary>& s) {
   return s ? fmt::format("{:.3f} ms (p99 {:.3f})", ms(s->p50_ns), ms(s->p99_ns)) : "-";
 }
+
+// " unix 0.031 ms, tcp 0.052 ms": a floor over every transport that has round trips, in table
+// order, "n/a" where it was not measured.
+std::string per_transport(const std::map<std::string, LatencySummary>& by_transport) {
+  std::string out;
+  for (const auto& spec : transport_specs()) {
+    if (!spec.round_trips) continue;
+    const auto it = by_transport.find(spec.name);
+    out += std::string(out.empty() ? " " : ", ") + spec.name + " " +
+           summary_cell(it == by_transport.end() ? std::nullopt
+                                                 : std::optional<LatencySummary>(it->second));
+  }
+  return out;
+}
 }  // namespace
 
 std::string console_table(const RunResult& run) {
@@ -131,12 +147,9 @@ std::string console_table(const RunResult& run) {
   }
   if (run.floors) {
     const auto& f = *run.floors;
-    out += "\nfloors (p50): round trip unix " + summary_cell(f.rt_unix) + ", tcp " +
-           summary_cell(f.rt_tcp);
-    if (f.rt_idle_unix || f.rt_idle_tcp) {
-      out += "; on a connection idle between rounds, unix " + summary_cell(f.rt_idle_unix) +
-             ", tcp " + summary_cell(f.rt_idle_tcp);
-    }
+    out += "\nfloors (p50): round trip" + per_transport(f.rt);
+    if (!f.rt_idle.empty())
+      out += "; on a connection idle between rounds" + per_transport(f.rt_idle);
     out += "; PostgreSQL insert synchronous_commit on " + summary_cell(f.pg_on) + " vs off " +
            summary_cell(f.pg_off) + "; disk " +
            (f.disk_sync_method.empty() ? "sync" : f.disk_sync_method) + " " +

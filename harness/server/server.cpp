@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -26,6 +27,15 @@ namespace wpbench {
 namespace {
 // The second role: login only, no password, so trust can be timed beside peer and scram.
 const char* const kTrustRole = "wpbench_trust";
+
+// initdb's --auth-local / --auth-host: the authentication of the transport whose pg_hba.conf
+// lines are of that type.
+std::string fixture_auth(const std::string& hba_type) {
+  for (const auto& spec : transport_specs()) {
+    if (spec.backend == Backend::postgres && spec.hba_type == hba_type) return spec.fixture_auth;
+  }
+  return "reject";
+}
 
 bool is_exec(const fs::path& p) { return access(p.c_str(), X_OK) == 0; }
 
@@ -140,7 +150,8 @@ ThrowawayServer::ThrowawayServer(const ServerOptions& opt) : dir_("wpbench-pg-",
     so.death_signal = SIGKILL;  // half an initdb is of no use to anyone
     const int rc = run_command(
         {bindir + "/initdb", "-D", data_dir(), "-U", role_, "--pwfile=" + pwfile,
-         "--auth-local=peer", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C",
+         "--auth-local=" + fixture_auth("local"), "--auth-host=" + fixture_auth("host"), "-E",
+         "UTF8", "--locale=C",
          // The cluster is thrown away; syncing its initial files would only slow start-up.
          "--no-sync"},
         so);
@@ -187,7 +198,7 @@ void ThrowawayServer::start_postgres(const std::string& bindir, const ServerOpti
     pid_ = spawn(argv, so);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (std::chrono::steady_clock::now() < deadline) {
-      if (PQping(unix_conninfo().c_str()) == PQPING_OK) return;
+      if (PQping(conninfo(Transport::unix_socket).c_str()) == PQPING_OK) return;
       if (opt.stop != nullptr && opt.stop->load())
         throw Interrupted("interrupted while starting the server");
       if (wait_for(pid_, std::chrono::milliseconds(50))) {
@@ -214,50 +225,38 @@ void ThrowawayServer::add_trust_hba_lines() {
   if (rest.empty()) throw std::runtime_error("cannot read " + path);
   const std::string role = kTrustRole;
   std::ofstream out(path, std::ios::trunc);  // rewrites in place: owner and mode stay initdb's
-  out << "# wpbench: a role without a password, to time trust authentication\n"
-      << "local all " << role << " trust\n"
-      << "host all " << role << " 127.0.0.1/32 trust\n"
-      << rest;
+  out << "# wpbench: a role without a password, to time trust authentication\n";
+  for (const auto& spec : transport_specs()) {
+    if (spec.backend != Backend::postgres) continue;
+    out << spec.hba_type << " all " << role;
+    if (spec.host == HostKind::address) out << " " << spec.fixture_host << "/32";
+    out << " trust\n";
+  }
+  out << rest;
   if (!out.flush()) throw std::runtime_error("cannot write " + path);
 }
 
 void ThrowawayServer::create_trust_role() {
   // Only what a connect needs: it logs in and leaves (CONNECT is also PUBLIC's by default; the
   // grant says so here rather than relying on it).
-  auto c = pg_connect(unix_conninfo());
+  auto c = pg_connect(conninfo(Transport::unix_socket));
   pg_exec(c.get(), std::string("CREATE ROLE ") + kTrustRole + " LOGIN");
   pg_exec(c.get(), std::string("GRANT CONNECT ON DATABASE postgres TO ") + kTrustRole);
 }
 
-std::string ThrowawayServer::unix_conninfo() const {
-  return build_conninfo({{"host", dir_.file("sock")},
-                         {"port", std::to_string(port_)},
-                         {"dbname", "postgres"},
-                         {"user", role_}});
-}
-
-std::string ThrowawayServer::tcp_conninfo() const {
-  return build_conninfo({{"host", "127.0.0.1"},
-                         {"port", std::to_string(port_)},
-                         {"dbname", "postgres"},
-                         {"user", role_},
-                         {"password", password_},
-                         {"sslmode", "disable"}});
-}
-
-std::string ThrowawayServer::trust_unix_conninfo() const {
-  return build_conninfo({{"host", dir_.file("sock")},
-                         {"port", std::to_string(port_)},
-                         {"dbname", "postgres"},
-                         {"user", kTrustRole}});
-}
-
-std::string ThrowawayServer::trust_tcp_conninfo() const {
-  return build_conninfo({{"host", "127.0.0.1"},
-                         {"port", std::to_string(port_)},
-                         {"dbname", "postgres"},
-                         {"user", kTrustRole},
-                         {"sslmode", "disable"}});
+std::string ThrowawayServer::conninfo(Transport t, ServerRole role) const {
+  const TransportSpec& spec = spec_of(t);
+  if (spec.backend != Backend::postgres) {
+    throw std::invalid_argument(std::string("no server behind transport ") + spec.name);
+  }
+  std::map<std::string, std::string> kv{
+      {"host", spec.host == HostKind::socket_dir ? dir_.file("sock") : spec.fixture_host},
+      {"port", std::to_string(port_)},
+      {"dbname", "postgres"},
+      {"user", role == ServerRole::trust ? kTrustRole : role_}};
+  if (role == ServerRole::main && auth_uses_password(spec.fixture_auth)) kv["password"] = password_;
+  if (*spec.sslmode) kv["sslmode"] = spec.sslmode;
+  return build_conninfo(kv);
 }
 
 void ThrowawayServer::stop() {
@@ -278,10 +277,13 @@ void ThrowawayServer::stop() {
 ThrowawayServer::~ThrowawayServer() { stop(); }
 
 std::vector<ConnectTarget> throwaway_connect_targets(const ThrowawayServer& server) {
-  return {{Transport::unix_socket, "peer", server.unix_conninfo()},
-          {Transport::unix_socket, "trust", server.trust_unix_conninfo()},
-          {Transport::tcp, "trust", server.trust_tcp_conninfo()},
-          {Transport::tcp, "scram-sha-256", server.tcp_conninfo()}};
+  std::vector<ConnectTarget> out;
+  for (const auto& spec : transport_specs()) {
+    if (spec.backend != Backend::postgres) continue;
+    out.push_back({spec.id, spec.fixture_auth, server.conninfo(spec.id)});
+    out.push_back({spec.id, "trust", server.conninfo(spec.id, ServerRole::trust)});
+  }
+  return out;
 }
 
 }  // namespace wpbench

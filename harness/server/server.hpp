@@ -18,6 +18,12 @@
 
 namespace wpbench {
 
+/// The throwaway server's two login roles.
+enum class ServerRole {
+  main,   ///< wpbench's own: peer on the socket, scram-sha-256 over TCP (each transport's row)
+  trust,  ///< login only, no password, trust on every transport: times trust authentication
+};
+
 struct ServerOptions {
   std::string bindir;      ///< where initdb and postgres live; empty: find PostgreSQL 15
   std::string parent_dir;  ///< where the temp dir goes; empty: $TMPDIR or /tmp
@@ -40,14 +46,9 @@ class ThrowawayServer {
   ThrowawayServer(const ThrowawayServer&) = delete;
   ThrowawayServer& operator=(const ThrowawayServer&) = delete;
 
-  /// Over the Unix socket, peer authentication (no password).
-  std::string unix_conninfo() const;
-  /// Over 127.0.0.1, scram-sha-256 with the generated password, no TLS.
-  std::string tcp_conninfo() const;
-  /// Over the Unix socket as the login-only role wpbench_trust, trust authentication.
-  std::string trust_unix_conninfo() const;
-  /// Over 127.0.0.1 as wpbench_trust, trust authentication (no password), no TLS.
-  std::string trust_tcp_conninfo() const;
+  /// Over PostgreSQL transport `t` (harness/core/transport.hpp), as `role`: the main role
+  /// authenticates as the transport's row says (fixture_auth), the trust role by trust.
+  std::string conninfo(Transport t, ServerRole role = ServerRole::main) const;
   std::string data_dir() const { return dir_.file("data"); }
   /// The temp dir holding data/, the socket and the log; also a home for SQLite files.
   std::string dir() const { return dir_.path(); }
@@ -68,8 +69,8 @@ class ThrowawayServer {
   pid_t pid_ = -1;
 };
 
-/// The throwaway server's four ways in, for connect cost (connect_cost.hpp): peer and trust on the
-/// socket, trust and scram-sha-256 on TCP.
+/// The throwaway server's ways in, for connect cost (connect_cost.hpp): on each PostgreSQL
+/// transport, its own authentication (peer on the socket, scram-sha-256 on TCP) and trust.
 std::vector<ConnectTarget> throwaway_connect_targets(const ThrowawayServer& server);
 
 /// The bin directory of the newest installed PostgreSQL 15 (Debian's layout), or of PATH.

@@ -89,7 +89,7 @@ class BadInputs(fixtures.Scratch):
              f"{wr.MAX_RESULT_BYTES + 1} bytes, more than the {wr.MAX_RESULT_BYTES} (2 GiB) these scripts read"),
             ("report", ["--out", t / "r", t / "empty-dir"], {}, 2, "directory holds no *.json result files"),
             ("report", ["--out", t / "out-file", good], {}, 1, "report: cannot write"),
-            ("gate", [good, t / "v9.json"], {}, 2, "schema_version is 9, newer than these scripts read (1 and 2)"),
+            ("gate", [good, t / "v9.json"], {}, 2, "schema_version is 9, newer than these scripts read (1, 2 and 3)"),
             ("gate", [good, t / "fifo.json"], {}, 2, "a FIFO, not a regular file"),
             ("gate", [good, good2, "--policy", t / "empty-dir"], {}, 2, "not a usable gate policy: a directory"),
             ("gate", [good, good2, "--alpha", "2"], {}, 2, "--alpha must be in (0, 1)"),
@@ -149,7 +149,7 @@ class BadDocuments(fixtures.Scratch):
     def test_refused_with_the_place_named(self):
         rep = lambda run: run["cases"][0]["repetitions"][1]  # noqa: E731
         for change, needle in (
-                (lambda run: run.update(schema_version=[2]), "schema_version is [2], these scripts read 1 and 2"),
+                (lambda run: run.update(schema_version=[2]), "schema_version is [2], these scripts read 1, 2 and 3"),
                 (lambda run: run.update(schema_version={"v": 2}), 'schema_version is {"v": 2}'),
                 (lambda run: rep(run)["samples_ns"].__setitem__(5, 2**63),
                  "samples_ns[5]: 9223372036854775808 is not an integer below 2^63"),

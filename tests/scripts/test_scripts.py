@@ -90,7 +90,7 @@ class Validate(Scratch):
     def test_bad_inputs_get_one_line_and_exit_2(self):
         bad = self.tmp / "bad.json"
         for content, needle in (("{not json", "invalid JSON"), ('{"schema_version": 7, "tool": "wpbench"}', "schema_version is 7"),
-                                ('{"schema_version": 3, "tool": "wpbench"}', "newer than these scripts read (1 and 2)"),
+                                ('{"schema_version": 4, "tool": "wpbench"}', "newer than these scripts read (1, 2 and 3)"),
                                 ('{"benchmarks": []}', "not a wpbench result"), ("[1, 2]", "not a JSON object")):
             bad.write_text(content)
             for script in ("validate-result", "claims", "report"):
@@ -381,8 +381,8 @@ class Gate(Scratch):
         r = self.gate(self.fixture("a.json"), fixtures.write(self.tmp / "o.json", other))
         self.assert_one_line_error(r, 2, "no case in common")
         bad = self.tmp / "bad.json"
-        bad.write_text('{"schema_version": 3, "tool": "wpbench"}')
-        self.assert_one_line_error(self.gate(self.fixture("a.json"), bad), 2, "schema_version is 3")
+        bad.write_text('{"schema_version": 4, "tool": "wpbench"}')
+        self.assert_one_line_error(self.gate(self.fixture("a.json"), bad), 2, "schema_version is 4")
         policy = self.tmp / "policy.json"
         policy.write_text('{"ratios": [{"numerator": "a"}]}')
         self.assert_one_line_error(self.gate(self.fixture("a.json"), self.fixture("b.json"), "--policy", policy),

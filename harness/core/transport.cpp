@@ -1,0 +1,67 @@
+#include "core/transport.hpp"
+
+namespace wpbench {
+
+const std::vector<TransportSpec>& transport_specs() {
+  using B = Backend;
+  using H = HostKind;
+  // Fields in TransportSpec's order: id, name, title, backend, host, fixture_host, hba_type,
+  // fixture_auth, sslmode, round_trips, flush_floor, reach, by_default.
+  static const std::vector<TransportSpec> specs = {
+      {Transport::unix_socket, "unix", "Unix socket", B::postgres, H::socket_dir, "",  //
+       "local", "peer", "", true, "commit_flush",
+       "the server's Unix socket: local IPC, no network stack", true},
+      {Transport::tcp, "tcp", "TCP", B::postgres, H::address, "127.0.0.1",  //
+       "host", "scram-sha-256", "disable", true, "commit_flush",
+       "TCP without TLS (loopback 127.0.0.1 for the throwaway server)", true},
+      {Transport::file, "file", "SQLite file (in-process)", B::sqlite, H::file, "",  //
+       "", "none", "", false, "sqlite_flush",
+       "a database file opened in-process: no server, no round trip", true},
+  };
+  return specs;
+}
+
+const TransportSpec& spec_of(Transport t) {
+  for (const auto& s : transport_specs()) {
+    if (s.id == t) return s;
+  }
+  // Every enumerator has a row; TransportTable.EveryTransportHasOneRow keeps it so.
+  return transport_specs().front();
+}
+
+const TransportSpec* find_transport(std::string_view name) {
+  for (const auto& s : transport_specs()) {
+    if (name == s.name) return &s;
+  }
+  return nullptr;
+}
+
+const char* transport_name(Transport t) { return spec_of(t).name; }
+
+std::vector<Transport> transports_for(Backend b) {
+  std::vector<Transport> out;
+  for (const auto& s : transport_specs()) {
+    if (s.backend == b) out.push_back(s.id);
+  }
+  return out;
+}
+
+namespace {
+std::string names(bool defaults_only) {
+  std::string out;
+  for (const auto& s : transport_specs()) {
+    if (!defaults_only || s.by_default) out += (out.empty() ? "" : ", ") + std::string(s.name);
+  }
+  return out;
+}
+}  // namespace
+
+std::string transport_names() { return names(false); }
+
+std::string default_transport_names() { return names(true); }
+
+bool auth_uses_password(std::string_view auth) {
+  return auth == "scram-sha-256" || auth == "md5" || auth == "password";
+}
+
+}  // namespace wpbench

@@ -1,0 +1,72 @@
+#pragma once
+/// The transports, as data: one row per way of reaching a database. The server fixture, the
+/// --dsn set-up, the floors, the decomposition, the JSON and the console all read this table, so
+/// a new transport is one row here plus its fixture (docs/architecture.md, "A new transport").
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wpbench {
+
+enum class Backend { postgres, sqlite };
+enum class Transport { unix_socket, tcp, file };
+
+/// How a PostgreSQL transport names its server in a conninfo's host=.
+enum class HostKind {
+  socket_dir,  ///< a directory holding the server's Unix socket
+  address,     ///< a host name or IP address, over TCP
+  file,        ///< no server: a database file opened in-process (SQLite)
+};
+
+struct TransportSpec {
+  Transport id;
+  const char* name;   ///< the last part of a case name, and its key in the JSON: "unix"
+  const char* title;  ///< for tables and plots: "Unix socket"
+  Backend backend;
+  HostKind host;
+  /// Where the throwaway server is reached over it: its socket dir, or this address.
+  const char* fixture_host;
+  /// pg_hba.conf connection type the throwaway server's line uses ("local", "host"); empty for
+  /// a file.
+  const char* hba_type;
+  /// How the throwaway server authenticates wpbench's role over it ("peer", "scram-sha-256";
+  /// "none" for a file). A password method puts the role's password in the conninfo.
+  const char* fixture_auth;
+  /// libpq's sslmode for it ("disable": plain TCP, measured without TLS); empty: not set.
+  const char* sslmode;
+  /// The empty-query round trip floors (busy and idle) apply: a sample crosses to a server.
+  bool round_trips;
+  /// The floor that measures its commit's flush: "commit_flush" or "sqlite_flush".
+  const char* flush_floor;
+  /// One line for the JSON and docs/cases.md: what a sample crosses.
+  const char* reach;
+  /// Measured when --transports is not given; the others only when named.
+  bool by_default;
+};
+
+/// Every transport, in the order cases, tables and plots list them.
+const std::vector<TransportSpec>& transport_specs();
+
+/// The row of `t`.
+const TransportSpec& spec_of(Transport t);
+
+/// The row named `name`, or nullptr.
+const TransportSpec* find_transport(std::string_view name);
+
+/// The transport's name, e.g. "unix": the last part of a case name.
+const char* transport_name(Transport t);
+
+/// The transports a backend can use, in table order.
+std::vector<Transport> transports_for(Backend b);
+
+/// Every transport name, comma-separated, for messages.
+std::string transport_names();
+
+/// The names of the transports measured by default, comma-separated: "unix, tcp, file".
+std::string default_transport_names();
+
+/// Whether a password-based authentication method: then the conninfo carries the password.
+bool auth_uses_password(std::string_view auth);
+
+}  // namespace wpbench

@@ -65,6 +65,21 @@ TEST(Cli, ListNamesEveryCase) {
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(lines(r.out), static_cast<int>(all_cases().size()));
   EXPECT_NE(r.out.find("libpq/pipeline/tcp"), std::string::npos);
+  // A transport measured only when named says so on its lines.
+  EXPECT_NE(r.out.find("libpq/pipeline/tls"), std::string::npos);
+  EXPECT_NE(r.out.find("[--transports tls]"), std::string::npos);
+}
+
+TEST(Cli, TlsIsMeasuredOnlyWhenNamed) {
+  // Default runs keep their length and their cases; --transports tls adds every PostgreSQL path
+  // over TLS. --list shows what a run would measure once --transports is given.
+  const Cli named = run_cli("--transports tls --list");
+  EXPECT_EQ(named.exit_code, 0);
+  int tls = 0;
+  for (const auto& c : all_cases()) tls += c.transport == Transport::tls;
+  EXPECT_EQ(lines(named.out), tls);
+  EXPECT_GT(tls, 0);
+  EXPECT_EQ(named.out.find("/unix"), std::string::npos);
 }
 
 TEST(Cli, UnwritableOutFailsBeforeMeasuring) {
@@ -321,6 +336,13 @@ TEST(Cli, ExistingServerOverBothTransportsKeepsThePasswordOut) {
   EXPECT_EQ(validate(out), 0);
 }
 
+// Every transport's name, for --transports: those measured only when named too.
+std::string every_transport() {
+  std::string out;
+  for (const auto& s : transport_specs()) out += (out.empty() ? "" : ",") + std::string(s.name);
+  return out;
+}
+
 TEST(Cli, ThrowawayRunCoversEveryCaseAndValidates) {
   TempPath tmp;
   fs::permissions(tmp.path(), fs::perms::others_exec | fs::perms::group_exec,
@@ -329,7 +351,7 @@ TEST(Cli, ThrowawayRunCoversEveryCaseAndValidates) {
   const Cli r = run_cli(
       "--samples 30 --warmup 3 -r 2 --floor-samples 100 --connect-samples 2 "
       "--tmp-dir " +
-      shq(tmp.path()) + " --out " + shq(out));
+      shq(tmp.path()) + " --out " + shq(out) + " --transports " + every_transport());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json j = json::parse(read_file(out));
   ASSERT_EQ(j["cases"].size(), all_cases().size());
@@ -351,11 +373,13 @@ TEST(Cli, ThrowawayRunCoversEveryCaseAndValidates) {
     std::sort(all.begin(), all.end());
     EXPECT_EQ(names, all);
   }
-  for (const char* k : {"unix", "tcp"}) EXPECT_FALSE(j["floors"]["round_trip_ns"][k].is_null());
+  const auto pg = transports_for(Backend::postgres);
+  for (const auto t : pg) EXPECT_FALSE(j["floors"]["round_trip_ns"][transport_name(t)].is_null());
   EXPECT_FALSE(j["floors"]["disk_sync"].is_null());
   EXPECT_FALSE(j["floors"]["commit_flush"].is_null());
   EXPECT_FALSE(j["floors"]["sqlite_flush"].is_null());
-  EXPECT_EQ(j["connect"].size(), 13u);  // 3 libraries x 4 ways in, and SQLite
+  // 3 libraries x 2 ways in (the transport's own authentication, trust) per transport, and SQLite
+  EXPECT_EQ(j["connect"].size(), 3 * 2 * pg.size() + 1);
   EXPECT_FALSE(j["ratios"].empty());
   EXPECT_NE(r.out.find("where the time goes"), std::string::npos) << r.out;
   EXPECT_EQ(j["context"]["server"]["mode"], "throwaway");

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "core/schedule.hpp"
+#include "db/dsn.hpp"
 #include "db/pg.hpp"
 #include "db/schema.hpp"
 #include "db/sqlite.hpp"
@@ -325,6 +326,48 @@ TEST(Statements, EachPathSendsWhatItDeclares) {
   }
   pg_exec(admin.get(), "ALTER SYSTEM RESET log_min_duration_statement");
   pg_exec(admin.get(), "SELECT pg_reload_conf()");
+}
+
+// The tls transport is what its row says: encrypted, with the certificate's chain and name
+// verified; tcp, its plain twin, is not encrypted (a server with ssl=on would encrypt libpq's
+// default, prefer).
+TEST(Transports, TlsIsEncryptedAndVerifiedAndTcpIsPlain) {
+  const auto ssl_in_use = [](const std::string& conninfo) {
+    auto c = pg_connect(conninfo);
+    return pg_query_value(c.get(), "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()");
+  };
+  EXPECT_EQ(ssl_in_use(server().conninfo(Transport::tls)), "t");
+  EXPECT_EQ(ssl_in_use(server().conninfo(Transport::tls, ServerRole::trust)), "t");
+  EXPECT_EQ(ssl_in_use(server().conninfo(Transport::tcp)), "f");
+  EXPECT_EQ(ssl_in_use(server().conninfo(Transport::unix_socket)), "f");
+  // Another CA: verify-full must refuse the server's certificate, not fall back.
+  TempPath tmp;
+  ASSERT_EQ(
+      std::system(("/usr/bin/openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=other "
+                   "-keyout " +
+                   tmp.file("k") + " -out " + tmp.file("ca.crt") + " 2>/dev/null")
+                      .c_str()),
+      0);
+  auto kv = parse_conninfo(server().conninfo(Transport::tls));
+  kv["sslrootcert"] = tmp.file("ca.crt");
+  try {
+    pg_connect(build_conninfo(kv));
+    FAIL() << "verify-full accepted a certificate of another CA";
+  } catch (const DriverError& e) {
+    EXPECT_NE(std::string(e.what()).find("certificate verify failed"), std::string::npos)
+        << e.what();
+  }
+  // The name is checked too: the certificate is for 127.0.0.1 and localhost only.
+  kv = parse_conninfo(server().conninfo(Transport::tls));
+  kv["host"] = "wrong.example";  // the name checked; hostaddr is where libpq really connects
+  kv["hostaddr"] = "127.0.0.1";
+  try {
+    pg_connect(build_conninfo(kv));
+    FAIL() << "verify-full accepted a certificate for another name";
+  } catch (const DriverError& e) {
+    EXPECT_NE(std::string(e.what()).find("does not match host name"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(Schema, RefusesSqliteTableOfAnotherShape) {

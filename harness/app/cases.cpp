@@ -34,7 +34,7 @@ CaseReport describe_case(const Case& c, const Options& opt, const Targets& t,
 }
 }  // namespace
 
-std::vector<Case> select_cases(const Options& opt) {
+std::vector<Case> select_cases(const Options& opt, bool every_transport) {
   const auto all = all_cases();
   std::vector<std::string> drivers, transports;
   for (const auto& c : all) {
@@ -59,7 +59,7 @@ std::vector<Case> select_cases(const Options& opt) {
         std::any_of(opt.drivers.begin(), opt.drivers.end(),
                     [&](const std::string& d) { return d == c.path->driver || d == dv; });
     const bool transport_ok = opt.transports.empty()
-                                  ? spec_of(c.transport).by_default
+                                  ? every_transport || spec_of(c.transport).by_default
                                   : std::find(opt.transports.begin(), opt.transports.end(),
                                               transport_name(c.transport)) != opt.transports.end();
     if (driver_ok && transport_ok) out.push_back(c);
@@ -72,8 +72,10 @@ int print_case_list(const std::vector<Case>& cases) {
   std::size_t w = 0;
   for (const auto& c : cases) w = std::max(w, c.name().size());
   for (const auto& c : cases) {
-    std::printf("%-*s  %d rt  %s\n", static_cast<int>(w), c.name().c_str(), c.path->round_trips,
-                c.path->how);
+    const TransportSpec& spec = spec_of(c.transport);
+    std::printf("%-*s  %d rt  %s%s\n", static_cast<int>(w), c.name().c_str(), c.path->round_trips,
+                c.path->how,
+                spec.by_default ? "" : (std::string(" [--transports ") + spec.name + "]").c_str());
   }
   return 0;
 }

@@ -12,10 +12,12 @@ namespace wpbench {
 struct Run;
 struct Targets;
 
-/// The cases `opt` asks for, in registry order; throws UsageError for an unknown name.
-std::vector<Case> select_cases(const Options& opt);
+/// The cases `opt` asks for, in registry order; throws UsageError for an unknown name. Without
+/// --transports, only the transports measured by default, unless `every_transport` (--list).
+std::vector<Case> select_cases(const Options& opt, bool every_transport = false);
 
-/// --list: one line per case (name, round trips, what a sample does); returns the exit code.
+/// --list: one line per case (name, round trips, what a sample does, and the --transports a case
+/// needs when its transport is not measured by default); returns the exit code.
 int print_case_list(const std::vector<Case>& cases);
 
 /// One report per case in run.result (what it is, how durable, why it cannot be measured here

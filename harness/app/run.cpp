@@ -18,8 +18,8 @@ namespace wpbench {
 int run_wpbench(const Options& opt) {
   check_table_option(opt);
   if (!opt.callgrind_case.empty()) return callgrind_child_main(opt);
+  if (opt.list) return print_case_list(select_cases(opt, /*every_transport=*/true));
   const std::vector<Case> cases = select_cases(opt);
-  if (opt.list) return print_case_list(cases);
   check_options(opt);
   Run run = plan_run(opt, cases);  // cheap checks first: a bad path must not cost a server start
   prepare_process(run.out);        // before any thread or child

@@ -72,6 +72,10 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
     const int connections =
         std::max<int>(opt.run.connections(), static_cast<int>(cases.size())) + kSpareConnections;
     if (connections > 100) so.settings.push_back("max_connections=" + std::to_string(connections));
+    so.transports.clear();
+    for (const auto tr : transports_for(Backend::postgres)) {
+      if (any_transport(cases, tr)) so.transports.push_back(tr);
+    }
     t.server = std::make_unique<ThrowawayServer>(so);
     for (const auto tr : transports_for(Backend::postgres)) {
       if (!any_transport(cases, tr)) continue;

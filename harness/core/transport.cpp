@@ -14,6 +14,11 @@ const std::vector<TransportSpec>& transport_specs() {
       {Transport::tcp, "tcp", "TCP", B::postgres, H::address, "127.0.0.1",  //
        "host", "scram-sha-256", "disable", true, "commit_flush",
        "TCP without TLS (loopback 127.0.0.1 for the throwaway server)", true},
+      {Transport::tls, "tls", "TLS over TCP (verify-full)", B::postgres, H::address, "127.0.0.1",
+       "hostssl", "scram-sha-256", "verify-full", true, "commit_flush",
+       "TCP with TLS, the server's certificate and name verified (sslmode=verify-full), as a "
+       "managed server requires",
+       false},
       {Transport::file, "file", "SQLite file (in-process)", B::sqlite, H::file, "",  //
        "", "none", "", false, "sqlite_flush",
        "a database file opened in-process: no server, no round trip", true},

@@ -10,7 +10,8 @@
 namespace wpbench {
 
 enum class Backend { postgres, sqlite };
-enum class Transport { unix_socket, tcp, file };
+/// In the table's order (transport_specs()): maps keyed by Transport list them so.
+enum class Transport { unix_socket, tcp, tls, file };
 
 /// How a PostgreSQL transport names its server in a conninfo's host=.
 enum class HostKind {

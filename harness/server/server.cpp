@@ -160,7 +160,12 @@ ThrowawayServer::ThrowawayServer(const ServerOptions& opt) : dir_("wpbench-pg-",
       throw std::runtime_error("initdb failed (exit " + std::to_string(rc) +
                                "): " + tail_lines(dir_.file("initdb.log"), 3));
     }
-    add_trust_hba_lines();
+    transports_ = opt.transports;
+    tls_ = std::any_of(transports_.begin(), transports_.end(), [](Transport t) {
+      return std::string(spec_of(t).sslmode).rfind("verify", 0) == 0;
+    });
+    if (tls_) make_tls_files();
+    add_hba_lines();
     if (opt.stop && opt.stop->load()) throw Interrupted("interrupted while creating the server");
     start_postgres(bindir, opt);
     create_trust_role();
@@ -194,6 +199,10 @@ void ThrowawayServer::start_postgres(const std::string& bindir, const ServerOpti
                                      "listen_addresses=127.0.0.1",
                                      "-c",
                                      "logging_collector=off"};
+    if (tls_) {
+      argv.insert(argv.end(), {"-c", "ssl=on", "-c", "ssl_cert_file=" + dir_.file("tls/server.crt"),
+                               "-c", "ssl_key_file=" + dir_.file("tls/server.key")});
+    }
     for (const auto& s : opt.settings) argv.insert(argv.end(), {"-c", s});
     pid_ = spawn(argv, so);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
@@ -217,9 +226,51 @@ void ThrowawayServer::start_postgres(const std::string& bindir, const ServerOpti
                            tail_lines(dir_.file("postgres.log"), 3));
 }
 
-void ThrowawayServer::add_trust_hba_lines() {
+void ThrowawayServer::make_tls_files() {
+  // A throwaway CA and the server certificate it signs, for 127.0.0.1 and localhost: a client
+  // with sslmode=verify-full checks the chain and the name, as a managed server's clients do.
+  // RSA 2048, the common key of managed PostgreSQL's certificates, so a handshake costs what it
+  // costs there. The CA's key is deleted once it has signed: nothing else can be signed with it.
+  const std::string d = dir_.file("tls");
+  fs::create_directory(d);
+  {
+    std::ofstream ext(d + "/san.cnf");
+    ext << "subjectAltName=IP:127.0.0.1,DNS:localhost\n";
+    if (!ext.flush()) throw std::runtime_error("cannot write " + d + "/san.cnf");
+  }
+  SpawnOptions so;
+  so.log_path = d + "/openssl.log";
+  so.death_signal = SIGKILL;
+  const std::vector<std::vector<std::string>> steps = {
+      {"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+       "/CN=wpbench throwaway CA", "-keyout", d + "/ca.key", "-out", d + "/ca.crt"},
+      {"/usr/bin/openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+       "-keyout", d + "/server.key", "-out", d + "/server.csr"},
+      {"/usr/bin/openssl", "x509", "-req", "-days", "2", "-in", d + "/server.csr", "-CA",
+       d + "/ca.crt", "-CAkey", d + "/ca.key", "-CAcreateserial", "-extfile", d + "/san.cnf",
+       "-out", d + "/server.crt"}};
+  for (const auto& argv : steps) {
+    int rc = -1;
+    try {
+      rc = run_command(argv, so);
+    } catch (const std::exception&) {
+    }
+    if (rc != 0) {
+      throw std::runtime_error(
+          "cannot make the TLS certificate (openssl " + argv[1] +
+          " failed; is Debian's openssl installed?): " + tail_lines(d + "/openssl.log", 2));
+    }
+  }
+  fs::remove(d + "/ca.key");
+  // The server refuses a key others can read; it reads the files as its own OS user.
+  fs::permissions(d + "/server.key", fs::perms::owner_read | fs::perms::owner_write);
+  for (const char* f : {"", "/server.key", "/server.crt"}) chown_to(d + f, server_user_);
+}
+
+void ThrowawayServer::add_hba_lines() {
   // pg_hba.conf is first-match: these lines go above initdb's peer and scram lines and name only
-  // the trust role, so the main role still gets peer on the socket and scram on TCP.
+  // the trust role, so the main role still gets peer on the socket and scram on TCP. A transport
+  // whose line type initdb does not write (hostssl) gets its own line for every role.
   const std::string path = dir_.file("data/pg_hba.conf");
   const std::string rest = read_file(path);
   if (rest.empty()) throw std::runtime_error("cannot read " + path);
@@ -227,10 +278,15 @@ void ThrowawayServer::add_trust_hba_lines() {
   std::ofstream out(path, std::ios::trunc);  // rewrites in place: owner and mode stay initdb's
   out << "# wpbench: a role without a password, to time trust authentication\n";
   for (const auto& spec : transport_specs()) {
-    if (spec.backend != Backend::postgres) continue;
+    if (!serves(spec.id)) continue;
     out << spec.hba_type << " all " << role;
     if (spec.host == HostKind::address) out << " " << spec.fixture_host << "/32";
     out << " trust\n";
+  }
+  for (const auto& spec : transport_specs()) {
+    const std::string type = spec.hba_type;
+    if (!serves(spec.id) || type == "local" || type == "host") continue;
+    out << type << " all all " << spec.fixture_host << "/32 " << spec.fixture_auth << "\n";
   }
   out << rest;
   if (!out.flush()) throw std::runtime_error("cannot write " + path);
@@ -256,6 +312,12 @@ std::string ThrowawayServer::conninfo(Transport t, ServerRole role) const {
       {"user", role == ServerRole::trust ? kTrustRole : role_}};
   if (role == ServerRole::main && auth_uses_password(spec.fixture_auth)) kv["password"] = password_;
   if (*spec.sslmode) kv["sslmode"] = spec.sslmode;
+  if (std::string(spec.sslmode).rfind("verify", 0) == 0) {
+    if (!tls_) {
+      throw std::invalid_argument(std::string("the server was started without ") + spec.name);
+    }
+    kv["sslrootcert"] = dir_.file("tls/ca.crt");
+  }
   return build_conninfo(kv);
 }
 
@@ -279,7 +341,7 @@ ThrowawayServer::~ThrowawayServer() { stop(); }
 std::vector<ConnectTarget> throwaway_connect_targets(const ThrowawayServer& server) {
   std::vector<ConnectTarget> out;
   for (const auto& spec : transport_specs()) {
-    if (spec.backend != Backend::postgres) continue;
+    if (!server.serves(spec.id)) continue;
     out.push_back({spec.id, spec.fixture_auth, server.conninfo(spec.id)});
     out.push_back({spec.id, "trust", server.conninfo(spec.id, ServerRole::trust)});
   }

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <stdexcept>
@@ -30,6 +31,9 @@ struct ServerOptions {
   std::string os_user;     ///< run the server as this user when we are root; empty: postgres
   const std::atomic<bool>* stop = nullptr;  ///< when set, waiting for start-up gives up
   std::vector<std::string> settings;  ///< extra name=value server settings (-c), e.g. for tests
+  /// The transports to serve; what one needs beyond a socket and loopback TCP (a certificate
+  /// for TLS) is made only when it is asked for. Default: every PostgreSQL transport.
+  std::vector<Transport> transports = transports_for(Backend::postgres);
 };
 
 /// A stop (signal) was asked for while wpbench was waiting on something.
@@ -49,6 +53,10 @@ class ThrowawayServer {
   /// Over PostgreSQL transport `t` (harness/core/transport.hpp), as `role`: the main role
   /// authenticates as the transport's row says (fixture_auth), the trust role by trust.
   std::string conninfo(Transport t, ServerRole role = ServerRole::main) const;
+  /// Whether it was started to serve transport `t` (ServerOptions::transports).
+  bool serves(Transport t) const {
+    return std::find(transports_.begin(), transports_.end(), t) != transports_.end();
+  }
   std::string data_dir() const { return dir_.file("data"); }
   /// The temp dir holding data/, the socket and the log; also a home for SQLite files.
   std::string dir() const { return dir_.path(); }
@@ -60,10 +68,13 @@ class ThrowawayServer {
 
  private:
   void start_postgres(const std::string& bindir, const ServerOptions& opt);
-  void add_trust_hba_lines();
+  void add_hba_lines();
+  void make_tls_files();
   void create_trust_role();
   TempDir dir_;
   std::string role_, password_;
+  bool tls_ = false;  ///< TLS is on: the server has a certificate signed by tls/ca.crt
+  std::vector<Transport> transports_;
   OsUser server_user_;
   int port_ = 0;
   pid_t pid_ = -1;

@@ -1,7 +1,7 @@
 """Reading wpbench result files: validation, and the cases of one or more runs.
 
-Shared by scripts/validate-result, claims, report, gate and publish. Every problem with an input
-file raises InputError with a one-line reason; the scripts print it and exit 2.
+Shared by scripts/validate-result, claims, report, gate, precision and publish. Every problem
+with an input file raises InputError with a one-line reason; the scripts print it and exit 2.
 
 Three formats are read. schema_version 3 (results/wpbench-result.schema.json) is 2 with what
 depends on the transport keyed by transport name: context.transports carries the transport table's
@@ -11,6 +11,23 @@ repetitions, each with a summary, a histogram and, up to config.raw_samples_max,
 in time order. schema_version 1 (results/wpbench-result.v1.schema.json, the published runs): one
 record per case with every raw sample; the file is one repetition. Runs in several files pool all
 their repetitions, case by case.
+
+Where a statistic comes from: one rule, the same for every script.
+  - A case read from one file (every repetition it has is that file's) takes every figure the
+    file carries from the file, as the harness wrote it: its pooled latency (latency_ns: p50,
+    p90, p99, p99.9, min, max, mean), throughput, the intervals of its p50 and mean (interval),
+    cv_p50, and its p50 ratio to the fastest case of its transport with that ratio's interval and
+    difference (the file's ratios), null included: where the harness wrote no interval (one
+    repetition with too few raw samples, or only its histogram; a ratio from one repetition),
+    there is none, and the scripts do not make one up.
+  - Everything else is computed here, through wpstats (and wphist for histograms): any statistic
+    of a case pooled over several files, and what no file carries (an interval of p90, p99 or
+    p99.9; a ratio of two cases other than to the fastest, or of another percentile; a v1 file's
+    intervals). Intervals: a t interval over the repetitions with two or more, else a block
+    bootstrap over the one repetition's raw samples in time order, else none.
+Every interval says which it is: {"lo", "hi", "method", "confidence", "source"}, source
+"wpbench" (read from the file) or "scripts" (computed here); the report and claims tables name
+the source next to the method wherever they show an interval.
 """
 import argparse
 import fnmatch
@@ -247,6 +264,17 @@ def _array_problem(where, kind, values):
 
 # The latency summary's statistics that are sample values, and the nearest-rank percentile each is.
 SUMMARY_PERCENTILES = (("p50", 50), ("p90", 90), ("p99", 99), ("p999", 99.9))
+# Percentile -> the latency summary's key that holds it (min and max are p0 and p100).
+SUMMARY_KEYS = {**{p: k for k, p in SUMMARY_PERCENTILES}, 0: "min", 100: "max"}
+# An interval's source: read from the result file, as the harness wrote it, or computed here.
+FROM_FILE, COMPUTED = "wpbench", "scripts"
+_SOURCE_TEXT = {FROM_FILE: "written by wpbench", COMPUTED: "computed by the scripts"}
+
+
+def how(found):
+    """How an interval (or ratio) was drawn and by whom, for a table's legend: 'paired t
+    interval over repetitions, written by wpbench'."""
+    return f"{found['method']}, {_SOURCE_TEXT[found['source']]}"
 # The harness's mean and stddev are floating point (Welford's update over the sorted samples, or
 # the histogram's long double moments); they must match the exact values this closely.
 MOMENT_TOLERANCE = 1e-9
@@ -315,13 +343,19 @@ def _timeseries_problem(where, rep):
     return None
 
 
+def _exact_moments(x):
+    """(exact integer sum, squared deviations from the mean) of sorted int64 samples."""
+    n = len(x)
+    # Exact integer sum: numpy's int64 sum is exact unless it could overflow.
+    total = int(x.sum()) if n == 0 or int(x[-1]) <= (2**63 - 1) // n else sum(map(int, x))
+    return total, float(((x - total / n) ** 2).sum()) if n else 0.0
+
+
 def _raw_problem(where, rep, raw, h):
     """Why a repetition's raw samples are not the ones its histogram and summary were made of."""
     x = np.sort(np.asarray(raw, dtype=np.int64))
     n = len(x)
-    # Exact integer sum: numpy's int64 sum is exact unless it could overflow.
-    total = int(x.sum()) if n == 0 or int(x[-1]) <= (2**63 - 1) // n else sum(map(int, x))
-    m2 = float(((x - total / n) ** 2).sum()) if n else 0.0
+    total, m2 = _exact_moments(x)
     if h is not None:
         counts, overflow = wphist.bucket_counts(x)
         stored = np.zeros(wphist.COUNTS_LENGTH, dtype=np.int64)
@@ -344,10 +378,29 @@ def _raw_problem(where, rep, raw, h):
                             lambda p: int(x[st.rank(n, p) - 1]), total, m2)
 
 
+def _pooled_problem(where, case):
+    """Why a case's pooled latency summary is not the one of its repetitions that hold samples,
+    pooled as the harness pools them (harness/analysis/pooling.cpp): exact over their raw samples
+    when every one kept them, else from their histograms merged. The scripts read the pooled
+    summary of a one-file case from the file, so it must be the repetitions'."""
+    reps = [r for r in case["repetitions"] if r["samples"]]
+    if not reps:
+        return None
+    if all(r["samples_ns"] is not None for r in reps):
+        x = np.sort(np.concatenate([np.asarray(r["samples_ns"], dtype=np.int64) for r in reps]))
+        n = len(x)
+        return _summary_problem(where, case["latency_ns"], n, int(x[0]), int(x[-1]),
+                                lambda p: int(x[st.rank(n, p) - 1]), *_exact_moments(x))
+    h = wphist.merge(r["histogram"] for r in reps)
+    return _summary_problem(where, case["latency_ns"], h["count"], h["min"], h["max"],
+                            lambda p: wphist.percentile(h, p), h["sum"], h["m2"])
+
+
 def _consistency_problem(doc, version):
     """What the schema cannot say: in v2, each repetition's histogram holds exactly its samples;
     in both, the raw samples (when kept) are as many as the repetition says, and are the ones its
-    histogram and latency summary were made of, so no value was altered after the run."""
+    histogram and latency summary were made of, and (v2) a case's pooled summary is its
+    repetitions', so no value was altered after the run."""
     for c in doc["cases"]:
         if version < 2:
             where = f"case {c['name']}"
@@ -378,6 +431,9 @@ def _consistency_problem(doc, version):
                                          lambda p, h=h: wphist.percentile(h, p), h["sum"], h["m2"])
             if found:
                 return found
+        found = _pooled_problem(f"case {c['name']}", c)
+        if found:
+            return found
     return None
 
 
@@ -521,7 +577,7 @@ class Repetition:
     def percentile(self, p):
         """This repetition's percentile p: from its summary for the percentiles it holds (exact
         from the raw samples, the histogram's when it kept only that), else from its samples."""
-        key = {50: "p50", 90: "p90", 99: "p99", 99.9: "p999", 0: "min", 100: "max"}.get(p)
+        key = SUMMARY_KEYS.get(p)
         if key is not None and self.latency.get(key) is not None:
             return self.latency[key]
         return int(st.pooled_percentiles([self.dist], p, [[1]])[0])
@@ -542,10 +598,11 @@ class Case:
         self.run_ids = []  # the run each record came from
         self.run_indices = []  # and that run's place among the files
         self.repetitions = []  # Repetition, in file order then repetition order
+        self.file_ratios = []  # each record's file's ratios (None for v1), as records
         self._samples = None
         self._cache = {}  # statistics already computed, cleared by add()
 
-    def add(self, record, path, run_index, run_id, v2):
+    def add(self, record, path, run_index, run_id, v2, ratios=None):
         if record["round_trips"] != self.round_trips or record["driver"] != self.driver:
             raise InputError(f"{path}: case {self.name} differs from the same case in another file "
                              f"(round trips {record['round_trips']} vs {self.round_trips}): not the same suite")
@@ -555,6 +612,7 @@ class Case:
         self.records.append(record)
         self.run_ids.append(run_id)
         self.run_indices.append(run_index)
+        self.file_ratios.append(ratios if v2 else None)
         objs = record["repetitions"] if v2 else [record]
         self.repetitions += [Repetition(o, run_index, run_id, v2) for o in objs]
         self._samples = None
@@ -615,20 +673,57 @@ class Case:
             self._cache["dist"] = values[order], counts[order]
         return self._cache["dist"]
 
+    @property
+    def one_file(self):
+        """The case's record when all of it comes from one file (whose figures are then the
+        case's: the module docstring's rule), else None."""
+        return self.records[0] if len(self.records) == 1 else None
+
     def percentile(self, p):
-        """Nearest-rank percentile p of all repetitions pooled: exact from raw samples, and
-        within 0.1 % when a repetition kept only its histogram (as the C++ pooled latency_ns)."""
+        """Nearest-rank percentile p of all repetitions pooled: the file's latency_ns for a
+        one-file case (exact from raw samples, from the merged histograms when a repetition kept
+        only its histogram), else computed: exact from raw samples, and within 0.1 % when a
+        repetition kept only its histogram."""
         if ("p", p) not in self._cache:
             reps = self.measured
             if not reps:
                 raise ValueError(f"{self.name}: percentile of no samples")
-            self._cache["p", p] = int(st.pooled_percentiles([r.dist for r in reps], p, [[1] * len(reps)])[0])
+            rec, key = self.one_file, SUMMARY_KEYS.get(p)
+            if rec is not None and key is not None and rec["latency_ns"].get(key) is not None:
+                self._cache["p", p] = rec["latency_ns"][key]
+            else:
+                self._cache["p", p] = int(st.pooled_percentiles([r.dist for r in reps], p, [[1] * len(reps)])[0])
         return self._cache["p", p]
 
     @property
     def mean(self):
+        """Mean latency (ns) of all repetitions pooled: the file's for a one-file case."""
         reps = self.measured
-        return sum(r.sum_ns for r in reps) / sum(r.n for r in reps) if reps else None
+        if not reps:
+            return None
+        rec = self.one_file
+        if rec is not None and rec["latency_ns"].get("mean") is not None:
+            return rec["latency_ns"]["mean"]
+        return sum(r.sum_ns for r in reps) / sum(r.n for r in reps)
+
+    @property
+    def throughput(self):
+        """Inserts per second over the measured repetitions' elapsed time: the file's for a
+        one-file case."""
+        rec = self.one_file
+        if rec is not None and rec.get("throughput_per_s") is not None:
+            return rec["throughput_per_s"]
+        reps = self.measured
+        elapsed = sum(r.elapsed_ns for r in reps)
+        return sum(r.n for r in reps) * 1e9 / elapsed if elapsed > 0 else 0.0
+
+    @property
+    def cpu_per_insert_ns(self):
+        """The client's CPU time per measured insert (ns) over the repetitions that recorded it
+        (no file carries it per case); None for runs written before cpu_ns existed."""
+        reps = [r for r in self.measured if r.cpu_ns is not None]
+        n = sum(r.n for r in reps)
+        return sum(r.cpu_ns for r in reps) / n if n else None
 
     @property
     def rep_p50s(self):
@@ -642,68 +737,65 @@ class Case:
 
     @property
     def cv_p50(self):
-        """Coefficient of variation of the repetitions' p50 (the file's when it is one file);
-        None with fewer than two repetitions."""
-        if len(self.records) == 1 and self.records[0].get("cv_p50") is not None:
-            return self.records[0]["cv_p50"]
+        """Coefficient of variation of the repetitions' p50: the file's for a one-file v2 case
+        (null with fewer than two repetitions), else computed; None with fewer than two."""
+        rec = self.one_file
+        if rec is not None and "cv_p50" in rec:
+            return rec["cv_p50"]
         return st.cv(self.rep_p50s)
 
-    def _from_file_interval(self, stat):
-        """The writer's interval of the pooled p50 or mean, when the case is one file's (the
-        writer had every raw sample in memory, even those it did not keep)."""
-        if len(self.records) != 1 or not self.records[0].get("interval"):
-            return None
-        iv = self.records[0]["interval"]
+    def _file_interval(self, stat):
+        """The file's interval of a one-file v2 case's pooled `stat` (the harness writes p50_ns
+        and mean_ns), or None when the harness wrote none; False when the file does not carry
+        that statistic's interval or the case is not one v2 file's (then it is computed here)."""
+        rec = self.one_file
+        if rec is None or "interval" not in rec or (rec["interval"] and f"{stat}_ns" not in rec["interval"]):
+            return False
+        iv = rec["interval"]
+        if not iv:
+            # null: the harness could estimate none (one repetition, too few raw samples or only
+            # its histogram); statistics it does not write at all are computed here.
+            return None if stat in ("p50", "mean") else False
         lo, hi = iv[f"{stat}_ns"]
-        return {"lo": lo, "hi": hi, "method": iv["method"], "confidence": iv["confidence"]}
+        return {"lo": lo, "hi": hi, "method": iv["method"], "confidence": iv["confidence"], "source": FROM_FILE}
 
     def interval(self, p=50, seed=1):
-        """95 % interval of the pooled percentile p: {lo, hi, method, confidence}, or None when
-        it cannot be estimated (one repetition that kept only its histogram: blocks of
-        consecutive samples need the time order). Bootstrap over repetitions with two or more,
-        else block bootstrap over the one repetition's samples."""
+        """95 % interval of the pooled percentile p: {lo, hi, method, confidence, source}, or
+        None when there is none. As the module docstring says: the file's for p50 of a one-file
+        case, else computed: a t interval over repetitions with two or more, else a block
+        bootstrap over the one repetition's samples in time order."""
         if ("interval", p, seed) not in self._cache:
-            self._cache["interval", p, seed] = self._interval(p, seed)
+            found = self._file_interval(SUMMARY_KEYS[p]) if p in SUMMARY_KEYS else False
+            if found is False:
+                found = self._computed_interval(lambda r: r.percentile(p), self.percentile(p) if self.measured else None,
+                                                lambda x: st.percentile_ci(x, p, seed=seed))
+            self._cache["interval", p, seed] = found
         return self._cache["interval", p, seed]
-
-    def _interval(self, p, seed):
-        if p == 50:
-            found = self._from_file_interval("p50")
-            if found:
-                return found
-        reps = self.measured
-        if len(reps) >= 2:
-            # On the log scale, as the harness's: a latency interval never reaches below zero.
-            lo, hi = st.t_interval([r.percentile(p) for r in reps], self.percentile(p), log=True)
-            method = "t interval over repetitions (log scale)"
-        elif len(reps) == 1 and reps[0].time_ordered:
-            lo, hi = st.percentile_ci(reps[0].samples, p, seed=seed)
-            method = "block bootstrap over samples"
-        else:
-            return None
-        return {"lo": lo, "hi": hi, "method": method, "confidence": st.CONFIDENCE}
 
     def mean_interval(self, seed=1):
         """95 % interval of the pooled mean, as interval()."""
         if ("mean_interval", seed) not in self._cache:
-            self._cache["mean_interval", seed] = self._mean_interval(seed)
+            found = self._file_interval("mean")
+            if found is False:
+                found = self._computed_interval(lambda r: r.sum_ns / r.n, self.mean,
+                                                lambda x: st.mean_ci(x, seed=seed))
+            self._cache["mean_interval", seed] = found
         return self._cache["mean_interval", seed]
 
-    def _mean_interval(self, seed):
-        found = self._from_file_interval("mean")
-        if found:
-            return found
+    def _computed_interval(self, per_rep, pooled, bootstrap):
+        """The scripts' interval of a pooled statistic, given it per repetition (`per_rep`), its
+        pooled value, and its block bootstrap over one repetition's samples."""
         reps = self.measured
         if len(reps) >= 2:
-            lo, hi = st.t_interval([r.sum_ns / r.n for r in reps], sum(r.sum_ns for r in reps) / sum(r.n for r in reps),
-                                   log=True)
+            # On the log scale, as the harness's: a latency interval never reaches below zero.
+            lo, hi = st.t_interval([per_rep(r) for r in reps], pooled, log=True)
             method = "t interval over repetitions (log scale)"
-        elif len(reps) == 1 and reps[0].time_ordered:
-            lo, hi = st.mean_ci(reps[0].samples, seed=seed)
+        elif len(reps) == 1 and reps[0].time_ordered and st.can_block_bootstrap(reps[0].n):
+            lo, hi = bootstrap(reps[0].samples)
             method = "block bootstrap over samples"
         else:
             return None
-        return {"lo": lo, "hi": hi, "method": method, "confidence": st.CONFIDENCE}
+        return {"lo": lo, "hi": hi, "method": method, "confidence": st.CONFIDENCE, "source": COMPUTED}
 
     # -- what the writer found ------------------------------------------------------------------
 
@@ -737,19 +829,37 @@ class Case:
         return [r.schedule_lag for r in self.repetitions if r.schedule_lag]
 
 
+def _file_ratio(num, den, p):
+    """The file's ratio of percentile p of `num` over `den`'s when both cases are one and the
+    same v2 file's and the file has that pair and statistic (the harness writes p50 today),
+    else None."""
+    stat = SUMMARY_KEYS.get(p)
+    if stat is None or num.one_file is None or den.one_file is None or num.run_indices != den.run_indices:
+        return None
+    return next((r for r in num.file_ratios[0] or []
+                 if r["numerator"] == num.name and r["denominator"] == den.name and r["stat"] == stat), None)
+
+
 def ratio_interval(num, den, p=50, seed=1):
-    """percentile p of `num` over `den`'s with its 95 % interval: {ratio, lo, hi, method}; lo and
-    hi are None when no interval can be estimated. Cases measured in the same repetitions (a v2
-    file, or v1 files pooled case by case) pair them, so drift that hit both cancels; one
-    repetition each uses blocks of consecutive samples, as the single-run scripts always did."""
+    """percentile p of `num` over `den`'s with its 95 % interval: {ratio, lo, hi, method,
+    source}; lo and hi are None when there is no interval. The file's for a pair it carries (the
+    module docstring's rule), else computed: cases measured in the same repetitions (one v2
+    file, or v1 files pooled case by case) pair them, so drift that hit both cancels; cases from
+    different repetitions get Welch's interval; one repetition each uses blocks of consecutive
+    samples."""
+    found = _file_ratio(num, den, p)
+    if found is not None:
+        lo, hi = found["interval"] or (None, None)
+        return {"ratio": found["ratio"], "lo": lo, "hi": hi, "method": found["method"], "source": FROM_FILE}
     ratio = num.percentile(p) / den.percentile(p)
     a, b = num.measured, den.measured
-    out = {"ratio": ratio, "lo": None, "hi": None, "method": None}
+    out = {"ratio": ratio, "lo": None, "hi": None, "method": None, "source": COMPUTED}
     if len(a) >= 2 and len(b) >= 2:
         paired = [r.key for r in a] == [r.key for r in b]
         lo, hi = st.t_ratio_interval([r.percentile(p) for r in a], [r.percentile(p) for r in b], ratio, paired)
         method = "paired t interval over repetitions" if paired else "Welch t interval over repetitions"
-    elif a and b and num.time_ordered and den.time_ordered:
+    elif (len(a) == 1 and len(b) == 1 and num.time_ordered and den.time_ordered
+          and st.can_block_bootstrap(a[0].n) and st.can_block_bootstrap(b[0].n)):
         lo, hi = st.bootstrap_ratio_ci(num.samples, den.samples, p, seed=seed)
         method = "block bootstrap over samples"
     else:
@@ -759,14 +869,18 @@ def ratio_interval(num, den, p=50, seed=1):
 
 def difference_interval(num, den, p=50):
     """percentile p of `num` minus `den`'s (ns), with a 95 % t interval over the per-repetition
-    differences when the two were measured in the same repetitions (paired, as ratio_interval);
-    {diff, lo, hi}, lo and hi None without pairs."""
+    differences when the two were measured in the same repetitions (paired, as ratio_interval):
+    {diff, lo, hi, source}, lo and hi None without pairs. The file's for a pair it carries."""
+    found = _file_ratio(num, den, p)
+    if found is not None and found.get("difference_ns") is not None:
+        lo, hi = found.get("difference_interval") or (None, None)
+        return {"diff": found["difference_ns"], "lo": lo, "hi": hi, "source": FROM_FILE}
     diff = num.percentile(p) - den.percentile(p)
     a, b = num.measured, den.measured
     if len(a) >= 2 and [r.key for r in a] == [r.key for r in b]:
         lo, hi = st.t_interval([x.percentile(p) - y.percentile(p) for x, y in zip(a, b)], diff)
-        return {"diff": diff, "lo": lo, "hi": hi}
-    return {"diff": diff, "lo": None, "hi": None}
+        return {"diff": diff, "lo": lo, "hi": hi, "source": COMPUTED}
+    return {"diff": diff, "lo": None, "hi": None, "source": COMPUTED}
 
 
 # The transports of files before schema_version 3, which did not carry the transport table.
@@ -820,7 +934,8 @@ class RunSet:
                 seen.add(rec["name"])
                 if rec["name"] not in self.cases:
                     self.cases[rec["name"]] = Case(rec["name"], rec)
-                self.cases[rec["name"]].add(rec, path, i, run["run_id"], run["schema_version"] >= 2)
+                self.cases[rec["name"]].add(rec, path, i, run["run_id"], run["schema_version"] >= 2,
+                                            run.get("ratios"))
 
     def match(self, pattern):
         """Cases whose name matches a glob pattern (e.g. libpq/*/unix), in run order."""

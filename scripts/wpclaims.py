@@ -5,7 +5,8 @@ Usage: claims [--claims FILE] [--format text|markdown|json] RESULT.json|DIR...
 Several files (or a directory of them) are pooled by case name, every repetition of every file.
 Each claim names the cases that stand for it; a row per case says what was measured (p50 and p99
 with 95 % intervals: a t interval over repetitions when a case has several, else blocks of
-consecutive samples), the verdict (holds / does not hold / inconclusive / not measured) and why,
+consecutive samples; for one file the p50's is the one wpbench wrote, and an interval the scripts
+computed is marked *, as wpbench_results' rule says), the verdict (holds / does not hold / inconclusive / not measured) and why,
 from the round trips and, when the run measured it, the decomposition of where the time goes
 ("3 round trips × 0.06 ms + flush 0.09 ms + server 0.05 ms + driver 0.02 ms"). Exit 0, or 2 on
 bad input.
@@ -57,16 +58,17 @@ KINDS = {"below": ("limit_ms", "cases"), "between": ("range_ms", "cases"), "over
 
 
 def measured(case):
-    i50, i99 = case.interval(50), case.interval(99)
-    return {
-        "samples": case.count,
-        "repetitions": len(case.measured),
-        "p50_ns": case.percentile(50),
-        "p50_ci_ns": [i50["lo"], i50["hi"]],
-        "p99_ns": case.percentile(99),
-        "p99_ci_ns": [i99["lo"], i99["hi"]],
-        "interval_method": i50["method"],
-    }
+    """What a row shows of a case: p50 and p99 with their intervals (None where there is none),
+    and how each interval was drawn and by whom (wpbench_results' rule: for one file the p50's is
+    the harness's, the p99's the scripts')."""
+    out = {"samples": case.count, "repetitions": len(case.measured)}
+    for stat, p in (("p50", 50), ("p99", 99)):
+        iv = case.interval(p)
+        out.update({f"{stat}_ns": case.percentile(p), f"{stat}_ci_ns": [iv["lo"], iv["hi"]] if iv else None,
+                    f"{stat}_interval_method": iv["method"] if iv else None,
+                    f"{stat}_interval_source": iv["source"] if iv else None})
+    out["interval_method"] = out["p50_interval_method"]  # the name earlier versions wrote
+    return out
 
 
 def unusable(case, p=50):
@@ -82,6 +84,9 @@ def unusable(case, p=50):
     if len(case.measured) == 1 and not case.time_ordered:
         return ("one repetition that kept only its histogram (more samples than --raw-samples): an interval "
                 "needs its samples in time order or several repetitions (--repetitions)")
+    if case.interval(p) is None:
+        return (f"no interval of p{p:g}: one repetition needs at least {2 * st.MIN_BLOCK} raw samples "
+                "for one (or run several, --repetitions)")
     return None
 
 
@@ -171,9 +176,11 @@ def overhead_rows(claim, runs):
         d = base.decomposition
         if d and "flush_ns" in d:
             cause += f"; the flush is {st.fmt_ms(d['flush_ns'])} ms of it"
+        mark = COMPUTED_MARK if r["source"] == wr.COMPUTED else ""
         rows.append({"case": name, "measured": measured(case), "overhead_pct": pct,
-                     "overhead_ci_pct": [pct_lo, pct_hi], "verdict": verdict,
-                     "reason": f"{stat} overhead {pct:+.0f} % ({pct_lo:+.0f} to {pct_hi:+.0f} %, 95 % CI) "
+                     "overhead_ci_pct": [pct_lo, pct_hi], "overhead_interval_method": r["method"],
+                     "overhead_interval_source": r["source"], "verdict": verdict,
+                     "reason": f"{stat} overhead {pct:+.0f} % ({pct_lo:+.0f} to {pct_hi:+.0f} %, 95 % CI{mark}) "
                                f"vs claimed {a}-{b} %; {cause}"})
     return rows
 
@@ -235,21 +242,49 @@ def evaluate(claims, runs):
     return out
 
 
+# A mark after an interval the scripts computed, in tables where others are the file's.
+COMPUTED_MARK = "*"
+
+
 def cell_measured(row):
     m = row.get("measured")
     if not m:
         return "-", "-"
+
     def one(k):
+        if m[f"{k}_ci_ns"] is None:
+            return f"{st.fmt_ms(m[f'{k}_ns'])} (no interval)"
         lo, hi = m[f"{k}_ci_ns"]
-        return f"{st.fmt_ms(m[f'{k}_ns'])} [{st.fmt_ms(lo)}, {st.fmt_ms(hi)}]"
+        mark = COMPUTED_MARK if m[f"{k}_interval_source"] == wr.COMPUTED else ""
+        return f"{st.fmt_ms(m[f'{k}_ns'])} [{st.fmt_ms(lo)}, {st.fmt_ms(hi)}]{mark}"
     return one("p50"), one("p99")
+
+
+def interval_legend(result):
+    """One sentence on how the intervals shown were drawn and by whom, naming each method."""
+    seen = {}
+    for c in result:
+        for r in c["rows"]:
+            m = r.get("measured") or {}
+            for k in ("p50", "p99"):
+                if m.get(f"{k}_ci_ns") is not None:
+                    seen.setdefault(m[f"{k}_interval_source"], set()).add(m[f"{k}_interval_method"])
+            if r.get("overhead_interval_source"):
+                seen.setdefault(r["overhead_interval_source"], set()).add(r["overhead_interval_method"])
+    parts = []
+    if wr.FROM_FILE in seen:
+        parts.append(f"unmarked intervals were written by wpbench ({'; '.join(sorted(seen[wr.FROM_FILE]))})")
+    if wr.COMPUTED in seen:
+        parts.append(f"intervals marked {COMPUTED_MARK} were computed by the scripts, which the file does not "
+                     f"carry or which pool several files ({'; '.join(sorted(seen[wr.COMPUTED]))})")
+    return ("95 % intervals: " + "; ".join(parts) + ".") if parts else "No intervals."
 
 
 def render_markdown(result, runs):
     lines = [f"Measured on: {runs.describe()}", "",
              "p50 and p99 in ms with 95 % confidence intervals: a t interval over repetitions when a "
              "case has several (it sees drift from one repetition to the next), else blocks of "
-             "consecutive samples of its one repetition (noise within it only).", "",
+             "consecutive samples of its one repetition (noise within it only). " + interval_legend(result), "",
              "| claim | case | p50 ms | p99 ms | verdict | why |", "|---|---|---|---|---|---|"]
     for c in result:
         lines.append(f"| **{c['text']}** | | | | **{c['verdict']}** | |")
@@ -260,7 +295,7 @@ def render_markdown(result, runs):
 
 
 def render_text(result, runs):
-    out = [f"Measured on: {runs.describe()}", ""]
+    out = [f"Measured on: {runs.describe()}", interval_legend(result), ""]
     for c in result:
         out.append(f"{c['text']}: {c['verdict'].upper()}")
         for r in c["rows"]:

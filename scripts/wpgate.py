@@ -23,10 +23,14 @@ A case of BASELINE that is missing or failed in CURRENT fails the gate. Ratio ru
 repetitions) lies wholly above its max, or when a case they name was selected in CURRENT but did
 not complete; with --ratios-only, a policy none of whose rules applies to CURRENT is refused
 (exit 2): a gate that checked nothing must not pass. Prints a Markdown table for a pull-request
-comment.
+comment, or with --format json the same verdicts for a machine (json_verdict(): per case and
+statistic the baseline and current values with their 95 % intervals, the threshold, the p-value
+and the verdict; per ratio rule the ratio, its interval, the max and the verdict; the overall
+verdict and exit code).
 Exit 0 pass, 1 regression, 2 unusable input, 3 inconclusive (no regression, but a change beyond a
-threshold that these runs cannot call).
+threshold that these runs cannot call), whichever the format.
 """
+import json
 import math
 import sys
 
@@ -151,7 +155,8 @@ def check_ratio(rule, current):
     r = wr.ratio_interval(num, den, p)
     ratio, lo, hi = r["ratio"], r["lo"], r["hi"]
     fail = lo is not None and lo > rule["max"]
-    return {"rule": label, "stat": rule.get("stat", "p50"), "ratio": ratio, "ci": [lo, hi], "max": rule["max"],
+    return {"rule": label, "numerator": num.name, "denominator": den.name, "stat": rule.get("stat", "p50"),
+            "ratio": ratio, "ci": [lo, hi], "method": r["method"], "source": r["source"], "max": rule["max"],
             "verdict": "exceeded" if fail else ("ok" if ratio <= rule["max"] else "above max, not significant"),
             "fail": fail, "note": rule.get("why", "")}
 
@@ -176,8 +181,14 @@ def load_policy(path):
 
 def render_ratios(lines, ratios):
     if ratios:
-        lines += ["", "Ratios inside CURRENT (fail when the 95 % bootstrap interval lies wholly above max; paired "
-                  "over repetitions when there are several, else blocks of consecutive samples):", "",
+        with_ci = [r for r in ratios if "ratio" in r and r["ci"][0] is not None]
+        methods = sorted({wr.how(r) for r in with_ci})
+        # Where the file's intervals and the scripts' meet in one table, the scripts' are marked.
+        mixed = len({r["source"] for r in with_ci}) > 1
+        lines += ["", "Ratios inside CURRENT (fail when the 95 % interval lies wholly above max; paired "
+                  "over repetitions when there are several, else blocks of consecutive samples"
+                  + (f"; here: {'; '.join(methods)}" if methods else "")
+                  + ("; * computed by the scripts" if mixed else "") + "):", "",
                   "| ratio | stat | measured [95 % CI] | max | verdict | why |", "|---|---|---|--:|---|---|"]
         for r in ratios:
             if "ratio" not in r:
@@ -186,6 +197,8 @@ def render_ratios(lines, ratios):
                 continue
             verdict = f"**{r['verdict']}**" if r["fail"] else r["verdict"]
             ci = "no interval" if r["ci"][0] is None else f"[{r['ci'][0]:.2f}, {r['ci'][1]:.2f}]"
+            if mixed and r["ci"][0] is not None and r["source"] == wr.COMPUTED:
+                ci += "*"
             lines.append(f"| `{r['rule']}` | {r['stat']} | {r['ratio']:.2f} {ci} | "
                          f"{r['max']:g} | {verdict} | {r['note']} |")
     return "\n".join(lines) + "\n"
@@ -253,6 +266,51 @@ def render(cases, ratios, instructions, base, cur, args):
     return render_ratios(lines, ratios), code
 
 
+def _interval(case, p):
+    """[lo, hi] of a case's percentile p with how it was drawn, or None (wr's rule)."""
+    iv = case.interval(p)
+    return {"lo": iv["lo"], "hi": iv["hi"], "method": iv["method"], "source": iv["source"]} if iv else None
+
+
+def json_verdict(cases, ratios, instructions, base, cur, args):
+    """The gate's verdicts as one JSON-ready dict (what --format json prints), and the exit code."""
+    word, code = outcome(cases, ratios, instructions)
+    out = {"verdict": {"FAIL": "fail"}.get(word, word), "exit_code": code,
+           "baseline": None if args.ratios_only else {"paths": base.paths, "describe": base.describe()},
+           "current": {"paths": cur.paths, "describe": cur.describe()},
+           "ratios_only": args.ratios_only,
+           "different_machines": not args.ratios_only and wr.machine(base.runs[0]) != wr.machine(cur.runs[0]),
+           "alpha": args.alpha, "blocks": args.blocks,
+           "thresholds_pct": {"p50": args.p50_threshold, "p99": args.p99_threshold,
+                              "instructions": args.instructions_threshold},
+           "cases": [], "instructions": [], "ratios": []}
+    for c in cases:
+        row = {"case": c["case"], "verdict": c["verdict"], "fail": c["fail"], "note": c["note"], "checks": []}
+        for ch in c.get("checks", []):
+            row["checks"].append({
+                "stat": f"p{ch['p']:g}", "baseline_ns": ch["base_ns"], "current_ns": ch["cur_ns"],
+                "baseline_interval_ns": _interval(base.cases[c["case"]], ch["p"]),
+                "current_interval_ns": _interval(cur.cases[c["case"]], ch["p"]),
+                "change_pct": ch["change_pct"], "threshold_pct": ch["threshold_pct"], "test": ch["test"],
+                "p_value": ch["p_value"], "raw_p_value": ch["raw_p"], "verdict": ch["verdict"],
+                "more_repetitions": ch.get("more")})
+        out["cases"].append(row)
+    for i in instructions:
+        out["instructions"].append({"case": i["case"], "stat": "instructions per insert", "baseline": i["base"],
+                                    "current": i["cur"], "change_pct": i["change_pct"],
+                                    "threshold_pct": i["threshold_pct"], "verdict": i["verdict"], "fail": i["fail"]})
+    for r in ratios:
+        row = {"rule": r["rule"], "verdict": r["verdict"], "fail": r["fail"], "note": r["note"]}
+        if "ratio" in r:
+            lo, hi = r["ci"]
+            row.update({"numerator": r["numerator"], "denominator": r["denominator"], "stat": r["stat"],
+                        "ratio": r["ratio"], "interval": None if lo is None else [lo, hi],
+                        "interval_method": r["method"] if lo is not None else None,
+                        "interval_source": r["source"] if lo is not None else None, "max": r["max"]})
+        out["ratios"].append(row)
+    return out, code
+
+
 def main(argv):
     ap = wr.OneLineParser(prog="gate", description=__doc__.split("\n\n")[0])
     ap.add_argument("runs", nargs="+", metavar="BASELINE CURRENT",
@@ -269,6 +327,9 @@ def main(argv):
                     help="time blocks per repetition the tests compare (default 10)")
     ap.add_argument("--policy", default=str(DEFAULT_POLICY), help="ratio rules (default scripts/gate-policy.json)")
     ap.add_argument("--no-policy", action="store_true", help="skip the ratio rules")
+    ap.add_argument("--format", choices=["markdown", "json"], default="markdown",
+                    help="markdown for a pull-request comment (default), or json for a machine; "
+                         "the exit code is the same")
     args = ap.parse_args(argv[1:])
     want = 1 if args.ratios_only else 2
     if len(args.runs) != want:
@@ -299,6 +360,10 @@ def main(argv):
     instructions = [] if args.ratios_only else [
         i for i in (compare_instructions(n, b, cur.cases.get(n), args.instructions_threshold)
                     for n, b in base.cases.items()) if i]
+    if args.format == "json":
+        verdict, code = json_verdict(cases, ratios, instructions, base, cur, args)
+        print(json.dumps(verdict, indent=1, allow_nan=False))
+        return code
     text, code = render(cases, ratios, instructions, base, cur, args)
     print(text, end="")
     return code

@@ -57,17 +57,23 @@ def heavier(src, dst, factor):
 
 
 def gate(a, b, thresholds):
+    """Gates b against a (scripts/gate --format json): (exit code, one line on its verdict)."""
     r = subprocess.run([sys.executable, str(wr.ROOT / "scripts" / "gate"), str(a), str(b), "--no-policy",
-                        *thresholds],
+                        "--format", "json", *thresholds],
                        capture_output=True, text=True)
     if r.returncode == 2:
         raise ToolError(f"gate refused its input: {(r.stderr or r.stdout).strip().splitlines()[-1:]}")
-    lines = r.stdout.splitlines()
-    word = next((ln[len("### wpbench gate: "):] for ln in lines if ln.startswith("### wpbench gate: ")), "?")
-    rows = [ln for ln in lines if ln.startswith("| `")]
-    counts = {v: sum(f"**{v}**" in ln for ln in rows) for v in ("regression", "inconclusive", "improvement")}
+    try:
+        verdict = json.loads(r.stdout)
+        rows = verdict["cases"] + verdict["instructions"]
+        found = [row["verdict"] for row in rows]
+    except (ValueError, KeyError, TypeError) as e:
+        raise ToolError(f"gate's --format json output is not its verdict ({e}): {r.stdout[:200]!r}")
+    if verdict.get("exit_code") != r.returncode:
+        raise ToolError(f"gate exited {r.returncode} but its verdict says exit code {verdict.get('exit_code')}")
+    counts = {v: found.count(v) for v in ("regression", "inconclusive", "improvement")}
     said = ", ".join(f"{n} {v}" for v, n in counts.items() if n) or "every case ok"
-    return r.returncode, f"{word} ({len(rows)} table rows: {said})"
+    return r.returncode, f"{verdict['verdict']} ({len(rows)} checks of cases and instruction counts: {said})"
 
 
 def main(argv):

@@ -84,7 +84,10 @@ def from_samples(samples):
 
 def to_arrays(h):
     """(values, counts) int64 ndarrays: each non-empty bucket's highest value clamped to
-    [min, max], ascending, and its count; the overflow samples last, as max."""
+    [min, max], ascending, and its count; the overflow samples last, as max; and the lowest
+    sample apart, as the exact min. So a nearest-rank percentile of them is percentile(h), rank 1
+    (min) and the last rank (max, which the highest bucket's value clamps to) included, however
+    many such distributions are pooled: the C++ merged histogram's min and max are exact too."""
     check(h)
     b = np.asarray(h["buckets"], dtype=np.int64).reshape(-1, 2)
     idx, counts = b[:, 0], b[:, 1]
@@ -94,6 +97,12 @@ def to_arrays(h):
     if h["overflow"]:
         values = np.append(values, np.int64(h["max"]))
         counts = np.append(counts, np.int64(h["overflow"]))
+    if len(values) and values[0] != h["min"]:
+        if counts[0] == 1:
+            values[0] = h["min"]
+        else:
+            values = np.concatenate(([h["min"]], values))
+            counts = np.concatenate(([1], counts[:1] - 1, counts[1:]))
     return values.astype(np.int64), counts.astype(np.int64)
 
 
@@ -104,14 +113,8 @@ def percentile(h, p):
         raise ValueError("percentile of no samples")
     if not 0 <= p <= 100:
         raise ValueError("percentile outside [0, 100]")
-    r = rank(h["count"], p)
-    # The first and last samples are known exactly; a bucket would only bound them.
-    if r == 1:
-        return int(h["min"])
-    if r == h["count"]:
-        return int(h["max"])
-    values, counts = to_arrays(h)
-    return int(values[np.searchsorted(np.cumsum(counts), r)])
+    values, counts = to_arrays(h)  # the first and last samples exact: a bucket only bounds them
+    return int(values[np.searchsorted(np.cumsum(counts), rank(h["count"], p))])
 
 
 def mean(h):
@@ -156,11 +159,8 @@ def merge(hs):
 
 
 def expand(h):
-    """Every sample as its representative value (to_arrays), ascending, the first and last
-    replaced by the exact min and max, so any nearest-rank percentile of it equals percentile(h).
-    For code that needs a sample list; memory grows with count."""
+    """Every sample as its representative value (to_arrays: the first and last the exact min and
+    max), ascending, so any nearest-rank percentile of it equals percentile(h). For code that
+    needs a sample list; memory grows with count."""
     values, counts = to_arrays(h)
-    x = np.repeat(values, counts)
-    if len(x):
-        x[0], x[-1] = h["min"], h["max"]
-    return x
+    return np.repeat(values, counts)

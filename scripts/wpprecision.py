@@ -15,14 +15,15 @@ every case: its p50 and its ratio to the fastest in each run, side by side (how 
 and a back-to-back one differ: give one of each).
 Exit 0, or 2 on unusable input.
 """
-import statistics
 import sys
 
 import wpbench_results as wr
+import wpstats as st
 
 
 def ratios(run):
-    """case -> (ratio, lo, hi) from one result file's `ratios`."""
+    """case -> (ratio, lo, hi): the ratios the harness wrote in one result file (a run's own
+    figures, never recomputed here)."""
     out = {}
     for r in run.get("ratios") or []:
         iv = r.get("interval")
@@ -33,17 +34,13 @@ def ratios(run):
 
 def cpu_per_insert(run):
     """case -> the client's CPU time per measured insert (ns), over every repetition."""
-    out = {}
-    for c in run.get("cases") or []:
-        reps = [r for r in c.get("repetitions") or [] if r.get("cpu_ns") and r.get("samples")]
-        if reps:
-            out[c["name"]] = sum(r["cpu_ns"] for r in reps) / sum(r["samples"] for r in reps)
-    return out
+    cases = wr.RunSet.from_documents([run]).cases.values()
+    return {c.name: c.cpu_per_insert_ns for c in cases if c.cpu_per_insert_ns}
 
 
 def half_width_pct(r):
     ratio, lo, hi = r
-    return 100 * max(hi - ratio, ratio - lo) / ratio
+    return 100 * st.half_width(ratio, lo, hi) / ratio
 
 
 def describe(run):
@@ -96,7 +93,7 @@ def main(argv):
         widths = sorted((half_width_pct(r), name) for name, r in rs.items())
         if not widths:
             continue
-        print(f"| {run['run_id']} | {len(widths)} | {statistics.median(w for w, _ in widths):.2f} % | "
+        print(f"| {run['run_id']} | {len(widths)} | {st.median(w for w, _ in widths):.2f} % | "
               f"{widths[-1][0]:.2f} % (`{widths[-1][1]}`) | {sum(w > 5 for w, _ in widths)} |")
     if len(runs) >= 2:
         print()
@@ -112,7 +109,7 @@ def main(argv):
             close = sum(abs(a[n][0] / b[n][0] - 1) <= 0.05 for n in both)
             inside = sum(b[n][1] <= a[n][0] <= b[n][2] and a[n][1] <= b[n][0] <= a[n][2] for n in both)
             cpu = [cb[n] / ca[n] - 1 for n in set(ca) & set(cb)]
-            moved = f"{100 * statistics.median(cpu):+.1f} %" if cpu else "not measured"
+            moved = f"{100 * st.median(cpu):+.1f} %" if cpu else "not measured"
             print(f"| {ra['run_id']} / {rb['run_id']} | {len(both)} | {close} ({100 * close / len(both):.0f} %) | "
                   f"{inside} ({100 * inside / len(both):.0f} %) | {moved} |")
     return 0

@@ -14,7 +14,6 @@ DIR/decomposition.png. DIR defaults to results/<run-id>/ of the first file. Exit
 input.
 """
 import pathlib
-import statistics
 import sys
 
 import matplotlib
@@ -47,20 +46,6 @@ def by_transport(runs):
 def title(runs, transport):
     """A transport's heading, from its row in the files' transport table."""
     return runs.transports.get(transport, {}).get("title", transport)
-
-
-def throughput(case):
-    reps = case.measured
-    elapsed = sum(r.elapsed_ns for r in reps)
-    return sum(r.n for r in reps) * 1e9 / elapsed if elapsed > 0 else 0.0
-
-
-def cpu_per_insert_us(case):
-    """Client CPU time per insert (µs): the driver's and, for the Python arm, the interpreter's
-    own work; None for runs written before cpu_ns existed."""
-    reps = [r for r in case.measured if r.cpu_ns is not None]
-    n = sum(r.n for r in reps)
-    return sum(r.cpu_ns for r in reps) / n / 1e3 if n else None
 
 
 def ms_cell(ns, digits=3):
@@ -120,12 +105,13 @@ def colours(runs):
 
 
 def ratio_cells(runs, transport, cases):
-    """(fastest case, {case name: 'vs fastest' cell}, methods used). From the file's "ratios"
-    when the report is of one v2 file, else computed over the pooled repetitions."""
+    """(fastest case, {case name: 'vs fastest' cell}, how the intervals were drawn). The fastest
+    is the one the file's ratios divide by when the report is of one v2 file, else the fastest
+    durable ok case; each ratio is the file's where it has it (wr.ratio_interval's rule)."""
     by_name = {c.name: c for c in cases}
-    from_file = {r["numerator"]: r for r in (runs.ratios or []) if r["denominator"] in by_name}
+    from_file = [r for r in (runs.ratios or []) if r["denominator"] in by_name]
     if from_file:
-        fastest = by_name[next(iter(from_file.values()))["denominator"]]
+        fastest = by_name[from_file[0]["denominator"]]
     else:
         counted = [c for c in cases if c.ok and c.durable] or cases
         fastest = min(counted, key=lambda c: c.percentile(50))
@@ -133,25 +119,19 @@ def ratio_cells(runs, transport, cases):
     for c in cases:
         if c is fastest:
             continue
-        r = from_file.get(c.name)
-        if r and r["denominator"] == fastest.name and r["ratio"] is not None and r["interval"]:
-            cells[c.name] = f"{st.plus_minus(r['ratio'], *r['interval'])} × `{fastest.name}`"
-            methods.add(r["method"])
-            continue
-        # Not in the file, or the file has no interval for it (one repetition): computed here.
         r = wr.ratio_interval(c, fastest, 50)
         if r["lo"] is None:
             cells[c.name] = f"{r['ratio']:.2f} × `{fastest.name}` (no interval)"
         else:
             cells[c.name] = f"{st.plus_minus(r['ratio'], r['lo'], r['hi'])} × `{fastest.name}`"
-            methods.add(r["method"])
+            methods.add(wr.how(r))
     return fastest, cells, methods
 
 
 def transport_table(runs, transport, cases):
     fastest, rel, ratio_methods = ratio_cells(runs, transport, cases)
     intervals = {c.name: (c.interval(50), c.mean_interval()) for c in cases}
-    methods = {iv["method"] for pair in intervals.values() for iv in pair if iv}
+    methods = {wr.how(iv) for pair in intervals.values() for iv in pair if iv}
     per_case = len(methods) > 1
     how = (f"95 % intervals: {next(iter(methods))}" if len(methods) == 1 else
            "95 % intervals as the interval column says" if methods else "no intervals could be estimated")
@@ -168,13 +148,13 @@ def transport_table(runs, transport, cases):
         if not c.durable:
             status += ", not durable"
         cells = [ms_cell(c.percentile(p)) for p in (90, 99, 99.9)]
-        cpu = cpu_per_insert_us(c)
+        cpu = c.cpu_per_insert_ns
         row = (f"| `{c.name}` | {c.round_trips} | {with_interval(c.percentile(50), i50)} | "
                f"{with_interval(c.mean, imean)} | " + " | ".join(cells) +
-               f" | {ms_cell(c.percentile(100))} | {throughput(c):.0f} | "
-               f"{'-' if cpu is None else f'{cpu:.0f}'} | {rel.get(c.name, '-')} | {status} |")
+               f" | {ms_cell(c.percentile(100))} | {c.throughput:.0f} | "
+               f"{'-' if cpu is None else f'{cpu / 1e3:.0f}'} | {rel.get(c.name, '-')} | {status} |")
         if per_case:
-            row += f" {(i50 or imean or {}).get('method', '-')} |"
+            row += f" {wr.how(i50 or imean) if i50 or imean else '-'} |"
         lines.append(row)
     return lines + [""]
 
@@ -334,7 +314,7 @@ def schedule_lag_section(runs, cases):
     for c in cases:
         lags = c.schedule_lags
         if lags:
-            lines.append(f"| `{c.name}` | {ms_cell(statistics.median(l['p50'] for l in lags))} | "
+            lines.append(f"| `{c.name}` | {ms_cell(st.median(l['p50'] for l in lags))} | "
                          f"{ms_cell(max(l['p99'] for l in lags))} | {ms_cell(max(l['max'] for l in lags))} |")
     return lines + [""]
 
@@ -547,7 +527,10 @@ def write_report(runs, out):
               "what they measure), and for in-process SQLite the database's. Percentiles are "
               "nearest-rank over all samples of all repetitions (within 0.1 % where a repetition kept "
               "only its histogram). An interval over repetitions sees drift from one repetition to the "
-              "next; one from blocks of consecutive samples sees only the noise within one repetition.", ""]
+              "next; one from blocks of consecutive samples sees only the noise within one repetition. "
+              "A figure the result file carries (a case's p50 and mean with their intervals, its ratio to "
+              "the fastest case) is the one wpbench wrote when the report is of one file; the scripts "
+              "compute it only over pooled files, and each legend says which.", ""]
     lines += context_section(runs)
     # errors: a result's path that is not UTF-8 is written escaped, not refused.
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8", errors="backslashreplace")

@@ -1,17 +1,25 @@
-"""Statistics for the result scripts: pure functions over latency samples (ns), no I/O.
+"""Statistics for the result scripts: pure functions over latency samples (ns), no I/O. The one
+Python implementation of each statistic the scripts compute; wphist.py decodes and merges
+histograms. Which statistic is read from a result file and which is computed here is
+wpbench_results.py's rule (its docstring): for one file, what the harness wrote.
 
 Percentiles use the nearest-rank definition, as wpbench's C++ statistics do, so a p50 printed
-here equals the p50 in the result file for the same samples.
+here equals the p50 in the result file for the same samples. Pooled percentiles
+(pooled_percentiles) are exact over repetitions given as distributions: (values ascending,
+counts), from raw samples (dist) or from a histogram (wphist.to_arrays).
 
-Intervals come from a bootstrap whose unit keeps the correlation in: with several repetitions
-of a case, whole repetitions are resampled (that also sees drift between repetitions); with one,
-blocks of consecutive samples. Consecutive latencies are correlated (a checkpoint, a noisy
-neighbour, the WAL writer's rhythm), so resampling single samples as if independent would print
-intervals several times too narrow.
-
-A repetition enters the repetition bootstrap as a distribution: (values ascending, counts), from
-its raw samples (dist) or from its histogram (wphist.to_arrays), so a repetition that kept only
-its histogram pools like one that kept every sample.
+Intervals, as the harness draws them (harness/stats/repstats.cpp, harness/analysis/pooling.cpp):
+  - with two or more repetitions, a t interval over the repetitions' values (t_interval, on the
+    log scale for latencies and ratios, so it never reaches below zero; t_ratio_interval for a
+    ratio of two cases, paired by repetition when they ran in the same ones). The t quantile is
+    the harness's (t_quantile_975: a table to 30 degrees of freedom, Cornish-Fisher beyond), so
+    the same values give the same interval on both sides (tests/scripts/test_stats_parity.py);
+  - with one repetition, a block bootstrap over its samples in time order (percentile_ci,
+    mean_ci, bootstrap_ratio_ci): blocks of max(MIN_BLOCK, n / BLOCKS) consecutive samples,
+    because consecutive latencies are correlated (a checkpoint, a noisy neighbour, the WAL
+    writer's rhythm) and resampling single samples as if independent would print intervals
+    several times too narrow. The harness uses the same block rule but its own random stream
+    (std::mt19937_64), so the two agree in method, not digit for digit.
 """
 import math
 
@@ -52,15 +60,23 @@ def min_samples(p):
     return math.ceil(10 * 100 / (100 - p)) if p < 100 else math.inf
 
 
+def can_block_bootstrap(n):
+    """Enough samples for a block bootstrap: two blocks at least, as the harness requires (one
+    block would give an interval of width zero)."""
+    return n >= 2 * MIN_BLOCK
+
+
 def _block_weights(samples, rng, resamples):
     """The samples cut into blocks of consecutive samples (max(MIN_BLOCK, n / BLOCKS) each, a
     remainder dropped), and `resamples` block-bootstrap draws as counts per block: a resample
     is each block repeated as often as its row says, as long as the input (less the remainder)."""
     x = np.asarray(samples, dtype=np.int64)
     n = len(x)
+    if not can_block_bootstrap(n):
+        raise ValueError(f"a block bootstrap needs at least {2 * MIN_BLOCK} samples, got {n}")
     size = max(MIN_BLOCK, n // BLOCKS)
     k = max(1, n // size)
-    blocks = x[: k * size].reshape(k, size) if n >= size else x.reshape(1, n)
+    blocks = x[: k * size].reshape(k, size)
     return blocks, repetition_weights(len(blocks), rng, resamples)
 
 
@@ -75,9 +91,8 @@ def _interval(values, confidence):
 
 
 def percentile_ci(samples, p, confidence=CONFIDENCE, resamples=RESAMPLES, seed=1):
-    """Block-bootstrap interval of percentile p (seeded, so a report is reproducible)."""
-    if len(samples) == 0:
-        raise ValueError("confidence interval of no samples")
+    """Block-bootstrap interval of percentile p of one repetition's time-ordered samples (seeded,
+    so a report is reproducible); ValueError for fewer than 2 * MIN_BLOCK samples."""
     rng = np.random.default_rng(seed)
     return tuple(int(round(v)) for v in _interval(_resampled_percentiles(samples, p, rng, resamples), confidence))
 
@@ -93,8 +108,6 @@ def bootstrap_ratio_ci(num, den, p=50, confidence=CONFIDENCE, resamples=RESAMPLE
 
 def mean_ci(samples, confidence=CONFIDENCE, resamples=RESAMPLES, seed=1):
     """Block-bootstrap interval of the mean of one repetition's time-ordered samples."""
-    if len(samples) == 0:
-        raise ValueError("confidence interval of no samples")
     rng = np.random.default_rng(seed)
     blocks, weights = _block_weights(samples, rng, resamples)
     return _interval(pooled_means(blocks.sum(axis=1), [blocks.shape[1]] * len(blocks), weights), confidence)
@@ -162,6 +175,33 @@ def repetition_weights(reps, rng, resamples=RESAMPLES):
     return w
 
 
+# harness/stats/repstats.cpp's t_quantile_975 table, degrees of freedom 1 to 30.
+_T975 = (12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281,
+         2.2010, 2.1788, 2.1604, 2.1448, 2.1314, 2.1199, 2.1098, 2.1009, 2.0930, 2.0860,
+         2.0796, 2.0739, 2.0687, 2.0639, 2.0595, 2.0555, 2.0518, 2.0484, 2.0452, 2.0423)
+
+
+def t_quantile_975(df):
+    """The 97.5th percentile of Student's t with `df` (an integer >= 1) degrees of freedom, as
+    the harness computes it: its table to 30, a Cornish-Fisher expansion beyond (within 0.001 of
+    the exact quantile). The harness's own, not scipy's, so an interval over repetitions comes out
+    the same on both sides."""
+    if df < 1 or int(df) != df:
+        raise ValueError(f"t quantile: df must be a whole number >= 1, got {df}")
+    if df <= 30:
+        return _T975[int(df) - 1]
+    z, n = 1.959964, float(df)
+    return z + (z ** 3 + z) / (4 * n) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * n * n)
+
+
+def _t_quantile(df, confidence):
+    """t quantile for a two-sided `confidence` interval: the harness's for 95 % and whole df,
+    scipy's for anything else (Welch's fractional df), which the harness never computes."""
+    if confidence == CONFIDENCE and df >= 1 and int(df) == df:
+        return t_quantile_975(df)
+    return float(_sps().t.ppf(0.5 + confidence / 2, df))
+
+
 def t_interval(values, center, log=False, confidence=CONFIDENCE):
     """center ± t(n - 1) × the standard error of `values` (one value per repetition, n >= 2), as
     harness/stats/repstats.cpp's t_interval; with `log`, on log(values) around log(center), for ratios.
@@ -171,21 +211,24 @@ def t_interval(values, center, log=False, confidence=CONFIDENCE):
         raise ValueError("a t interval needs at least 2 repetitions")
     c = float(center)
     if log:
+        if c <= 0 or not (x > 0).all():
+            raise ValueError("a t interval on the log scale needs positive values")
         x, c = np.log(x), math.log(c)
-    half = float(_sps().t.ppf(0.5 + confidence / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
+    half = _t_quantile(len(x) - 1, confidence) * float(x.std(ddof=1)) / math.sqrt(len(x))
     return (math.exp(c - half), math.exp(c + half)) if log else (c - half, c + half)
 
 
 def t_ratio_interval(num_values, den_values, ratio, paired, confidence=CONFIDENCE):
     """Interval of a ratio of two cases from their repetitions' values. Paired (measured in the
     same interleaved repetitions): a t interval on the per-repetition ratios, so drift that hit
-    both cancels. Unpaired: Welch's interval on the difference of their logs."""
+    both cancels (as the harness's ratios). Unpaired: Welch's interval on the difference of their
+    logs (scripts only: the harness only pairs cases of one run)."""
     a, b = np.log(np.asarray(num_values, dtype=np.float64)), np.log(np.asarray(den_values, dtype=np.float64))
     if paired:
         return t_interval(np.exp(a - b), ratio, log=True, confidence=confidence)
     va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
     df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1)) if va + vb > 0 else len(a) + len(b) - 2
-    half = float(_sps().t.ppf(0.5 + confidence / 2, df) * math.sqrt(va + vb))
+    half = _t_quantile(df, confidence) * math.sqrt(va + vb)
     return ratio * math.exp(-half), ratio * math.exp(half)
 
 
@@ -197,9 +240,25 @@ def cv(values):
     return float(x.std(ddof=1) / x.mean())
 
 
+def half_width(value, lo, hi):
+    """The larger half of an interval around `value`: max(hi - value, value - lo), never below 0
+    (as the C++ format_ratio)."""
+    return max(hi - value, value - lo, 0.0)
+
+
 def plus_minus(ratio, lo, hi):
     """'2.41 ± 0.05': the ratio and the larger half of its interval (as the C++ format_ratio)."""
-    return f"{ratio:.2f} ± {max(hi - ratio, ratio - lo):.2f}"
+    return f"{ratio:.2f} ± {half_width(ratio, lo, hi):.2f}"
+
+
+def median(values):
+    """The median of a list of numbers (the mean of the two middle ones for an even count), as
+    the harness's median()."""
+    x = sorted(values)
+    if not x:
+        raise ValueError("median of no values")
+    mid = len(x) // 2
+    return x[mid] if len(x) % 2 else x[mid - 1] + (x[mid] - x[mid - 1]) / 2
 
 
 def blocks(samples, count=20, min_size=50):

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/pooling.hpp"
 #include "stats/repstats.hpp"
 #include "stats/stats.hpp"
 
@@ -451,6 +452,81 @@ TEST(RepStats, FormatRatio) {
 namespace wpbench {
 namespace {
 
+// One case of `samples` (one vector per repetition) pooled as a run pools it (pool_case):
+// keeping every raw sample, or only each repetition's histogram.
+CaseReport pooled_case(const std::string& name,
+                       const std::vector<std::vector<std::int64_t>>& samples, bool raw) {
+  CaseReport c;
+  c.name = name;
+  c.transport = "unix";
+  c.repetitions_requested = static_cast<int>(samples.size());
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    CaseResult r;
+    r.repetition = static_cast<int>(i);
+    for (const auto v : samples[i]) r.histogram.record(v);
+    r.raw_kept = raw;
+    if (raw) r.samples_ns = samples[i];
+    r.samples = samples[i].size();
+    r.latency = raw ? summarize(samples[i]) : summarize(r.histogram);
+    r.elapsed_ns = static_cast<std::int64_t>(r.latency.mean_ns * static_cast<double>(r.samples));
+    Verification ok;
+    ok.ok = true;
+    r.verification = ok;
+    c.repetitions.push_back(std::move(r));
+  }
+  pool_case(c, 1);
+  return c;
+}
+
+nlohmann::ordered_json pooled_json(const CaseReport& c) {
+  const auto& p = c.pooled;
+  const auto& l = p.latency;
+  return {{"latency_ns",
+           {{"min", l.min_ns},
+            {"p50", l.p50_ns},
+            {"p90", l.p90_ns},
+            {"p99", l.p99_ns},
+            {"p999", l.p999_ns},
+            {"max", l.max_ns},
+            {"mean", l.mean_ns},
+            {"stddev", l.stddev_ns}}},
+          {"p50_interval", {p.p50_ci->lo, p.p50_ci->hi}},
+          {"mean_interval", {p.mean_ci->lo, p.mean_ci->hi}},
+          {"cv_p50", *p.cv_p50}};
+}
+
+// What the scripts redo when they pool repetitions from several files: the pooled summary, the
+// intervals over repetitions, CV, and the paired ratio and difference of two cases, with every
+// raw sample kept and with histograms only (pooled then from the merged histograms).
+nlohmann::ordered_json pooling_fixture(std::mt19937_64& rng) {
+  const auto case_samples = [&](std::int64_t base) {
+    std::vector<std::vector<std::int64_t>> reps(4);
+    for (auto& r : reps) {
+      const auto drift = static_cast<std::int64_t>(rng() % (base / 10));  // a slower minute
+      for (int k = 0; k < 300; ++k) {
+        auto v = base + drift + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(base));
+        if (k % 40 == 0) v *= 3;  // a tail
+        r.push_back(v);
+      }
+    }
+    return reps;
+  };
+  const auto num = case_samples(400'000), den = case_samples(200'000);
+  nlohmann::ordered_json j;
+  j["repetitions"] = num;
+  j["den_repetitions"] = den;
+  const CaseReport a = pooled_case("a/b/unix", num, true), b = pooled_case("c/d/unix", den, true);
+  j["raw"] = pooled_json(a);
+  const auto ratios = case_ratios({a, b});
+  const RatioResult& r = ratios.at(0);  // a over b, the fastest
+  j["raw"]["ratio"] = r.ratio;
+  j["raw"]["ratio_interval"] = {r.ci->lo, r.ci->hi};
+  j["raw"]["difference_ns"] = r.diff_ns;
+  j["raw"]["difference_interval"] = {r.diff_ci->lo, r.diff_ci->hi};
+  j["histogram_only"] = pooled_json(pooled_case("a/b/unix", num, false));
+  return j;
+}
+
 // The fixture scripts/wpstats.py is held to (tests/scripts/data/stats-cpp.json): every statistic
 // both the harness and the scripts compute, on inputs built from integer arithmetic on
 // std::mt19937_64 (fixed by the standard bit for bit), with the harness's answers. Pooling across
@@ -500,6 +576,7 @@ nlohmann::ordered_json stats_fixture() {
                     {"paired_ratio_interval", {paired.lo, paired.hi}}});
   }
   j["repetitions"] = sets;
+  j["pooling"] = pooling_fixture(rng);
   return j;
 }
 
@@ -527,6 +604,27 @@ TEST(StatsParity, PythonFixtureIsCurrent) {
   };
   for (std::size_t i = 0; i < expected["t_quantile_975"].size(); ++i) {
     EXPECT_TRUE(close(stored["t_quantile_975"][i], expected["t_quantile_975"][i])) << i;
+  }
+  ASSERT_TRUE(stored.contains("pooling")) << "write the fixture anew (WPBENCH_WRITE_FIXTURES=1)";
+  EXPECT_EQ(stored["pooling"]["repetitions"], expected["pooling"]["repetitions"]);
+  EXPECT_EQ(stored["pooling"]["den_repetitions"], expected["pooling"]["den_repetitions"]);
+  for (const char* kind : {"raw", "histogram_only"}) {
+    const auto& want = expected["pooling"][kind];
+    const auto& got = stored["pooling"][kind];
+    for (const auto& [key, value] : want.items()) {
+      const auto where = std::string("pooling.") + kind + "." + key;
+      ASSERT_TRUE(got.contains(key))
+          << where << ": write the fixture anew (WPBENCH_WRITE_FIXTURES=1)";
+      if (key != "latency_ns") {
+        EXPECT_TRUE(close(got[key], value)) << where << ": write the fixture anew";
+        continue;
+      }
+      // Percentiles, min and max exactly; mean and stddev to the last bits.
+      for (const auto& [k, v] : value.items()) {
+        EXPECT_TRUE(v.is_number_integer() ? got[key][k] == v : close(got[key][k], v))
+            << where << "." << k << ": write the fixture anew";
+      }
+    }
   }
   ASSERT_EQ(stored["repetitions"].size(), expected["repetitions"].size());
   for (std::size_t i = 0; i < expected["repetitions"].size(); ++i) {

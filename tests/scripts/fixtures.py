@@ -1,5 +1,5 @@
 """Fixture result files for the script tests: complete wpbench results with synthetic, seeded
-latency samples, valid against results/wpbench-result.schema.json (schema_version 2, the
+latency samples, valid against results/wpbench-result.schema.json (schema_version 3, the
 default) or results/wpbench-result.v1.schema.json (make_run(version=1), the published runs'
 format); and how the tests run the scripts (Scratch, run_script)."""
 import json
@@ -96,8 +96,8 @@ def verification(rows, ok=True):
             "checksum_found": "0" * 16 if ok else "1" * 16, "message": "" if ok else "row 7 differs"}
 
 
-def context(hostname):
-    return {
+def context(hostname, version=1):
+    ctx = {
         "timestamp_utc": "2026-11-24T00:00:00Z",
         "host": {"hostname": hostname, "os": "Debian GNU/Linux 12 (bookworm)", "kernel": "Linux 6.1",
                  "arch": "x86_64", "cpu_model": "Fixture CPU", "logical_cpus": "2",
@@ -115,6 +115,17 @@ def context(hostname):
                    "journal_mode": "wal", "synchronous": "FULL"},
         "warnings": [],
     }
+    if version >= 3:
+        # schema_version 3 keys the transports by name, beside the server instead of inside it.
+        srv = ctx["server"]
+        ctx["transports"] = {
+            name: {"title": title, "backend": "sqlite" if name == "file" else "postgres", "reach": "fixture",
+                   "round_trips": name != "file", **(srv.pop(name) if name in srv else
+                                                     {"target": "/tmp/x/wpbench.sqlite", "auth": "none"})}
+            for name, title in (("unix", "Unix socket"), ("tcp", "TCP"), ("file", "SQLite file (in-process)"))}
+        ctx = {k: ctx[k] for k in ("timestamp_utc", "host", "build", "libraries", "server", "sqlite",
+                                   "transports", "warnings")}
+    return ctx
 
 
 # --- schema_version 1 --------------------------------------------------------------------------
@@ -187,8 +198,9 @@ def repetition_record(i, position, data, status="ok", error=None, raw=True, lag=
     }
 
 
-def interval(reps_data):
-    """The case interval the harness writes: over repetitions with two or more, else blocks."""
+def interval(reps_data, raw=True):
+    """The case interval the harness writes: over repetitions with two or more, else blocks of
+    the one repetition's raw samples (none when it kept only its histogram)."""
     reps_data = [d for d in reps_data if len(d)]
     if len(reps_data) >= 2:
         pooled = [v for d in reps_data for v in d]
@@ -196,7 +208,7 @@ def interval(reps_data):
                                  log=True)
         mean = wpstats.t_interval([sum(d) / len(d) for d in reps_data], sum(pooled) / len(pooled), log=True)
         method = "t interval over repetitions (log scale)"
-    elif reps_data and len(reps_data[0]) >= 100:
+    elif reps_data and raw and len(reps_data[0]) >= 100:
         p50, mean = wpstats.percentile_ci(reps_data[0], 50, resamples=200), wpstats.mean_ci(reps_data[0], resamples=200)
         method = "block bootstrap over samples"
     else:
@@ -250,16 +262,20 @@ def ratios(recs, pooled):
                 continue
             a, b = pooled[num["name"]], pooled[den["name"]]
             ratio = num["latency_ns"]["p50"] / den["latency_ns"]["p50"]
+            diff = num["latency_ns"]["p50"] - den["latency_ns"]["p50"]
             if len(a) >= 2:
                 lo, hi = wpstats.t_ratio_interval([wpstats.percentile(d, 50) for d in a],
                                                   [wpstats.percentile(d, 50) for d in b], ratio, paired=True)
                 method = "paired t interval over repetitions"
+                diff_iv = list(wpstats.t_interval([wpstats.percentile(x, 50) - wpstats.percentile(y, 50)
+                                                   for x, y in zip(a, b)], diff))
             else:  # as the harness: no ratio interval from one repetition
-                lo = hi = None
+                lo = hi = diff_iv = None
                 method = "none: needs --repetitions 2 or more"
             out.append({"numerator": num["name"], "denominator": den["name"], "stat": "p50",
                         "ratio": num["latency_ns"]["p50"] / den["latency_ns"]["p50"],
-                        "interval": None if lo is None else [lo, hi], "method": method})
+                        "interval": None if lo is None else [lo, hi], "method": method,
+                        "difference_ns": float(diff), "difference_interval": diff_iv})
     return out
 
 
@@ -283,7 +299,11 @@ def make_run(cases=None, n=2000, seed=1, slow=None, run_id="20261124T000000Z", h
     for i, (name, (rt, median)) in enumerate(cases.items()):
         driver, variant, transport = name.split("/")
         rec = {"name": name, "driver": driver, "variant": variant, "transport": transport, "how": "fixture",
-               "round_trips": rt, "durable": True, "durability": "durable: every acknowledged commit is flushed",
+               "round_trips": rt,
+               "capabilities": {"statements": 3 if rt == 3 else 1, "explicit_transaction": rt == 3,
+                                "named_prepared": variant == "prepared" and transport != "file",
+                                "pooler_safe": not (variant == "prepared" and transport != "file")},
+               "durable": True, "durability": "durable: every acknowledged commit is flushed",
                "status": "ok", "loop": "open" if open_loop else "closed", "samples": 0, "samples_requested": n,
                "warmup": 10}
         if name in not_measured:
@@ -305,12 +325,14 @@ def make_run(cases=None, n=2000, seed=1, slow=None, run_id="20261124T000000Z", h
                                               "server closed the connection" if failed else None, raw, lag))
             datas.append(data)
         everything = [v for d in datas for v in d]
-        lat = summary(everything)
+        # As the harness pools: exact from raw samples, else the merged histograms' summary.
+        measured = [rr["histogram"] for rr in rep_recs if rr["samples"]]
+        lat = summary(everything) if raw or not measured else histogram_summary(wphist.merge(measured))
         p50s = [rr["latency_ns"]["p50"] for rr in rep_recs if rr["samples"]]
         rec.update({
             "status": "failed" if name in fail else "ok", "samples": len(everything), "latency_ns": lat,
             "throughput_per_s": len(everything) * 1e9 / sum(rr["elapsed_ns"] for rr in rep_recs),
-            "interval": interval(datas), "cv_p50": wpstats.cv(p50s),
+            "interval": interval(datas, raw), "cv_p50": wpstats.cv(p50s),
             "noise": {"outlier_repetitions": [], "slow_first": False, "sample_outlier_fraction": 0.01,
                       "warnings": list(warnings.get(name, []))},
             "decomposition": decomposition(rt, transport, lat["p50"]) if measured_floors else None,
@@ -321,8 +343,8 @@ def make_run(cases=None, n=2000, seed=1, slow=None, run_id="20261124T000000Z", h
         recs.append(rec)
         pooled[name] = datas
     return {
-        "schema_version": 2, "tool": "wpbench", "run_id": run_id, "status": "complete",
-        "context": context(hostname),
+        "schema_version": 3, "tool": "wpbench", "run_id": run_id, "status": "complete",
+        "context": context(hostname, 3),
         "config": {"samples": n, "warmup": 10, "seed": seed, "table": "wpbench_trade_decisions",
                    "cases": list(cases), "timer": "CLOCK_MONOTONIC", "percentiles": "nearest-rank",
                    "repetitions": reps, "order_seed": 1000 + seed, "order": order,

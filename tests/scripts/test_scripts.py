@@ -13,6 +13,7 @@ import numpy as np
 import fixtures
 import wpclaims
 import wpgate
+import wpgatecheck
 import wpreport
 import wpstats
 import wpbench_results as wr
@@ -86,6 +87,16 @@ class Validate(Scratch):
     def test_fixture_is_a_valid_result(self):
         r = run_script("validate-result", self.fixture("a.json"))
         self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_every_published_format_still_reads(self):
+        # The published runs are in the formats of their day (schema_version 1 and 2): the scripts
+        # keep reading them beside the current one.
+        published = sorted(fixtures.ROOT.glob("results/2*/wpbench.json"))
+        versions = {json.loads(p.read_text())["schema_version"] for p in published}
+        self.assertTrue({1, 2} <= versions, versions)
+        for path in published:
+            r = run_script("validate-result", path)
+            self.assertEqual(r.returncode, 0, f"{path}: {r.stdout}{r.stderr}")
 
     def test_bad_inputs_get_one_line_and_exit_2(self):
         bad = self.tmp / "bad.json"
@@ -166,10 +177,71 @@ class Validate(Scratch):
                              "case libpq/tx/unix repetition 1: latency_ns.mean is "),
                             (alter(scaled, version=1), "case libpq/tx/unix: latency_ns.")):
             self.assertIn(needle, wr.document_problem(run))
+        # A case's pooled summary is its repetitions' (the scripts read it from the file): exact
+        # from raw samples, the merged histograms' when a repetition kept only its histogram.
+        for raw in (True, False):
+            run = fixtures.make_run(reps=2, n=300, raw=raw)
+            self.assertIsNone(wr.document_problem(run))
+            run["cases"][1]["latency_ns"]["p99"] += 1
+            self.assertIn("case libpq/tx/unix: latency_ns.p99 is ", wr.document_problem(run))
         # One line from every script, as for any other bad input.
         path = fixtures.write(self.tmp / "t.json", alter(in_its_bucket))
         for script in ("validate-result", "claims"):
             self.assert_one_line_error(run_script(script, path), 2, "case libpq/tx/unix repetition 1: histogram sum")
+
+
+class IntervalSource(unittest.TestCase):
+    """wpbench_results' rule: a one-file case's figures are the file's, null included; the
+    scripts compute what pools files or what the file does not carry, and say so."""
+
+    def test_a_one_file_case_takes_the_files_figures(self):
+        run = fixtures.make_run(reps=5, n=600)
+        tx = run["cases"][1]
+        tx["interval"]["p50_ns"] = [111, 999_999]  # not what the scripts would compute
+        tx["cv_p50"] = 0.123
+        ratio = next(r for r in run["ratios"] if r["numerator"] == "libpq/tx/unix")
+        ratio.update(ratio=2.5, interval=[2.4, 2.6], difference_ns=123.0, difference_interval=[100.0, 150.0])
+        runs = wr.RunSet.from_documents([run])
+        case, fastest = runs.cases["libpq/tx/unix"], runs.cases["libpq/prepared/unix"]
+        iv = case.interval(50)
+        self.assertEqual((iv["lo"], iv["hi"], iv["source"]), (111, 999_999, wr.FROM_FILE))
+        self.assertEqual(case.cv_p50, 0.123)
+        self.assertEqual(case.percentile(50), tx["latency_ns"]["p50"])
+        r = wr.ratio_interval(case, fastest)
+        self.assertEqual((r["ratio"], r["lo"], r["hi"], r["source"]), (2.5, 2.4, 2.6, wr.FROM_FILE))
+        d = wr.difference_interval(case, fastest)
+        self.assertEqual((d["diff"], d["lo"], d["hi"]), (123.0, 100.0, 150.0))
+        # What the file does not carry is computed, and says so.
+        self.assertEqual(case.interval(99)["source"], wr.COMPUTED)
+        other = wr.ratio_interval(runs.cases["libpqxx/work/unix"], case)
+        self.assertEqual((other["source"], other["method"]), (wr.COMPUTED, "paired t interval over repetitions"))
+        self.assertEqual(wr.ratio_interval(case, fastest, 99)["source"], wr.COMPUTED)
+
+    def test_no_interval_in_the_file_means_none(self):
+        # One repetition: the harness wrote a block bootstrap for the p50; had it written none,
+        # the scripts would not make one up, though they could.
+        run = fixtures.make_run(reps=1, n=2000)
+        run["cases"][1]["interval"] = None
+        case = wr.RunSet.from_documents([run]).cases["libpq/tx/unix"]
+        self.assertIsNone(case.interval(50))
+        self.assertIsNone(case.mean_interval())
+        self.assertEqual(case.interval(99)["method"], "block bootstrap over samples")
+        ratio = wr.ratio_interval(case, wr.RunSet.from_documents([run]).cases["libpq/prepared/unix"])
+        self.assertIsNone(ratio["lo"])  # the harness draws no ratio interval from one repetition
+        self.assertEqual(ratio["source"], wr.FROM_FILE)
+
+    def test_pooled_files_are_computed_and_match_the_files_for_one(self):
+        a, b = fixtures.make_run(reps=3, n=600, seed=1), fixtures.make_run(reps=3, n=600, seed=2)
+        pooled = wr.RunSet.from_documents([a, b]).cases["libpq/tx/unix"]
+        iv = pooled.interval(50)
+        self.assertEqual((iv["source"], iv["method"]), (wr.COMPUTED, "t interval over repetitions (log scale)"))
+        self.assertEqual(pooled.count, 3600)
+        # The scripts' t interval over one file's repetitions is the one the file carries.
+        one = wr.RunSet.from_documents([a]).cases["libpq/tx/unix"]
+        reps = one.measured
+        lo, hi = wpstats.t_interval([r.percentile(50) for r in reps], one.percentile(50), log=True)
+        self.assertAlmostEqual(lo, one.interval(50)["lo"], delta=1e-9 * lo)
+        self.assertAlmostEqual(hi, one.interval(50)["hi"], delta=1e-9 * hi)
 
 
 class Claims(Scratch):
@@ -236,6 +308,25 @@ class Claims(Scratch):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("| claim | case | p50 ms | p99 ms | verdict | why |", r.stdout)
         self.assertIn("Measured on: fixture-host", r.stdout)
+
+    def test_rows_say_where_each_interval_came_from(self):
+        # One file: the p50 interval is the file's (unmarked), the p99's the scripts' (marked *).
+        row = {r["case"]: r for r in self.evaluate(fixtures.make_run(reps=5, n=600))["direct-under-2ms"]["rows"]}
+        m = row["libpq/tx/unix"]["measured"]
+        self.assertEqual((m["p50_interval_source"], m["p99_interval_source"]), (wr.FROM_FILE, wr.COMPUTED))
+        p50, p99 = wpclaims.cell_measured(row["libpq/tx/unix"])
+        self.assertFalse(p50.endswith("*"))
+        self.assertTrue(p99.endswith("*"))
+        r = run_script("claims", "--format", "markdown", self.fixture("a.json", reps=5, n=600))
+        self.assertIn("unmarked intervals were written by wpbench (t interval over repetitions (log scale))",
+                      r.stdout)
+        self.assertIn("intervals marked * were computed by the scripts", r.stdout)
+        # Pooled files: every interval is the scripts'.
+        r = run_script("claims", "--format", "json", self.fixture("b.json", reps=3, n=600),
+                       self.fixture("c.json", reps=3, n=600, seed=2))
+        rows = [row for c in json.loads(r.stdout)["claims"] for row in c["rows"] if row.get("measured")]
+        self.assertTrue(rows)
+        self.assertEqual({row["measured"]["p50_interval_source"] for row in rows}, {wr.COMPUTED})
 
 
 class Gate(Scratch):
@@ -395,6 +486,58 @@ class Gate(Scratch):
         self.assert_one_line_error(self.gate("--bogus", self.fixture("a.json")), 2, "unrecognized arguments")
         self.assert_one_line_error(self.gate(self.fixture("a.json"), self.fixture("b.json"), "--blocks", "0"),
                                    2, "--blocks")
+
+    def test_json_format_gives_the_same_verdicts_and_exit_codes(self):
+        a = self.fixture("a.json", seed=1)
+        for cur, code, word in ((self.fixture("b.json", seed=2), 0, "pass"),
+                                (self.fixture("c.json", seed=2, slow={"libpq/tx/unix": 1.3}), 1, "fail")):
+            md, js = self.gate(a, cur), self.gate(a, cur, "--format", "json")
+            self.assertEqual((md.returncode, js.returncode), (code, code), js.stdout + js.stderr)
+            v = json.loads(js.stdout)
+            self.assertEqual((v["verdict"], v["exit_code"]), (word, code))
+            cases = {c["case"]: c for c in v["cases"]}
+            self.assertEqual(set(cases), set(fixtures.DEFAULT_CASES))
+            tx = cases["libpq/tx/unix"]
+            self.assertEqual([ch["stat"] for ch in tx["checks"]], ["p50", "p99"])
+            ch = tx["checks"][0]
+            for key in ("baseline_ns", "current_ns", "baseline_interval_ns", "current_interval_ns",
+                        "change_pct", "threshold_pct", "p_value", "verdict"):
+                self.assertIn(key, ch)
+            self.assertEqual(ch["threshold_pct"], 10.0)
+            self.assertLessEqual(ch["baseline_interval_ns"]["lo"], ch["baseline_ns"])
+            self.assertEqual(tx["verdict"], "regression" if code else "ok")
+            # Each case's Markdown row calls out (in bold) exactly the verdicts the JSON calls out.
+            for name, c in cases.items():
+                row = next(ln for ln in md.stdout.splitlines() if ln.startswith(f"| `{name}` |"))
+                self.assertEqual(f"**{c['verdict']}**" in row, c["verdict"] != "ok", row)
+            rule = next(r for r in v["ratios"] if r["rule"] == "libpqxx/work/unix / libpq/tx/unix")
+            self.assertEqual(rule["stat"], "p50")
+            self.assertIn("interval", rule)
+            self.assertIn(rule["interval_source"], (wr.FROM_FILE, wr.COMPUTED))
+        # --ratios-only, and a slow layer a ratio rule catches, in JSON too.
+        r = self.gate("--ratios-only", "--format", "json",
+                      self.fixture("d.json", seed=2, reps=3, slow={"libpqxx/work/unix": 2.0}))
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        v = json.loads(r.stdout)
+        self.assertTrue(v["ratios_only"])
+        self.assertIsNone(v["baseline"])
+        exceeded = {x["rule"]: x for x in v["ratios"] if x["verdict"] == "exceeded"}
+        self.assertIn("libpqxx/work/unix / libpq/prepared/unix", exceeded)
+        # the file's own ratio and interval: libpq/prepared/unix is the fastest of its transport
+        self.assertEqual(exceeded["libpqxx/work/unix / libpq/prepared/unix"]["interval_source"], wr.FROM_FILE)
+        # Unusable input: exit 2 and one line on stderr, whatever the format.
+        self.assert_one_line_error(self.gate(a, "--format", "json", self.tmp / "nothing.json"), 2, "nothing.json")
+
+    def test_gate_check_reads_the_json_verdict(self):
+        a = self.fixture("a.json", seed=1)
+        code, said = wpgatecheck.gate(a, self.fixture("b.json", seed=2), [])
+        self.assertEqual((code, said.split()[0]), (0, "pass"))
+        self.assertIn("every case ok", said)
+        code, said = wpgatecheck.gate(a, self.fixture("c.json", seed=2, slow={"libpq/tx/unix": 1.3}), [])
+        self.assertEqual((code, said.split()[0]), (1, "fail"))
+        self.assertIn("1 regression", said)
+        with self.assertRaises(wpgatecheck.ToolError):
+            wpgatecheck.gate(a, self.tmp / "nothing.json", [])
 
     def test_a_tail_regression_is_not_hidden_by_a_steady_median(self):
         def tail(s, _):  # every 25th write three times slower: p99 triples, p50 barely moves

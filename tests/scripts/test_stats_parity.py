@@ -1,44 +1,97 @@
 """The statistics scripts/wpstats.py computes that the harness also computes, held to the
 harness's own answers (tests/scripts/data/stats-cpp.json, written and kept current by
-tests/test_repstats.cpp, StatsParity.PythonFixtureIsCurrent)."""
+tests/test_repstats.cpp, StatsParity.PythonFixtureIsCurrent): nearest-rank percentiles, the t
+quantile, t intervals (linear, log, paired ratio), CV, and a case pooled over repetitions as
+harness/analysis/pooling.cpp pools it (summary, intervals, CV, ratio and difference to another
+case), from raw samples and from histograms only. The scripts redo these only to pool several
+files; pooled, one file's repetitions must give what the file says."""
 import json
 import pathlib
 import unittest
 
 import fixtures  # noqa: F401  (puts scripts/ on sys.path)
+import wphist
 import wpstats as st
 
 FIXTURE = json.loads((pathlib.Path(__file__).parent / "data" / "stats-cpp.json").read_text())
-# scipy's t quantile is exact; the harness's is a table to 30 degrees of freedom and a
-# Cornish-Fisher expansion beyond (within 0.001 there): intervals agree to that.
-T_TOLERANCE = 1e-3
+# Both sides take the t quantile from the harness's table and compute in doubles: they agree to
+# rounding, not to the 0.1 % of the Cornish-Fisher expansion.
+REL = 1e-9
+SUMMARY = (("min", 0), ("p50", 50), ("p90", 90), ("p99", 99), ("p999", 99.9), ("max", 100))
 
 
 class StatsParity(unittest.TestCase):
+    def near(self, got, expected, what, rel=REL):
+        got, expected = (got, expected) if isinstance(expected, list) else ([got], [expected])
+        self.assertEqual(len(got), len(expected), what)
+        for g, e in zip(got, expected):
+            self.assertAlmostEqual(g, e, delta=rel * abs(e), msg=what)
+
     def test_nearest_rank_percentiles_are_the_harness_ones_exactly(self):
         for p, expected in FIXTURE["percentiles"]:
             self.assertEqual(st.percentile(FIXTURE["samples"], p), expected, p)
 
-    def test_t_quantiles_agree(self):
+    def test_t_quantiles_are_the_harness_ones(self):
         for df, expected in FIXTURE["t_quantile_975"]:
-            self.assertAlmostEqual(float(st._sps().t.ppf(0.975, df)), expected,
-                                   delta=T_TOLERANCE * expected, msg=df)
+            self.near(st.t_quantile_975(df), expected, df, rel=1e-12)
+            # and the harness's are within 0.1 % of the exact quantile
+            self.near(float(st._sps().t.ppf(0.975, df)), expected, df, rel=1e-3)
 
     def test_intervals_and_cv_agree(self):
-        def near(got, expected, tolerance, what):
-            for g, e in zip(got, expected):
-                self.assertAlmostEqual(g, e, delta=tolerance * abs(e), msg=what)
-
         for rep in FIXTURE["repetitions"]:
             n = len(rep["values"])
-            # An interval's half-width carries the t quantile's error; its ends, relative to
-            # their size, much less.
-            near(st.t_interval(rep["values"], rep["center"]), rep["t_interval"], T_TOLERANCE, f"t, {n}")
-            near(st.t_interval(rep["values"], rep["center"], log=True), rep["t_interval_log"], T_TOLERANCE,
-                 f"log t, {n}")
-            near(st.t_ratio_interval(rep["values"], rep["den_values"], rep["ratio"], paired=True),
-                 rep["paired_ratio_interval"], T_TOLERANCE, f"paired ratio, {n}")
-            self.assertAlmostEqual(st.cv(rep["values"]), rep["cv"], delta=1e-12 * rep["cv"], msg=f"cv, {n}")
+            self.near(st.t_interval(rep["values"], rep["center"]), rep["t_interval"], f"t, {n}")
+            self.near(st.t_interval(rep["values"], rep["center"], log=True), rep["t_interval_log"], f"log t, {n}")
+            self.near(st.t_ratio_interval(rep["values"], rep["den_values"], rep["ratio"], paired=True),
+                      rep["paired_ratio_interval"], f"paired ratio, {n}")
+            self.near(st.cv(rep["values"]), rep["cv"], f"cv, {n}", rel=1e-12)
+
+
+class PoolingParity(unittest.TestCase):
+    """A case's repetitions pooled by the scripts (wpbench_results.Case over several files does
+    this) against the same repetitions pooled by the harness."""
+
+    P = FIXTURE["pooling"]
+
+    def near(self, got, expected, what):
+        StatsParity.near(self, got, expected, what)
+
+    def check(self, dists, per_rep, pooled_mean, rep_means, expected):
+        """Pooled percentiles from `dists`, intervals over `per_rep(p)` and `rep_means`."""
+        ones = [[1] * len(dists)]
+        for key, p in SUMMARY:
+            self.assertEqual(int(st.pooled_percentiles(dists, p, ones)[0]), expected["latency_ns"][key], key)
+        self.near(pooled_mean, expected["latency_ns"]["mean"], "mean")
+        p50 = expected["latency_ns"]["p50"]
+        self.near(st.t_interval(per_rep(50), p50, log=True), expected["p50_interval"], "p50 interval")
+        self.near(st.t_interval(rep_means, pooled_mean, log=True), expected["mean_interval"], "mean interval")
+        self.near(st.cv(per_rep(50)), expected["cv_p50"], "cv")
+
+    def test_raw_samples_pool_as_the_harness_pools_them(self):
+        reps, den, want = self.P["repetitions"], self.P["den_repetitions"], self.P["raw"]
+        everything = [v for r in reps for v in r]
+        self.check([st.dist(r) for r in reps], lambda p: [st.percentile(r, p) for r in reps],
+                   sum(everything) / len(everything), [sum(r) / len(r) for r in reps], want)
+        # The ratio to the other case and the difference, paired by repetition.
+        a, b = [st.percentile(r, 50) for r in reps], [st.percentile(r, 50) for r in den]
+        ratio = want["latency_ns"]["p50"] / st.percentile([v for r in den for v in r], 50)
+        self.near(ratio, want["ratio"], "ratio")
+        self.near(st.t_ratio_interval(a, b, ratio, paired=True), want["ratio_interval"], "ratio interval")
+        diff = want["latency_ns"]["p50"] - st.percentile([v for r in den for v in r], 50)
+        self.assertEqual(diff, want["difference_ns"])
+        self.near(st.t_interval([x - y for x, y in zip(a, b)], diff), want["difference_interval"],
+                  "difference interval")
+
+    def test_histograms_pool_as_the_harness_pools_them(self):
+        hs = [wphist.from_samples(r) for r in self.P["repetitions"]]
+        want = self.P["histogram_only"]
+        merged = wphist.merge(hs)
+        for key, p in SUMMARY:  # the merged histogram's percentiles are the harness's ...
+            self.assertEqual(wphist.percentile(merged, p), want["latency_ns"][key], key)
+        self.near(wphist.stddev(merged), want["latency_ns"]["stddev"], "stddev")
+        # ... and so are the pooled percentiles of the repetitions' histograms
+        self.check([wphist.to_arrays(h) for h in hs], lambda p: [wphist.percentile(h, p) for h in hs],
+                   wphist.mean(merged), [wphist.mean(h) for h in hs], want)
 
 
 if __name__ == "__main__":

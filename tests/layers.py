@@ -155,6 +155,28 @@ def check_doc(layers, problems):
                         "tests/layers.py --markdown)" % rel)
 
 
+# Transports are data (harness/core/transport.cpp): a PostgreSQL transport is named in code only
+# by its row and by the server fixture that serves it; everything else reads the table, so a new
+# transport touches the files docs/architecture.md's recipe names.
+TRANSPORT_NAMED = re.compile(r'Transport::(tcp|tls)\b|"(tcp|tls)"')
+TRANSPORT_OWNERS = ("core/transport.hpp", "core/transport.cpp", "server/")
+
+
+def check_transports(problems):
+    for folder, _, files in sorted(os.walk(HARNESS)):
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            rel = os.path.relpath(path, HARNESS).replace(os.sep, "/")
+            if not name.endswith((".cpp", ".hpp")) or rel.startswith(TRANSPORT_OWNERS):
+                continue
+            with open(path, encoding="utf-8") as f:
+                lines = f.read().splitlines()
+            for n, line in enumerate(lines, 1):
+                if TRANSPORT_NAMED.search(line.split("//", 1)[0]):
+                    problems.append("harness/%s:%d names a transport; read the transport table "
+                                    "instead (harness/core/transport.hpp)" % (rel, n))
+
+
 def main(argv):
     layers = load()
     if argv[1:] == ["--markdown"]:
@@ -166,6 +188,7 @@ def main(argv):
     check_includes(layers, problems)
     check_cmake(layers, problems)
     check_doc(layers, problems)
+    check_transports(problems)
     for p in problems:
         print(p)
     if problems:

@@ -19,7 +19,7 @@ void SociRow::assign(const Decision& d) {
 
 std::unique_ptr<soci::session> soci_open(const Endpoint& e) {
   try {
-    if (e.transport == Transport::file) {
+    if (spec_of(e.transport).backend == Backend::sqlite) {
       auto s = std::make_unique<soci::session>(*soci::factory_sqlite3(), "db=" + e.target);
       for (const auto& p : sqlite_pragmas(e.sqlite)) *s << p;
       return s;

@@ -35,15 +35,10 @@ const std::string kTable = "wpbench_trade_decisions";
 
 namespace {
 Endpoint endpoint(const Case& c, const std::string& sqlite_path) {
-  switch (c.transport) {
-    case Transport::unix_socket:
-      return Endpoint{c.transport, server().conninfo(Transport::unix_socket), kTable, {}};
-    case Transport::tcp:
-      return Endpoint{c.transport, server().conninfo(Transport::tcp), kTable, {}};
-    case Transport::file:
-      break;
+  if (spec_of(c.transport).backend == Backend::sqlite) {
+    return Endpoint{c.transport, sqlite_path, kTable, {}};
   }
-  return Endpoint{c.transport, sqlite_path, kTable, {}};
+  return Endpoint{c.transport, server().conninfo(c.transport), kTable, {}};
 }
 
 class EveryCase : public ::testing::TestWithParam<Case> {};

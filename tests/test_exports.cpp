@@ -27,6 +27,7 @@
 #include "report_fixture.hpp"
 #include "stats/repstats.hpp"
 #include "stats/stats.hpp"
+#include "sys/machine.hpp"
 #include "sys/temp_dir.hpp"
 #include "sys/text.hpp"
 

@@ -19,7 +19,9 @@
 #include "db/dsn.hpp"
 #include "export/export.hpp"
 #include "export/json_writer.hpp"
+#include "export/noise_text.hpp"
 #include "report_fixture.hpp"
+#include "stats/repstats.hpp"
 #include "stats/stats.hpp"
 #include "sys/temp_dir.hpp"
 #include "sys/text.hpp"
@@ -123,6 +125,19 @@ TEST(Json, TopLevelFieldsInFixedOrder) {
   EXPECT_EQ(j.at("config").at("warmup"), 1);
   EXPECT_EQ(j.at("config").at("seed"), DecisionGenerator::default_seed);
   EXPECT_EQ(j.at("config").at("cases").size(), 2u);
+}
+
+TEST(Json, NoiseWarningsAreSentences) {
+  RunResult run = sample_run();
+  run.cases[0].pooled.noise = noise_report({301000, 300000, 512000, 299000, 302000},
+                                           {350000, 350000, 560000, 350000, 350000}, 0.0);
+  const auto noise = to_json(run).at("cases").at(0).at("noise");
+  EXPECT_EQ(noise.at("outlier_repetitions"), json::array({2}));
+  EXPECT_EQ(noise.at("warnings"), json(noise_warnings(run.cases[0].pooled.noise)));
+  EXPECT_EQ(noise.at("warnings").at(0),
+            "repetition 3 of 5 is an outlier (p50 0.512 ms vs median 0.301 ms): the machine was "
+            "busy; the interval includes it");
+  EXPECT_EQ(to_json(sample_run()).at("cases").at(0).at("noise").at("warnings"), json::array());
 }
 
 TEST(Json, CaseFields) {

@@ -59,7 +59,7 @@ TEST(Pooling, PooledStatisticsComeFromEverySample) {
   EXPECT_LT(c.pooled.p50_ci->hi - c.pooled.p50_ci->lo, 0.1 * c.pooled.latency.p50_ns);
   ASSERT_TRUE(c.pooled.cv_p50);
   EXPECT_LT(*c.pooled.cv_p50, 0.05);
-  EXPECT_TRUE(c.pooled.noise.warnings.empty());
+  EXPECT_TRUE(c.pooled.noise.findings.empty());
 }
 
 TEST(Pooling, DriftBetweenRepetitionsWidensTheIntervalAndWarns) {
@@ -68,7 +68,7 @@ TEST(Pooling, DriftBetweenRepetitionsWidensTheIntervalAndWarns) {
   const auto width = [](const CaseReport& c) { return c.pooled.p50_ci->hi - c.pooled.p50_ci->lo; };
   EXPECT_GT(width(drifting), 3 * width(steady));
   EXPECT_GT(*drifting.pooled.cv_p50, 0.05);
-  EXPECT_FALSE(drifting.pooled.noise.warnings.empty());
+  EXPECT_FALSE(drifting.pooled.noise.findings.empty());
 }
 
 TEST(Pooling, OneRepetitionUsesABlockBootstrapOverItsSamples) {

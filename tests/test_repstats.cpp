@@ -1,6 +1,6 @@
 // Statistics over repetitions, on synthetic data whose truth is known: interval coverage, the t
-// quantiles, pairing, the block rule, robust scores and the warnings' exact text. Everything is
-// seeded; nothing is timed.
+// quantiles, pairing, the block rule, robust scores and the noise findings (their wording:
+// test_wording.cpp). Everything is seeded; nothing is timed.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -331,6 +331,17 @@ TEST(RepStats, SampleOutlierFractionCountsTheSlowSideOnly) {
   EXPECT_EQ(sample_outlier_fraction({7, 7, 7}), 0.0);
 }
 
+using Kind = NoiseFinding::Kind;
+
+void expect_finding(const NoiseFinding& f, Kind kind, std::size_t repetition,
+                    std::size_t repetitions, double value, double reference) {
+  EXPECT_EQ(f.kind, kind);
+  EXPECT_EQ(f.repetition, repetition);
+  EXPECT_EQ(f.repetitions, repetitions);
+  EXPECT_NEAR(f.value, value, 1e-4 * std::abs(value));
+  EXPECT_EQ(f.reference, reference);
+}
+
 TEST(RepStats, QuietRepetitionsGiveNoWarnings) {
   const auto r = noise_report({300000, 301000, 299000, 300500, 300200},
                               {350000, 351000, 349000, 350500, 350200}, 0.01);
@@ -339,7 +350,7 @@ TEST(RepStats, QuietRepetitionsGiveNoWarnings) {
   EXPECT_FALSE(r.slow_first);
   EXPECT_LT(r.cv, 0.01);
   EXPECT_EQ(r.sample_outlier_fraction, 0.01);
-  EXPECT_TRUE(r.warnings.empty());
+  EXPECT_TRUE(r.findings.empty());
 }
 
 TEST(RepStats, OutlierRepetitionIsNamed) {
@@ -349,19 +360,15 @@ TEST(RepStats, OutlierRepetitionIsNamed) {
   EXPECT_TRUE(r.mean_outlier_repetitions.empty());  // already reported by its p50
   EXPECT_FALSE(r.slow_first);
   EXPECT_NEAR(r.cv, 0.27594, 1e-4);
-  const std::vector<std::string> expected{
-      "repetition 3 of 5 is an outlier (p50 0.512 ms vs median 0.301 ms): the machine was busy; "
-      "the interval includes it",
-      "p50 varies 27.6 % between repetitions (CV); the interval includes it, and ratios between "
-      "cases are paired within repetitions"};
-  EXPECT_EQ(r.warnings, expected);
+  ASSERT_EQ(r.findings.size(), 2u);
+  expect_finding(r.findings[0], Kind::outlier_repetition, 2, 5, 512000, 301000);
+  expect_finding(r.findings[1], Kind::high_cv, 0, 5, r.cv, 0);
 
   const auto fast = noise_report({301000, 300000, 200000, 299000, 302000},
                                  {350000, 350000, 250000, 350000, 350000}, 0.0);
   EXPECT_EQ(fast.outlier_repetitions, std::vector<std::size_t>{2});
-  EXPECT_EQ(fast.warnings.at(0),
-            "repetition 3 of 5 is an outlier (p50 0.200 ms vs median 0.300 ms): the machine was "
-            "busier during the other repetitions; the interval includes it");
+  ASSERT_FALSE(fast.findings.empty());
+  expect_finding(fast.findings[0], Kind::outlier_repetition, 2, 5, 200000, 300000);
 }
 
 TEST(RepStats, TinyDeviationsAreNotOutliers) {
@@ -371,7 +378,7 @@ TEST(RepStats, TinyDeviationsAreNotOutliers) {
   EXPECT_GT(modified_z_scores(p50)[4], kOutlierZ);
   const auto r = noise_report(p50, p50, 0.0);
   EXPECT_TRUE(r.outlier_repetitions.empty());
-  EXPECT_TRUE(r.warnings.empty());
+  EXPECT_TRUE(r.findings.empty());
 }
 
 TEST(RepStats, SlowFirstRepetition) {
@@ -379,11 +386,11 @@ TEST(RepStats, SlowFirstRepetition) {
                               {500000, 350000, 351000, 349000, 352000, 348000}, 0.0);
   EXPECT_TRUE(r.slow_first);
   EXPECT_EQ(r.outlier_repetitions, std::vector<std::size_t>{0});
-  ASSERT_EQ(r.warnings.size(), 2u);  // slow first (not again as an outlier), then CV
-  EXPECT_EQ(r.warnings[0],
-            "the first repetition was much slower (p50 0.450 ms vs median 0.300 ms of the "
-            "others): warm-up too short? raise --warmup");
-  EXPECT_EQ(r.warnings[1].rfind("p50 varies 18.", 0), 0u) << r.warnings[1];
+  ASSERT_EQ(r.findings.size(), 2u);  // slow first (not again as an outlier), then CV
+  expect_finding(r.findings[0], Kind::slow_first, 0, 6, 450000, 300000);
+  expect_finding(r.findings[1], Kind::high_cv, 0, 6, r.cv, 0);
+  EXPECT_GT(r.cv, 0.18);
+  EXPECT_LT(r.cv, 0.19);
 
   // Largest but within the others' spread.
   EXPECT_FALSE(
@@ -409,25 +416,22 @@ TEST(RepStats, MeanOutlierWithOrdinaryP50) {
                               {350000, 352000, 900000, 349000, 351000}, 0.0);
   EXPECT_TRUE(r.outlier_repetitions.empty());
   EXPECT_EQ(r.mean_outlier_repetitions, std::vector<std::size_t>{2});
-  const std::vector<std::string> expected{
-      "repetition 3 of 5 had an ordinary p50 but a much higher mean (0.900 ms vs median 0.351 "
-      "ms): a stall (a checkpoint, another process) hit part of it; look at its p99 and max"};
-  EXPECT_EQ(r.warnings, expected);
+  ASSERT_EQ(r.findings.size(), 1u);
+  expect_finding(r.findings[0], Kind::mean_outlier_repetition, 2, 5, 900000, 351000);
 }
 
 TEST(RepStats, SampleOutlierWarning) {
   const std::vector<double> p50{300000, 300000, 300000};
-  EXPECT_TRUE(noise_report(p50, p50, 0.05).warnings.empty());  // at the threshold: a usual tail
+  EXPECT_TRUE(noise_report(p50, p50, 0.05).findings.empty());  // at the threshold: a usual tail
   const auto r = noise_report(p50, p50, 0.071);
-  const std::vector<std::string> expected{
-      "7.1 % of samples are outliers (modified z-score above 3.5; a usual tail stays under 5 %): "
-      "the tail is wide; look at p99 and the time series"};
-  EXPECT_EQ(r.warnings, expected);
+  ASSERT_EQ(r.findings.size(), 1u);
+  expect_finding(r.findings[0], Kind::sample_outliers, 0, 3, 0.071, 0);
   // One repetition (R = 1): no repetition statistics, the sample warning still applies.
   const auto one = noise_report({300000}, {350000}, 0.2);
   EXPECT_EQ(one.cv, 0.0);
   EXPECT_FALSE(one.slow_first);
-  EXPECT_EQ(one.warnings.size(), 1u);
+  ASSERT_EQ(one.findings.size(), 1u);
+  EXPECT_EQ(one.findings[0].kind, Kind::sample_outliers);
 }
 
 TEST(RepStats, NoiseReportRejectsBadInput) {
@@ -436,14 +440,6 @@ TEST(RepStats, NoiseReportRejectsBadInput) {
   EXPECT_THROW(noise_report({1, std::nan("")}, {1, 2}, 0.0), std::invalid_argument);
   EXPECT_THROW(noise_report({1, 2}, {1, 2}, 1.5), std::invalid_argument);
   EXPECT_THROW(noise_report({1, 2}, {1, 2}, std::nan("")), std::invalid_argument);
-}
-
-TEST(RepStats, FormatRatio) {
-  EXPECT_EQ(format_ratio(2.41, {2.37, 2.46}), "2.41 ± 0.05 ×");  // the larger half-width
-  EXPECT_EQ(format_ratio(1.0, {0.9, 1.02}), "1.00 ± 0.10 ×");
-  EXPECT_EQ(format_ratio(1.5, {1.5, 1.5}), "1.50 ± 0.00 ×");
-  EXPECT_THROW(format_ratio(std::nan(""), {1, 2}), std::invalid_argument);
-  EXPECT_THROW(format_ratio(1, {1, INFINITY}), std::invalid_argument);
 }
 
 }  // namespace

@@ -7,7 +7,7 @@
 #include "app/plan.hpp"
 #include "app/targets.hpp"
 #include "core/schedule.hpp"
-#include "db/context.hpp"
+#include "db/durability.hpp"
 #include "drivers/registry.hpp"
 
 namespace wpbench {

@@ -7,9 +7,9 @@
 #include "app/cases.hpp"
 #include "app/signals.hpp"
 #include "app/targets.hpp"
-#include "db/context.hpp"
 #include "db/schema.hpp"
 #include "measure/floors.hpp"
+#include "sys/machine.hpp"
 #include "sys/text.hpp"
 
 namespace fs = std::filesystem;

@@ -7,10 +7,11 @@
 
 #include "app/cases.hpp"
 #include "app/signals.hpp"
-#include "db/context.hpp"
 #include "db/dsn.hpp"
+#include "db/durability.hpp"
 #include "db/pg.hpp"
 #include "db/schema.hpp"
+#include "sys/machine.hpp"
 
 namespace fs = std::filesystem;
 

@@ -1,6 +1,7 @@
 #pragma once
 /// The context a result was measured in: machine, build, library versions, server settings.
-/// Every published number carries it. Filled in by db/context.hpp.
+/// Every published number carries it. Filled in by db/context.hpp; the server's settings by
+/// db/durability.hpp.
 
 #include <cstdint>
 #include <map>
@@ -53,7 +54,7 @@ struct RunContext {
   std::vector<std::string> warnings;  ///< conditions that make results less trustworthy
 };
 
-/// Google Benchmark's cpu_scaling_enabled from a list of cpufreq governors (db/context.hpp's
+/// Google Benchmark's cpu_scaling_enabled from a list of cpufreq governors (sys/machine.hpp's
 /// scaling_governors()): false when every governor is "performance", true when any is not;
 /// nullopt for an empty list, where Google Benchmark would say false although nothing was read.
 std::optional<bool> cpu_scaling_enabled(std::string_view governors);

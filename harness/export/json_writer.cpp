@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "export/noise_text.hpp"
+
 namespace wpbench {
 
 namespace {
@@ -112,7 +114,7 @@ json case_json(const CaseReport& c, const RunConfig& cfg) {
                 {"mean_outlier_repetitions", p.noise.mean_outlier_repetitions},
                 {"slow_first", p.noise.slow_first},
                 {"sample_outlier_fraction", finite(p.noise.sample_outlier_fraction)},
-                {"warnings", p.noise.warnings}};
+                {"warnings", noise_warnings(p.noise)}};
   j["decomposition"] = c.decomposition ? decomposition_json(*c.decomposition) : json(nullptr);
   if (c.instructions) {
     const auto& n = *c.instructions;

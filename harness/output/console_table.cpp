@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <optional>
+#include <stdexcept>
 
 #include "core/transport.hpp"
 
@@ -109,6 +111,14 @@ std::string per_transport(const std::map<std::string, LatencySummary>& by_transp
   return out;
 }
 }  // namespace
+
+std::string format_ratio(double ratio, Interval ci) {
+  if (!std::isfinite(ratio) || !std::isfinite(ci.lo) || !std::isfinite(ci.hi)) {
+    throw std::invalid_argument("format_ratio: non-finite ratio or interval");
+  }
+  const double half = std::max({ci.hi - ratio, ratio - ci.lo, 0.0});
+  return fmt::format("{:.2f} ± {:.2f} ×", ratio, half);
+}
 
 std::string console_table(const RunResult& run) {
   std::size_t w = 4;

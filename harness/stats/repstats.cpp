@@ -1,13 +1,12 @@
 #include "stats/repstats.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
 #include <random>
 #include <stdexcept>
+#include <string>
 
 namespace wpbench {
 namespace {
@@ -106,8 +105,6 @@ double z_of(double x, const Spread& s) { return s.sigma > 0 ? (x - s.median) / s
 bool far_from(double x, double reference) {
   return std::abs(x - reference) > kMinOutlierDeviation * std::abs(reference);
 }
-
-std::string ms(double ns) { return fmt::format("{:.3f}", ns / 1e6); }
 
 }  // namespace
 
@@ -264,39 +261,19 @@ NoiseReport noise_report(const std::vector<double>& rep_p50_ns,
     }
   }
 
-  auto& w = report.warnings;
-  if (report.slow_first) {
-    w.push_back(fmt::format(
-        "the first repetition was much slower (p50 {} ms vs median {} ms of the others): "
-        "warm-up too short? raise --warmup",
-        ms(rep_p50_ns[0]), ms(others_median)));
-  }
+  using Kind = NoiseFinding::Kind;
+  auto& f = report.findings;
+  if (report.slow_first) f.push_back({Kind::slow_first, 0, reps, rep_p50_ns[0], others_median});
   for (const std::size_t i : report.outlier_repetitions) {
     if (i == 0 && report.slow_first) continue;
-    const bool slow = rep_p50_ns[i] > p50.median;
-    w.push_back(fmt::format(
-        "repetition {} of {} is an outlier (p50 {} ms vs median {} ms): {}; the interval includes "
-        "it",
-        i + 1, reps, ms(rep_p50_ns[i]), ms(p50.median),
-        slow ? "the machine was busy" : "the machine was busier during the other repetitions"));
+    f.push_back({Kind::outlier_repetition, i, reps, rep_p50_ns[i], p50.median});
   }
   for (const std::size_t i : report.mean_outlier_repetitions) {
-    w.push_back(fmt::format(
-        "repetition {} of {} had an ordinary p50 but a much higher mean ({} ms vs median {} ms): "
-        "a stall (a checkpoint, another process) hit part of it; look at its p99 and max",
-        i + 1, reps, ms(rep_mean_ns[i]), ms(mean.median)));
+    f.push_back({Kind::mean_outlier_repetition, i, reps, rep_mean_ns[i], mean.median});
   }
-  if (report.cv > kCvWarning) {
-    w.push_back(fmt::format(
-        "p50 varies {:.1f} % between repetitions (CV); the interval includes it, and ratios "
-        "between cases are paired within repetitions",
-        report.cv * 100));
-  }
+  if (report.cv > kCvWarning) f.push_back({Kind::high_cv, 0, reps, report.cv, 0});
   if (sample_outliers > kSampleOutlierWarning) {
-    w.push_back(fmt::format(
-        "{:.1f} % of samples are outliers (modified z-score above {}; a usual tail stays under "
-        "{:.0f} %): the tail is wide; look at p99 and the time series",
-        sample_outliers * 100, kOutlierZ, kSampleOutlierWarning * 100));
+    f.push_back({Kind::sample_outliers, 0, reps, sample_outliers, 0});
   }
   return report;
 }
@@ -330,14 +307,6 @@ std::optional<LevelShift> level_shift(const std::vector<double>& xs, double min_
     }
   }
   return best;
-}
-
-std::string format_ratio(double ratio, Interval ci) {
-  if (!std::isfinite(ratio) || !std::isfinite(ci.lo) || !std::isfinite(ci.hi)) {
-    throw std::invalid_argument("format_ratio: non-finite ratio or interval");
-  }
-  const double half = std::max({ci.hi - ratio, ratio - ci.lo, 0.0});
-  return fmt::format("{:.2f} ± {:.2f} ×", ratio, half);
 }
 
 double t_quantile_975(int df) {

@@ -1,13 +1,12 @@
 #pragma once
 /// Statistics over repetitions (`--repetitions R`: every case measured R times, interleaved):
-/// bootstrap intervals, robust outlier scores and noise warnings. Pure functions: no clock, no
+/// bootstrap intervals, robust outlier scores and noise findings. Pure functions: no clock, no
 /// I/O; every random draw comes from std::mt19937_64 seeded by the caller, so results repeat.
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
-#include <string>
 #include <vector>
 
 namespace wpbench {
@@ -96,8 +95,24 @@ std::vector<double> modified_z_scores(const std::vector<double>& xs);
 /// samples.
 double sample_outlier_fraction(const std::vector<std::int64_t>& samples);
 
-/// What noise_report found in one case's repetitions. Indices are 0-based; warnings say
-/// "repetition k of R" 1-based.
+/// One thing noise_report found that deserves a warning, as data; the reporting layers word it
+/// (harness/export/noise_text.hpp). Positions count the repetitions passed to noise_report.
+struct NoiseFinding {
+  enum class Kind {
+    slow_first,               ///< value: the first p50; reference: the others' median p50
+    outlier_repetition,       ///< value: its p50; reference: the median p50
+    mean_outlier_repetition,  ///< value: its mean; reference: the median mean
+    high_cv,                  ///< value: the CV of the p50s
+    sample_outliers,          ///< value: the fraction of outlying samples
+  };
+  Kind kind = Kind::high_cv;
+  std::size_t repetition = 0;   ///< 0-based position of the repetition concerned (kinds above)
+  std::size_t repetitions = 0;  ///< how many repetitions were passed
+  double value = 0;             ///< ns, or a CV or fraction, as the kind says
+  double reference = 0;         ///< ns; 0 where the kind has none
+};
+
+/// What noise_report found in one case's repetitions. Indices are 0-based.
 struct NoiseReport {
   /// |modified z| of the repetition's p50 > kOutlierZ and more than kMinOutlierDeviation from
   /// the median p50.
@@ -111,11 +126,11 @@ struct NoiseReport {
   bool slow_first = false;
   double cv = 0;                       ///< coefficient_of_variation of the repetitions' p50
   double sample_outlier_fraction = 0;  ///< as passed in
-  std::vector<std::string> warnings;   ///< one plain sentence each, saying what to do
+  std::vector<NoiseFinding> findings;  ///< one per warning, in the order noise_report gives
 };
 
-/// Hyperfine-style noise warnings for one case, from each repetition's p50 and mean latency (ns,
-/// in repetition order) and the case's sample_outlier_fraction(). Warnings, in this order: a slow
+/// Hyperfine-style noise findings for one case, from each repetition's p50 and mean latency (ns,
+/// in repetition order) and the case's sample_outlier_fraction(). Findings, in this order: a slow
 /// first repetition (raise --warmup), each outlying repetition not already reported as the slow
 /// first, each mean outlier, CV above kCvWarning, sample outliers above kSampleOutlierWarning.
 /// Throws std::invalid_argument for no repetitions, sizes that differ, non-finite values, or a
@@ -136,10 +151,5 @@ struct LevelShift {
 /// shift). What the machine did during a run: a floor that moved, every case slower from one
 /// repetition on. Throws std::invalid_argument for min_ratio <= 1.
 std::optional<LevelShift> level_shift(const std::vector<double>& xs, double min_ratio = 1.25);
-
-/// "2.41 ± 0.05 ×": the ratio and the larger half-width of its interval (hi - ratio,
-/// ratio - lo), 2 decimals. An asymmetric interval loses its shape here, so exports should carry
-/// the Interval itself. Throws std::invalid_argument for non-finite input.
-std::string format_ratio(double ratio, Interval ci);
 
 }  // namespace wpbench

@@ -15,16 +15,19 @@ their repetitions, case by case.
 Where a statistic comes from: one rule, the same for every script.
   - A case read from one file (every repetition it has is that file's) takes every figure the
     file carries from the file, as the harness wrote it: its pooled latency (latency_ns: p50,
-    p90, p99, p99.9, min, max, mean), throughput, the intervals of its p50 and mean (interval),
-    cv_p50, and its p50 ratio to the fastest case of its transport with that ratio's interval and
-    difference (the file's ratios), null included: where the harness wrote no interval (one
-    repetition with too few raw samples, or only its histogram; a ratio from one repetition),
-    there is none, and the scripts do not make one up.
+    p90, p99, p99.9, min, max, mean), throughput, the intervals of its p50, mean, p90, p99 and
+    p99.9 (interval), cv_p50, and its p50 and p99 ratios to the fastest case of its transport with
+    each ratio's interval and difference (the file's ratios, matched by numerator, denominator
+    and stat), null included: where the harness wrote no interval (one repetition with too few
+    raw samples for that statistic, or only its histogram; a ratio from one repetition), there is
+    none, and the scripts do not make one up.
   - Everything else is computed here, through wpstats (and wphist for histograms): any statistic
-    of a case pooled over several files, and what no file carries (an interval of p90, p99 or
-    p99.9; a ratio of two cases other than to the fastest, or of another percentile; a v1 file's
-    intervals). Intervals: a t interval over the repetitions with two or more, else a block
-    bootstrap over the one repetition's raw samples in time order, else none.
+    of a case pooled over several files, and what a file does not carry (the tail intervals and
+    p99 ratios of files written before the harness wrote them; a ratio of two cases other than
+    to the fastest, or of another percentile; a v1 file's intervals). Intervals: a t interval
+    over the repetitions with two or more, else a block bootstrap over the one repetition's raw
+    samples in time order (for a percentile p, with wpstats.min_samples(p) of them, as the
+    harness), else none.
 Every interval says which it is: {"lo", "hi", "method", "confidence", "source"}, source
 "wpbench" (read from the file) or "scripts" (computed here); the report and claims tables name
 the source next to the method wherever they show an interval.
@@ -745,8 +748,9 @@ class Case:
         return st.cv(self.rep_p50s)
 
     def _file_interval(self, stat):
-        """The file's interval of a one-file v2 case's pooled `stat` (the harness writes p50_ns
-        and mean_ns), or None when the harness wrote none; False when the file does not carry
+        """The file's interval of a one-file v2 case's pooled `stat` (the harness writes p50_ns,
+        mean_ns, p90_ns, p99_ns and p999_ns; older files the first two), or None when the harness
+        wrote none; False when the file does not carry
         that statistic's interval or the case is not one v2 file's (then it is computed here)."""
         rec = self.one_file
         if rec is None or "interval" not in rec or (rec["interval"] and f"{stat}_ns" not in rec["interval"]):
@@ -756,19 +760,21 @@ class Case:
             # null: the harness could estimate none (one repetition, too few raw samples or only
             # its histogram); statistics it does not write at all are computed here.
             return None if stat in ("p50", "mean") else False
+        if iv[f"{stat}_ns"] is None:
+            return None  # the harness drew none (one repetition, too few samples for this tail)
         lo, hi = iv[f"{stat}_ns"]
         return {"lo": lo, "hi": hi, "method": iv["method"], "confidence": iv["confidence"], "source": FROM_FILE}
 
     def interval(self, p=50, seed=1):
         """95 % interval of the pooled percentile p: {lo, hi, method, confidence, source}, or
-        None when there is none. As the module docstring says: the file's for p50 of a one-file
-        case, else computed: a t interval over repetitions with two or more, else a block
+        None when there is none. As the module docstring says: the file's for a one-file case
+        whose file carries it, else computed: a t interval over repetitions with two or more, else a block
         bootstrap over the one repetition's samples in time order."""
         if ("interval", p, seed) not in self._cache:
             found = self._file_interval(SUMMARY_KEYS[p]) if p in SUMMARY_KEYS else False
             if found is False:
                 found = self._computed_interval(lambda r: r.percentile(p), self.percentile(p) if self.measured else None,
-                                                lambda x: st.percentile_ci(x, p, seed=seed))
+                                                lambda x: st.percentile_ci(x, p, seed=seed), p)
             self._cache["interval", p, seed] = found
         return self._cache["interval", p, seed]
 
@@ -782,15 +788,16 @@ class Case:
             self._cache["mean_interval", seed] = found
         return self._cache["mean_interval", seed]
 
-    def _computed_interval(self, per_rep, pooled, bootstrap):
+    def _computed_interval(self, per_rep, pooled, bootstrap, p=None):
         """The scripts' interval of a pooled statistic, given it per repetition (`per_rep`), its
-        pooled value, and its block bootstrap over one repetition's samples."""
+        pooled value, and its block bootstrap over one repetition's samples (for percentile `p`
+        only with st.can_block_bootstrap's samples, as the harness)."""
         reps = self.measured
         if len(reps) >= 2:
             # On the log scale, as the harness's: a latency interval never reaches below zero.
             lo, hi = st.t_interval([per_rep(r) for r in reps], pooled, log=True)
             method = "t interval over repetitions (log scale)"
-        elif len(reps) == 1 and reps[0].time_ordered and st.can_block_bootstrap(reps[0].n):
+        elif len(reps) == 1 and reps[0].time_ordered and st.can_block_bootstrap(reps[0].n, p):
             lo, hi = bootstrap(reps[0].samples)
             method = "block bootstrap over samples"
         else:
@@ -831,8 +838,8 @@ class Case:
 
 def _file_ratio(num, den, p):
     """The file's ratio of percentile p of `num` over `den`'s when both cases are one and the
-    same v2 file's and the file has that pair and statistic (the harness writes p50 today),
-    else None."""
+    same v2 file's and the file has that pair and statistic (the harness writes p50 and p99;
+    older files p50), else None."""
     stat = SUMMARY_KEYS.get(p)
     if stat is None or num.one_file is None or den.one_file is None or num.run_indices != den.run_indices:
         return None
@@ -859,7 +866,7 @@ def ratio_interval(num, den, p=50, seed=1):
         lo, hi = st.t_ratio_interval([r.percentile(p) for r in a], [r.percentile(p) for r in b], ratio, paired)
         method = "paired t interval over repetitions" if paired else "Welch t interval over repetitions"
     elif (len(a) == 1 and len(b) == 1 and num.time_ordered and den.time_ordered
-          and st.can_block_bootstrap(a[0].n) and st.can_block_bootstrap(b[0].n)):
+          and st.can_block_bootstrap(a[0].n, p) and st.can_block_bootstrap(b[0].n, p)):
         lo, hi = st.bootstrap_ratio_ci(num.samples, den.samples, p, seed=seed)
         method = "block bootstrap over samples"
     else:

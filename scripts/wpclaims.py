@@ -5,8 +5,8 @@ Usage: claims [--claims FILE] [--format text|markdown|json] RESULT.json|DIR...
 Several files (or a directory of them) are pooled by case name, every repetition of every file.
 Each claim names the cases that stand for it; a row per case says what was measured (p50 and p99
 with 95 % intervals: a t interval over repetitions when a case has several, else blocks of
-consecutive samples; for one file the p50's is the one wpbench wrote, and an interval the scripts
-computed is marked *, as wpbench_results' rule says), the verdict (holds / does not hold / inconclusive / not measured) and why,
+consecutive samples; for one file both are the ones wpbench wrote where it wrote them, and an
+interval the scripts computed is marked *, as wpbench_results' rule says), the verdict (holds / does not hold / inconclusive / not measured) and why,
 from the round trips and, when the run measured it, the decomposition of where the time goes
 ("3 round trips × 0.06 ms + flush 0.09 ms + server 0.05 ms + driver 0.02 ms"). Exit 0, or 2 on
 bad input.
@@ -59,8 +59,8 @@ KINDS = {"below": ("limit_ms", "cases"), "between": ("range_ms", "cases"), "over
 
 def measured(case):
     """What a row shows of a case: p50 and p99 with their intervals (None where there is none),
-    and how each interval was drawn and by whom (wpbench_results' rule: for one file the p50's is
-    the harness's, the p99's the scripts')."""
+    and how each interval was drawn and by whom (wpbench_results' rule: for one file the
+    harness's, the scripts' only for a file that does not carry it)."""
     out = {"samples": case.count, "repetitions": len(case.measured)}
     for stat, p in (("p50", 50), ("p99", 99)):
         iv = case.interval(p)

@@ -22,12 +22,12 @@ import wpstats as st
 
 
 def ratios(run):
-    """case -> (ratio, lo, hi): the ratios the harness wrote in one result file (a run's own
-    figures, never recomputed here)."""
+    """case -> (ratio, lo, hi): the p50 ratios the harness wrote in one result file (a run's own
+    figures, never recomputed here; the p99 ones are the tail's, not the `x fastest` column)."""
     out = {}
     for r in run.get("ratios") or []:
         iv = r.get("interval")
-        if r.get("ratio") and iv:
+        if r.get("stat", "p50") == "p50" and r.get("ratio") and iv:
             out[r["numerator"]] = (r["ratio"], iv[0], iv[1])
     return out
 

@@ -528,8 +528,8 @@ def write_report(runs, out):
               "nearest-rank over all samples of all repetitions (within 0.1 % where a repetition kept "
               "only its histogram). An interval over repetitions sees drift from one repetition to the "
               "next; one from blocks of consecutive samples sees only the noise within one repetition. "
-              "A figure the result file carries (a case's p50 and mean with their intervals, its ratio to "
-              "the fastest case) is the one wpbench wrote when the report is of one file; the scripts "
+              "A figure the result file carries (a case's percentiles and mean with their intervals, its p50 "
+              "and p99 ratios to the fastest case) is the one wpbench wrote when the report is of one file; the scripts "
               "compute it only over pooled files, and each legend says which.", ""]
     lines += context_section(runs)
     # errors: a result's path that is not UTF-8 is written escaped, not refused.

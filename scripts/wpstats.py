@@ -56,14 +56,18 @@ def percentile(samples, p):
 
 
 def min_samples(p):
-    """Samples needed before percentile p means more than 'the few largest': ten beyond it."""
-    return math.ceil(10 * 100 / (100 - p)) if p < 100 else math.inf
+    """Samples needed before percentile p means more than 'the few largest': ten beyond it. In
+    integers (p as parts per million, as rank), so 99.9 needs 10,000, not 10,001."""
+    beyond = 1000000 - round(p * 10000)
+    return -(-10 * 1000000 // beyond) if beyond > 0 else math.inf
 
 
-def can_block_bootstrap(n):
+def can_block_bootstrap(n, p=None):
     """Enough samples for a block bootstrap: two blocks at least, as the harness requires (one
-    block would give an interval of width zero)."""
-    return n >= 2 * MIN_BLOCK
+    block would give an interval of width zero); for percentile p also min_samples(p), as the
+    harness's bootstrap_min_samples (a resample cannot reach beyond the largest sample, so a p99
+    of a few hundred would get an interval too narrow on the slow side)."""
+    return n >= 2 * MIN_BLOCK and (p is None or n >= min_samples(p))
 
 
 def _block_weights(samples, rng, resamples):

@@ -90,8 +90,9 @@ TEST(Coverage, PairedRatioIntervalCoversTheTruthOnADriftingMachine) {
   for (int trial = 0; trial < kTrials; ++trial) {
     const auto cases = simulate(rng, m, base_a, base_b, 5, 400);
     const auto ratios = case_ratios(cases);
-    ASSERT_EQ(ratios.size(), 1u);
+    ASSERT_EQ(ratios.size(), 2u);  // p50, then p99
     const auto& r = ratios[0];
+    ASSERT_EQ(r.stat, "p50");
     ASSERT_EQ(r.numerator, "b/x/unix");
     ASSERT_TRUE(r.ci);
     if (r.ci->lo <= truth && truth <= r.ci->hi) ++covered;

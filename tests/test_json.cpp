@@ -174,6 +174,54 @@ TEST(Json, CaseFields) {
   EXPECT_EQ(bad.at("error"), "server closed the connection unexpectedly");
 }
 
+// sample_run with intervals on its first case (p99.9 without one, as one repetition of too few
+// samples leaves it) and a p50 and a p99 ratio.
+RunResult run_with_intervals() {
+  RunResult run = sample_run();
+  auto& p = run.cases[0].pooled;
+  p.ci_method = "t interval over repetitions (log scale)";
+  p.p50_ci = Interval{1100, 1300};
+  p.mean_ci = Interval{1150, 1250};
+  p.p90_ci = Interval{1400, 1600};
+  p.p99_ci = Interval{1450, 1900};
+  p.p999_ci.reset();
+  for (const char* stat : {"p50", "p99"}) {
+    RatioResult r;
+    r.numerator = "libpq/prepared/tcp";
+    r.denominator = "sqlite3/prepared/file";
+    r.stat = stat;
+    r.ratio = r.stat == "p50" ? 2.5 : 3.5;
+    r.ci = Interval{r.ratio - 0.25, r.ratio + 0.5};
+    r.method = "paired t interval over repetitions";
+    r.diff_ns = r.stat == "p50" ? 1800 : 3700;
+    r.diff_ci = Interval{r.diff_ns - 100, r.diff_ns + 100};
+    run.ratios.push_back(r);
+  }
+  return run;
+}
+
+TEST(Json, IntervalCarriesTheTailPercentiles) {
+  const auto j = to_json(run_with_intervals());
+  const auto& iv = j.at("cases").at(0).at("interval");
+  EXPECT_EQ(iv.at("method"), "t interval over repetitions (log scale)");
+  EXPECT_EQ(iv.at("p50_ns"), json::array({1100.0, 1300.0}));
+  EXPECT_EQ(iv.at("p90_ns"), json::array({1400.0, 1600.0}));
+  EXPECT_EQ(iv.at("p99_ns"), json::array({1450.0, 1900.0}));
+  ASSERT_TRUE(iv.contains("p999_ns"));  // written, as null: there is none
+  EXPECT_TRUE(iv.at("p999_ns").is_null());
+}
+
+TEST(Json, RatiosSayWhichStatistic) {
+  const auto j = to_json(run_with_intervals());
+  const auto& ratios = j.at("ratios");
+  ASSERT_EQ(ratios.size(), 2u);
+  EXPECT_EQ(ratios.at(0).at("stat"), "p50");
+  EXPECT_EQ(ratios.at(1).at("stat"), "p99");
+  EXPECT_DOUBLE_EQ(ratios.at(1).at("ratio").get<double>(), 3.5);
+  EXPECT_EQ(ratios.at(1).at("interval"), json::array({3.25, 4.0}));
+  EXPECT_DOUBLE_EQ(ratios.at(1).at("difference_ns").get<double>(), 3700.0);
+}
+
 TEST(Json, RawSamplesPastTheCapAreNullAndTheHistogramRemains) {
   RunResult run = sample_run();
   auto& rep = run.cases[0].repetitions[0];
@@ -371,6 +419,27 @@ class Validate : public ::testing::Test {
 TEST_F(Validate, AcceptsWriterOutput) {
   EXPECT_EQ(validate(to_json(sample_run())), 0) << output_;
   EXPECT_TRUE(contains(output_, "OK ")) << output_;
+}
+
+TEST_F(Validate, AcceptsTailIntervalsAndP99Ratios) {
+  EXPECT_EQ(validate(to_json(run_with_intervals())), 0) << output_;
+  // Older files of version 3 have neither.
+  auto j = to_json(run_with_intervals());
+  for (const char* key : {"p90_ns", "p99_ns", "p999_ns"}) j["cases"][0]["interval"].erase(key);
+  j["ratios"].erase(1);
+  EXPECT_EQ(validate(j), 0) << output_;
+}
+
+TEST_F(Validate, RejectsBadTailIntervalsAndStats) {
+  auto j = to_json(run_with_intervals());
+  j["cases"][0]["interval"]["p99_ns"] = json::array({1450.0});  // an interval is [lo, hi]
+  EXPECT_EQ(validate(j), 2) << output_;
+  j = to_json(run_with_intervals());
+  j["cases"][0]["interval"]["p75_ns"] = json::array({1.0, 2.0});  // not a field of the format
+  EXPECT_EQ(validate(j), 2) << output_;
+  j = to_json(run_with_intervals());
+  j["ratios"][1]["stat"] = "p75";
+  EXPECT_EQ(validate(j), 2) << output_;
 }
 
 TEST_F(Validate, AcceptsEmptyPartialRun) {

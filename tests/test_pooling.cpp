@@ -2,6 +2,7 @@
 // intervals over repetitions, noise warnings, and ratios paired by repetition.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "analysis/pooling.hpp"
@@ -31,13 +32,13 @@ CaseResult repetition(int index, std::int64_t median_ns, double drift, std::uint
 }
 
 CaseReport report(const std::string& name, std::int64_t median_ns,
-                  const std::vector<double>& drifts, std::uint64_t seed) {
+                  const std::vector<double>& drifts, std::uint64_t seed, std::size_t n = 400) {
   CaseReport c;
   c.name = name;
   c.transport = "unix";
   c.repetitions_requested = static_cast<int>(drifts.size());
   for (std::size_t i = 0; i < drifts.size(); ++i) {
-    c.repetitions.push_back(repetition(static_cast<int>(i), median_ns, drifts[i], seed + i));
+    c.repetitions.push_back(repetition(static_cast<int>(i), median_ns, drifts[i], seed + i, n));
   }
   pool_case(c, 1);
   return c;
@@ -96,7 +97,8 @@ TEST(Pooling, RatiosArePairedByRepetitionSoSharedDriftCancels) {
   std::vector<CaseReport> cases = {report("fast/x/unix", 100000, drift, 50),
                                    report("slow/x/unix", 200000, drift, 60)};
   const auto ratios = case_ratios(cases);
-  ASSERT_EQ(ratios.size(), 1u);
+  ASSERT_EQ(ratios.size(), 2u);  // p50, then p99
+  EXPECT_EQ(ratios[0].stat, "p50");
   EXPECT_EQ(ratios[0].numerator, "slow/x/unix");
   EXPECT_EQ(ratios[0].denominator, "fast/x/unix");
   EXPECT_NEAR(ratios[0].ratio, 2.0, 0.05);
@@ -107,6 +109,119 @@ TEST(Pooling, RatiosArePairedByRepetitionSoSharedDriftCancels) {
   EXPECT_GT(ratios[0].ci->hi, ratios[0].ratio);
   EXPECT_NEAR(ratios[0].ci->lo, 2.0, 0.05);  // the drift of +-40 % is gone from the ratio
   EXPECT_NEAR(ratios[0].ci->hi, 2.0, 0.05);
+}
+
+// Each repetition's value of a tail percentile, as the t interval over repetitions takes them.
+std::vector<double> per_repetition(const CaseReport& c, std::int64_t LatencySummary::*value) {
+  std::vector<double> out;
+  for (const auto& r : c.repetitions) out.push_back(static_cast<double>(r.latency.*value));
+  return out;
+}
+
+TEST(Pooling, TailIntervalsAreTIntervalsOverTheRepetitionsTailValues) {
+  const CaseReport c = report("a/b/unix", 200000, {1.0, 1.1, 0.95}, 80);
+  const auto& p = c.pooled;
+  struct Tail {
+    const std::optional<Interval>& ci;
+    std::int64_t LatencySummary::*value;
+  };
+  for (const Tail& t :
+       {Tail{p.p90_ci, &LatencySummary::p90_ns}, Tail{p.p99_ci, &LatencySummary::p99_ns},
+        Tail{p.p999_ci, &LatencySummary::p999_ns}}) {
+    ASSERT_TRUE(t.ci);
+    const double pooled = static_cast<double>(p.latency.*t.value);
+    const Interval want = t_interval(per_repetition(c, t.value), pooled, true);
+    EXPECT_DOUBLE_EQ(t.ci->lo, want.lo);
+    EXPECT_DOUBLE_EQ(t.ci->hi, want.hi);
+    EXPECT_LT(t.ci->lo, pooled);
+    EXPECT_GT(t.ci->hi, pooled);
+  }
+  // Three repetitions: t(2) = 4.30 times the standard error of three values, so the p99's
+  // interval is as wide as their spread says, at least the range of the three p99s here.
+  const auto p99s = per_repetition(c, &LatencySummary::p99_ns);
+  const auto [lo, hi] = std::minmax_element(p99s.begin(), p99s.end());
+  EXPECT_GT(p.p99_ci->hi - p.p99_ci->lo, *hi - *lo);
+}
+
+TEST(Pooling, OneRepetitionBootstrapsATailOnlyWithTenSamplesBeyondIt) {
+  // 400 samples: enough for p50 and p90 (ten beyond it at 100), too few for p99 and p99.9.
+  const CaseReport few = report("a/b/unix", 200000, {1.0}, 90);
+  ASSERT_EQ(few.pooled.ci_method, "block bootstrap over samples");
+  EXPECT_TRUE(few.pooled.p50_ci);
+  EXPECT_TRUE(few.pooled.p90_ci);
+  EXPECT_FALSE(few.pooled.p99_ci);
+  EXPECT_FALSE(few.pooled.p999_ci);
+  // 1000: p99 too, each interval what its own bootstrap gives (the same seed, the same draws).
+  const CaseReport c = report("a/b/unix", 200000, {1.0}, 90, 1000);
+  const auto& raw = c.repetitions[0].samples_ns;
+  ASSERT_TRUE(c.pooled.p99_ci);
+  EXPECT_FALSE(c.pooled.p999_ci);
+  const Interval p99 = block_bootstrap(raw, percentile_stat(99), 1);
+  EXPECT_EQ(c.pooled.p99_ci->lo, p99.lo);
+  EXPECT_EQ(c.pooled.p99_ci->hi, p99.hi);
+  const Interval p50 = block_bootstrap(raw, percentile_stat(50), 1);
+  EXPECT_EQ(c.pooled.p50_ci->lo, p50.lo);
+  EXPECT_EQ(c.pooled.p50_ci->hi, p50.hi);
+  const Interval mean = block_bootstrap(raw, mean_stat(), 1);
+  EXPECT_EQ(c.pooled.mean_ci->lo, mean.lo);
+  EXPECT_EQ(c.pooled.mean_ci->hi, mean.hi);
+  // Several repetitions need no minimum: their spread is the interval, however wide.
+  EXPECT_TRUE(report("a/b/unix", 200000, {1.0, 1.0}, 90, 150).pooled.p999_ci);
+}
+
+TEST(Pooling, HistogramOnlyOneRepetitionHasNoTailInterval) {
+  CaseReport c = report("a/b/unix", 200000, {1.0}, 95, 1000);
+  c.repetitions[0].raw_kept = false;
+  c.repetitions[0].samples_ns.clear();
+  pool_case(c, 1);
+  EXPECT_FALSE(c.pooled.p50_ci);
+  EXPECT_FALSE(c.pooled.p99_ci);
+}
+
+TEST(Pooling, P99RatiosArePairedByRepetitionAgainstTheFastestByP50) {
+  const std::vector<double> drift = {1.0, 1.3, 0.9, 1.1};
+  std::vector<CaseReport> cases = {report("fast/x/unix", 100000, drift, 100),
+                                   report("slow/x/unix", 300000, drift, 110)};
+  const auto ratios = case_ratios(cases);
+  ASSERT_EQ(ratios.size(), 2u);
+  const RatioResult& r = ratios[1];
+  EXPECT_EQ(r.stat, "p99");
+  EXPECT_EQ(r.numerator, "slow/x/unix");
+  EXPECT_EQ(r.denominator, "fast/x/unix");
+  const auto& num = cases[1].pooled.latency;
+  const auto& den = cases[0].pooled.latency;
+  EXPECT_DOUBLE_EQ(r.ratio, static_cast<double>(num.p99_ns) / static_cast<double>(den.p99_ns));
+  EXPECT_DOUBLE_EQ(r.diff_ns, static_cast<double>(num.p99_ns - den.p99_ns));
+  EXPECT_EQ(r.method, "paired t interval over repetitions");
+  std::vector<double> per_rep, diffs;
+  for (std::size_t i = 0; i < drift.size(); ++i) {
+    const auto x = cases[1].repetitions[i].latency.p99_ns;
+    const auto y = cases[0].repetitions[i].latency.p99_ns;
+    per_rep.push_back(static_cast<double>(x) / static_cast<double>(y));
+    diffs.push_back(static_cast<double>(x - y));
+  }
+  ASSERT_TRUE(r.ci);
+  const Interval want = t_interval(per_rep, r.ratio, true);
+  EXPECT_DOUBLE_EQ(r.ci->lo, want.lo);
+  EXPECT_DOUBLE_EQ(r.ci->hi, want.hi);
+  ASSERT_TRUE(r.diff_ci);
+  const Interval want_diff = t_interval(diffs, r.diff_ns);
+  EXPECT_DOUBLE_EQ(r.diff_ci->lo, want_diff.lo);
+  EXPECT_DOUBLE_EQ(r.diff_ci->hi, want_diff.hi);
+  // The drift is shared: the p99 ratio stays near 3 (both tails are the same shape).
+  EXPECT_NEAR(r.ratio, 3.0, 0.3);
+}
+
+TEST(Pooling, OneRepetitionGivesRatiosWithoutInterval) {
+  const auto ratios = case_ratios(
+      {report("fast/x/unix", 100000, {1.0}, 120), report("slow/x/unix", 200000, {1.0}, 130)});
+  ASSERT_EQ(ratios.size(), 2u);
+  for (const auto& r : ratios) {
+    EXPECT_FALSE(r.ci) << r.stat;
+    EXPECT_FALSE(r.diff_ci) << r.stat;
+    EXPECT_EQ(r.method, "none: needs --repetitions 2 or more");
+  }
+  EXPECT_EQ(ratios[1].stat, "p99");
 }
 
 TEST(Pooling, StatusCountsMissingRepetitions) {

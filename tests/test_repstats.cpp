@@ -251,6 +251,39 @@ TEST(RepStats, BlockBootstrapOfAPercentile) {
   EXPECT_EQ(again.hi, ci.hi);
 }
 
+TEST(RepStats, BlockBootstrapOfSeveralStatsIsEachOnItsOwn) {
+  std::mt19937_64 rng(12);
+  const auto s = ar1(3000, 0.5, rng);
+  const std::vector<SampleStat> stats{percentile_stat(50), mean_stat(), percentile_stat(99),
+                                      percentile_stat(99.9)};
+  const auto together = block_bootstrap(s, stats, 13);
+  ASSERT_EQ(together.size(), stats.size());
+  for (std::size_t i = 0; i < stats.size(); ++i) {
+    // Exactly: the same draws, and an earlier stat's reordering leaves the values the same.
+    const Interval alone = block_bootstrap(s, stats[i], 13);
+    EXPECT_EQ(together[i].lo, alone.lo) << i;
+    EXPECT_EQ(together[i].hi, alone.hi) << i;
+  }
+  EXPECT_LT(together[0].hi, together[2].lo);  // p50 below p99: each stat its own values
+  EXPECT_TRUE(block_bootstrap(s, std::vector<SampleStat>{}, 13).empty());
+  EXPECT_THROW(block_bootstrap(std::vector<std::int64_t>(99, 1), stats, 13), std::invalid_argument);
+}
+
+TEST(RepStats, BootstrapMinSamplesIsTwoBlocksAndTenBeyondThePercentile) {
+  EXPECT_EQ(bootstrap_min_samples(0), 100u);  // two blocks of 50
+  EXPECT_EQ(bootstrap_min_samples(50), 100u);
+  EXPECT_EQ(bootstrap_min_samples(90), 100u);
+  EXPECT_EQ(bootstrap_min_samples(95), 200u);
+  EXPECT_EQ(bootstrap_min_samples(99), 1000u);
+  EXPECT_EQ(bootstrap_min_samples(99.9), 10000u);  // not 10001: in integers
+  EXPECT_EQ(bootstrap_min_samples(99.99), 100000u);
+  EXPECT_EQ(bootstrap_min_samples(97), 334u);  // ceil(333.3)
+  EXPECT_THROW(bootstrap_min_samples(100), std::invalid_argument);
+  EXPECT_THROW(bootstrap_min_samples(99.99999), std::invalid_argument);  // rounds to 100
+  EXPECT_THROW(bootstrap_min_samples(-1), std::invalid_argument);
+  EXPECT_THROW(bootstrap_min_samples(std::nan("")), std::invalid_argument);
+}
+
 TEST(RepStats, PercentileStatIsPercentileSorted) {
   std::mt19937_64 rng(3);
   for (const std::size_t n : {1u, 2u, 3u, 7u, 100u, 999u, 1000u, 1001u}) {
@@ -488,6 +521,7 @@ nlohmann::ordered_json pooled_json(const CaseReport& c) {
             {"stddev", l.stddev_ns}}},
           {"p50_interval", {p.p50_ci->lo, p.p50_ci->hi}},
           {"mean_interval", {p.mean_ci->lo, p.mean_ci->hi}},
+          {"p99_interval", {p.p99_ci->lo, p.p99_ci->hi}},
           {"cv_p50", *p.cv_p50}};
 }
 
@@ -519,6 +553,12 @@ nlohmann::ordered_json pooling_fixture(std::mt19937_64& rng) {
   j["raw"]["ratio_interval"] = {r.ci->lo, r.ci->hi};
   j["raw"]["difference_ns"] = r.diff_ns;
   j["raw"]["difference_interval"] = {r.diff_ci->lo, r.diff_ci->hi};
+  const RatioResult& r99 = ratios.at(1);  // the same pair's p99
+  if (r99.stat != "p99") throw std::logic_error("case_ratios: the second ratio is not p99");
+  j["raw"]["p99_ratio"] = r99.ratio;
+  j["raw"]["p99_ratio_interval"] = {r99.ci->lo, r99.ci->hi};
+  j["raw"]["p99_difference_ns"] = r99.diff_ns;
+  j["raw"]["p99_difference_interval"] = {r99.diff_ci->lo, r99.diff_ci->hi};
   j["histogram_only"] = pooled_json(pooled_case("a/b/unix", num, false));
   return j;
 }
@@ -573,6 +613,12 @@ nlohmann::ordered_json stats_fixture() {
   }
   j["repetitions"] = sets;
   j["pooling"] = pooling_fixture(rng);
+  // How many samples one repetition needs for a tail percentile's bootstrap interval.
+  auto minimums = nlohmann::ordered_json::array();
+  for (const double p : {50.0, 90.0, 95.0, 97.0, 99.0, 99.9, 99.99}) {
+    minimums.push_back({p, bootstrap_min_samples(p)});
+  }
+  j["bootstrap_min_samples"] = minimums;
   return j;
 }
 
@@ -588,6 +634,8 @@ TEST(StatsParity, PythonFixtureIsCurrent) {
   // Integers exactly; the computed doubles may differ in the last bits on another libm.
   EXPECT_EQ(stored["samples"], expected["samples"]);
   EXPECT_EQ(stored["percentiles"], expected["percentiles"]);
+  EXPECT_EQ(stored["bootstrap_min_samples"], expected["bootstrap_min_samples"])
+      << "write the fixture anew (WPBENCH_WRITE_FIXTURES=1)";
   const auto close = [](const nlohmann::json& a, const nlohmann::json& b) {
     if (a.is_number())
       return std::abs(a.get<double>() - b.get<double>()) <= 1e-9 * std::abs(b.get<double>());

@@ -47,6 +47,16 @@ void pool_case(CaseReport& c, std::uint64_t seed) {
     p50s.push_back(static_cast<double>(r->latency.p50_ns));
     means.push_back(r->latency.mean_ns);
   }
+  // The tail percentiles with an interval, each with its pooled value and its value in a
+  // repetition.
+  struct Tail {
+    double p;
+    std::optional<Interval> PooledResult::*ci;
+    std::int64_t LatencySummary::*value;
+  };
+  static constexpr Tail kTails[] = {{90, &PooledResult::p90_ci, &LatencySummary::p90_ns},
+                                    {99, &PooledResult::p99_ci, &LatencySummary::p99_ns},
+                                    {99.9, &PooledResult::p999_ci, &LatencySummary::p999_ns}};
   if (reps.size() >= 2) {
     // Repetitions are the independent units (each its own connection and minute of the run);
     // with five of them a t interval is honest where a bootstrap over them under-covers. On the
@@ -54,11 +64,29 @@ void pool_case(CaseReport& c, std::uint64_t seed) {
     // reaches below zero, however few the repetitions.
     p.p50_ci = t_interval(p50s, static_cast<double>(p.latency.p50_ns), true);
     p.mean_ci = t_interval(means, p.latency.mean_ns, true);
+    // A tail percentile the same way: its spread between repetitions is what the interval is
+    // made of, so three repetitions give a wide p99 interval, as they should.
+    for (const auto& t : kTails) {
+      std::vector<double> values;
+      for (const auto* r : reps) values.push_back(static_cast<double>(r->latency.*t.value));
+      p.*t.ci = t_interval(values, static_cast<double>(p.latency.*t.value), true);
+    }
     p.ci_method = "t interval over repetitions (log scale)";
     p.cv_p50 = coefficient_of_variation(p50s);
   } else if (all_raw && raw.size() >= 2 * kMinBlockSamples) {  // fewer: one block, no spread
-    p.p50_ci = block_bootstrap(raw, percentile_stat(50), seed);
-    p.mean_ci = block_bootstrap(raw, mean_stat(), seed);
+    // One pass of resamples for every statistic (the same draws as one call each); a tail
+    // percentile only with bootstrap_min_samples, else it stays without an interval.
+    std::vector<SampleStat> stats{percentile_stat(50), mean_stat()};
+    std::vector<const Tail*> tails;
+    for (const auto& t : kTails) {
+      if (raw.size() < bootstrap_min_samples(t.p)) continue;
+      stats.push_back(percentile_stat(t.p));
+      tails.push_back(&t);
+    }
+    const auto ci = block_bootstrap(raw, stats, seed);
+    p.p50_ci = ci[0];
+    p.mean_ci = ci[1];
+    for (std::size_t i = 0; i < tails.size(); ++i) p.*tails[i]->ci = ci[2 + i];
     p.ci_method = "block bootstrap over samples";
   }
   // A statistic that is not finite (no samples' mean) says nothing about noise.
@@ -131,38 +159,42 @@ std::vector<RatioResult> case_ratios(const std::vector<CaseReport>& cases) {
     auto& f = fastest[c.transport];
     if (!f || c.pooled.latency.p50_ns < f->pooled.latency.p50_ns) f = &c;
   }
+  // The statistics compared, each against the same denominator (the fastest by p50), so a
+  // reader pairs them by numerator, denominator and stat.
+  static constexpr std::pair<const char*, std::int64_t LatencySummary::*> kStats[] = {
+      {"p50", &LatencySummary::p50_ns}, {"p99", &LatencySummary::p99_ns}};
   std::vector<RatioResult> out;
   for (const auto& c : cases) {
     const auto it = fastest.find(c.transport);
     if (!c.ok() || c.pooled.samples == 0 || it == fastest.end() || it->second == &c) continue;
     const CaseReport& den = *it->second;
-    RatioResult r;
-    r.numerator = c.name;
-    r.denominator = den.name;
-    r.ratio = static_cast<double>(c.pooled.latency.p50_ns) /
-              static_cast<double>(den.pooled.latency.p50_ns);
-    r.diff_ns = static_cast<double>(c.pooled.latency.p50_ns - den.pooled.latency.p50_ns);
     const auto a = measured(c), b = measured(den);
-    if (a.size() >= 2 && a.size() == b.size()) {
-      // Paired: repetition r of both ran in the same round, so drift that hit both cancels in
-      // their ratio; t interval on the log of the per-repetition ratios.
-      std::vector<double> per_rep;
-      for (std::size_t i = 0; i < a.size(); ++i) {
-        per_rep.push_back(static_cast<double>(a[i]->latency.p50_ns) /
-                          static_cast<double>(b[i]->latency.p50_ns));
+    for (const auto& [stat, value] : kStats) {
+      RatioResult r;
+      r.numerator = c.name;
+      r.denominator = den.name;
+      r.stat = stat;
+      const auto num_v = c.pooled.latency.*value, den_v = den.pooled.latency.*value;
+      r.ratio = static_cast<double>(num_v) / static_cast<double>(den_v);
+      r.diff_ns = static_cast<double>(num_v - den_v);
+      if (a.size() >= 2 && a.size() == b.size()) {
+        // Paired: repetition r of both ran in the same round, so drift that hit both cancels in
+        // their ratio; t interval on the log of the per-repetition ratios.
+        std::vector<double> per_rep, diffs;
+        for (std::size_t i = 0; i < a.size(); ++i) {
+          const auto x = a[i]->latency.*value, y = b[i]->latency.*value;
+          per_rep.push_back(static_cast<double>(x) / static_cast<double>(y));
+          // The same pairs as a difference: what the case adds per insert, in ns.
+          diffs.push_back(static_cast<double>(x - y));
+        }
+        r.ci = t_interval(per_rep, r.ratio, true);
+        r.method = "paired t interval over repetitions";
+        r.diff_ci = t_interval(diffs, r.diff_ns);
+      } else {
+        r.method = "none: needs --repetitions 2 or more";
       }
-      r.ci = t_interval(per_rep, r.ratio, true);
-      r.method = "paired t interval over repetitions";
-      // The same pairs as a difference: what the case adds per insert, in ns.
-      std::vector<double> diffs;
-      for (std::size_t i = 0; i < a.size(); ++i) {
-        diffs.push_back(static_cast<double>(a[i]->latency.p50_ns - b[i]->latency.p50_ns));
-      }
-      r.diff_ci = t_interval(diffs, r.diff_ns);
-    } else {
-      r.method = "none: needs --repetitions 2 or more";
+      out.push_back(std::move(r));
     }
-    out.push_back(std::move(r));
   }
   return out;
 }

@@ -47,8 +47,11 @@ struct PooledResult {
   LatencySummary latency;  ///< exact when every repetition kept raw samples, else histogram's
   double throughput_per_s = 0;
   std::optional<Interval> p50_ci, mean_ci;  ///< 95 %
-  std::string ci_method;                    ///< how the intervals were drawn
-  std::optional<double> cv_p50;             ///< across repetitions (two or more)
+  /// 95 %, drawn as p50_ci; with one repetition each also needs bootstrap_min_samples of its
+  /// percentile (a p99 from a few hundred samples gets none rather than one too narrow).
+  std::optional<Interval> p90_ci, p99_ci, p999_ci;
+  std::string ci_method;         ///< how the intervals were drawn
+  std::optional<double> cv_p50;  ///< across repetitions (two or more)
   NoiseReport noise;
 };
 
@@ -108,13 +111,15 @@ struct ConnectCost {
   std::optional<std::string> error;      ///< one line: why this combination stopped early
 };
 
-/// A case's p50 over another's (the fastest of its transport), with its uncertainty.
+/// A statistic of a case over the same statistic of another (the fastest of its transport by
+/// p50), with its uncertainty.
 struct RatioResult {
   std::string numerator, denominator;
+  std::string stat = "p50";  ///< the statistic compared: p50 or p99
   double ratio = 0;
   std::optional<Interval> ci;
   std::string method;
-  double diff_ns = 0;               ///< p50 numerator - p50 denominator: what it adds
+  double diff_ns = 0;               ///< stat of numerator - of denominator: what it adds
   std::optional<Interval> diff_ci;  ///< 95 %, paired over repetitions like ci
 };
 

@@ -106,6 +106,11 @@ json case_json(const CaseReport& c, const RunConfig& cfg) {
                      {"confidence", 0.95},
                      {"p50_ns", interval_json(*p.p50_ci)},
                      {"mean_ns", interval_json(*p.mean_ci)}};
+    // null where the method gives none: one repetition with too few samples for that tail.
+    for (const auto& [key, ci] : {std::pair{"p90_ns", &p.p90_ci}, std::pair{"p99_ns", &p.p99_ci},
+                                  std::pair{"p999_ns", &p.p999_ci}}) {
+      j["interval"][key] = *ci ? interval_json(**ci) : json(nullptr);
+    }
   } else {
     j["interval"] = nullptr;
   }
@@ -210,7 +215,7 @@ json ratios_json(const std::vector<RatioResult>& ratios) {
   for (const auto& r : ratios) {
     out.push_back({{"numerator", r.numerator},
                    {"denominator", r.denominator},
-                   {"stat", "p50"},
+                   {"stat", r.stat},
                    {"ratio", finite(r.ratio)},
                    {"interval", r.ci ? interval_json(*r.ci) : json(nullptr)},
                    {"method", r.method},

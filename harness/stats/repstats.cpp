@@ -110,6 +110,12 @@ bool far_from(double x, double reference) {
 
 Interval block_bootstrap(const std::vector<std::int64_t>& samples, const SampleStat& stat,
                          std::uint64_t seed, int resamples, double confidence) {
+  return block_bootstrap(samples, std::vector<SampleStat>{stat}, seed, resamples, confidence)[0];
+}
+
+std::vector<Interval> block_bootstrap(const std::vector<std::int64_t>& samples,
+                                      const std::vector<SampleStat>& stats, std::uint64_t seed,
+                                      int resamples, double confidence) {
   const std::size_t n = samples.size();
   if (n < 2 * kMinBlockSamples) {
     throw std::invalid_argument("block bootstrap needs at least " +
@@ -122,18 +128,30 @@ Interval block_bootstrap(const std::vector<std::int64_t>& samples, const SampleS
   const std::size_t k = n / size;
   std::mt19937_64 rng(seed);
   std::vector<std::int64_t> resample(k * size);
-  std::vector<double> values;
-  values.reserve(static_cast<std::size_t>(resamples));
+  std::vector<std::vector<double>> values(stats.size());
+  for (auto& v : values) v.reserve(static_cast<std::size_t>(resamples));
   for (int r = 0; r < resamples; ++r) {
-    // Rewritten in full each time: stat may have reordered it.
+    // Rewritten in full each time: a stat may have reordered it.
     for (std::size_t b = 0; b < k; ++b) {
       const auto from = samples.begin() + static_cast<std::ptrdiff_t>(uniform_index(rng, k) * size);
       std::copy(from, from + static_cast<std::ptrdiff_t>(size),
                 resample.begin() + static_cast<std::ptrdiff_t>(b * size));
     }
-    values.push_back(checked(stat(resample)));
+    for (std::size_t i = 0; i < stats.size(); ++i) values[i].push_back(checked(stats[i](resample)));
   }
-  return percentile_interval(std::move(values), confidence);
+  std::vector<Interval> out;
+  out.reserve(stats.size());
+  for (auto& v : values) out.push_back(percentile_interval(std::move(v), confidence));
+  return out;
+}
+
+std::size_t bootstrap_min_samples(double p) {
+  // Checked after rounding too: a p within half a ppm of 100 has no tail left to count.
+  const auto beyond = p >= 0.0 && p < 100.0 ? 1000000 - std::llround(p * 10000.0) : 0;
+  if (beyond <= 0) throw std::invalid_argument("percentile outside [0, 100)");
+  // ceil(10 / (beyond / 1e6)): ten samples expected beyond p.
+  const auto tail = static_cast<std::size_t>((10LL * 1000000 + beyond - 1) / beyond);
+  return std::max(2 * kMinBlockSamples, tail);
 }
 
 SampleStat percentile_stat(double p) {

@@ -56,6 +56,23 @@ using SampleStat = std::function<double(std::vector<std::int64_t>& resample)>;
 Interval block_bootstrap(const std::vector<std::int64_t>& samples, const SampleStat& stat,
                          std::uint64_t seed, int resamples = 1000, double confidence = 0.95);
 
+/// block_bootstrap for several statistics from the same resamples: interval i is what
+/// block_bootstrap(samples, stats[i], seed, ...) gives (same seed, same draws), for a fraction of
+/// the copying. Each stat sees the resample as the one before it left it, so it must be a
+/// statistic of the values, not of their order (percentile_stat, mean_stat). Throws as
+/// block_bootstrap; no stats gives no intervals.
+std::vector<Interval> block_bootstrap(const std::vector<std::int64_t>& samples,
+                                      const std::vector<SampleStat>& stats, std::uint64_t seed,
+                                      int resamples = 1000, double confidence = 0.95);
+
+/// Samples one repetition needs before block_bootstrap gives an interval of percentile p: two
+/// blocks (2 * kMinBlockSamples), and ten samples beyond p (scripts/wpstats.py's min_samples:
+/// 1,000 for p99, 10,000 for p99.9). With fewer, p is among the few largest samples, and a
+/// resample cannot reach beyond the largest one, so the interval would be too narrow on the slow
+/// side. In integers (p as parts per million, as the nearest rank), so 99.9 gives 10,000 exactly.
+/// Throws std::invalid_argument for p outside [0, 100) (or within half a ppm of 100).
+std::size_t bootstrap_min_samples(double p);
+
 /// The nearest-rank percentile p of a resample, exactly as percentile_sorted in stats.hpp.
 /// Throws std::invalid_argument for p outside [0, 100] (here) or an empty resample (when called).
 SampleStat percentile_stat(double p);

@@ -198,22 +198,36 @@ def repetition_record(i, position, data, status="ok", error=None, raw=True, lag=
     }
 
 
-def interval(reps_data, raw=True):
+# The tail percentiles whose intervals the harness writes, by key.
+TAILS = (("p90_ns", 90), ("p99_ns", 99), ("p999_ns", 99.9))
+
+
+def interval(reps_data, raw=True, tails=True):
     """The case interval the harness writes: over repetitions with two or more, else blocks of
-    the one repetition's raw samples (none when it kept only its histogram)."""
+    the one repetition's raw samples (none when it kept only its histogram; a tail's none with
+    fewer than wpstats.min_samples of it). Without `tails`, as files from before the harness
+    wrote the tail percentiles' intervals."""
     reps_data = [d for d in reps_data if len(d)]
     if len(reps_data) >= 2:
         pooled = [v for d in reps_data for v in d]
-        p50 = wpstats.t_interval([wpstats.percentile(d, 50) for d in reps_data], wpstats.percentile(pooled, 50),
-                                 log=True)
+
+        def over_reps(p):
+            return list(wpstats.t_interval([wpstats.percentile(d, p) for d in reps_data],
+                                           wpstats.percentile(pooled, p), log=True))
+        p50 = over_reps(50)
         mean = wpstats.t_interval([sum(d) / len(d) for d in reps_data], sum(pooled) / len(pooled), log=True)
+        tail = {key: over_reps(p) for key, p in TAILS}
         method = "t interval over repetitions (log scale)"
     elif reps_data and raw and len(reps_data[0]) >= 100:
-        p50, mean = wpstats.percentile_ci(reps_data[0], 50, resamples=200), wpstats.mean_ci(reps_data[0], resamples=200)
+        d = reps_data[0]
+        p50, mean = wpstats.percentile_ci(d, 50, resamples=200), wpstats.mean_ci(d, resamples=200)
+        tail = {key: list(wpstats.percentile_ci(d, p, resamples=200)) if wpstats.can_block_bootstrap(len(d), p)
+                else None for key, p in TAILS}
         method = "block bootstrap over samples"
     else:
         return None
-    return {"method": method, "confidence": 0.95, "p50_ns": list(p50), "mean_ns": list(mean)}
+    out = {"method": method, "confidence": 0.95, "p50_ns": list(p50), "mean_ns": list(mean)}
+    return {**out, **tail} if tails else out
 
 
 def decomposition(rt, transport, p50, durable=True):
@@ -248,9 +262,10 @@ def connect(n=50, seed=9):
              "error": None} for i, (d, t, a, v) in enumerate(rows)]
 
 
-def ratios(recs, pooled):
-    """Each ok case's p50 over the fastest ok case of its transport, with its interval (paired
-    over repetitions; none with one repetition, as the harness writes)."""
+def ratios(recs, pooled, tails=True):
+    """Each ok case's p50, then its p99, over the same statistic of the fastest ok case (by p50)
+    of its transport, with its interval (paired over repetitions; none with one repetition, as
+    the harness writes). Without `tails` only the p50's, as older files."""
     out = []
     for transport in dict.fromkeys(r["transport"] for r in recs):
         ok = [r for r in recs if r["transport"] == transport and r["status"] == "ok"]
@@ -261,34 +276,35 @@ def ratios(recs, pooled):
             if num is den:
                 continue
             a, b = pooled[num["name"]], pooled[den["name"]]
-            ratio = num["latency_ns"]["p50"] / den["latency_ns"]["p50"]
-            diff = num["latency_ns"]["p50"] - den["latency_ns"]["p50"]
-            if len(a) >= 2:
-                lo, hi = wpstats.t_ratio_interval([wpstats.percentile(d, 50) for d in a],
-                                                  [wpstats.percentile(d, 50) for d in b], ratio, paired=True)
-                method = "paired t interval over repetitions"
-                diff_iv = list(wpstats.t_interval([wpstats.percentile(x, 50) - wpstats.percentile(y, 50)
-                                                   for x, y in zip(a, b)], diff))
-            else:  # as the harness: no ratio interval from one repetition
-                lo = hi = diff_iv = None
-                method = "none: needs --repetitions 2 or more"
-            out.append({"numerator": num["name"], "denominator": den["name"], "stat": "p50",
-                        "ratio": num["latency_ns"]["p50"] / den["latency_ns"]["p50"],
-                        "interval": None if lo is None else [lo, hi], "method": method,
-                        "difference_ns": float(diff), "difference_interval": diff_iv})
+            for stat, p in (("p50", 50), ("p99", 99)) if tails else (("p50", 50),):
+                ratio = num["latency_ns"][stat] / den["latency_ns"][stat]
+                diff = num["latency_ns"][stat] - den["latency_ns"][stat]
+                if len(a) >= 2:
+                    lo, hi = wpstats.t_ratio_interval([wpstats.percentile(d, p) for d in a],
+                                                      [wpstats.percentile(d, p) for d in b], ratio, paired=True)
+                    method = "paired t interval over repetitions"
+                    diff_iv = list(wpstats.t_interval([wpstats.percentile(x, p) - wpstats.percentile(y, p)
+                                                       for x, y in zip(a, b)], diff))
+                else:  # as the harness: no ratio interval from one repetition
+                    lo = hi = diff_iv = None
+                    method = "none: needs --repetitions 2 or more"
+                out.append({"numerator": num["name"], "denominator": den["name"], "stat": stat, "ratio": ratio,
+                            "interval": None if lo is None else [lo, hi], "method": method,
+                            "difference_ns": float(diff), "difference_interval": diff_iv})
     return out
 
 
 def make_run(cases=None, n=2000, seed=1, slow=None, run_id="20261124T000000Z", hostname="fixture-host",
              drop=(), fail=(), version=2, reps=1, raw=True, tweak=None, rep_slow=None, warnings=None,
-             open_loop=False, not_measured=(), measured_floors=True, instructions=None):
+             open_loop=False, not_measured=(), measured_floors=True, instructions=None, tails=True):
     """A whole result. `slow` maps case name -> latency factor (an injected slowdown); `drop`
     leaves cases out; `fail` marks cases failed (in v2 its last repetition). v2 only: `reps`
     repetitions per case; `raw` False drops every samples_ns (the histograms hold them);
     `tweak` maps case name -> f(samples, repetition) -> samples; `rep_slow` maps (case,
     repetition) -> factor; `warnings` maps case name -> noise warnings; `open_loop` runs at a
     fixed rate with a schedule lag; `not_measured` cases get no repetitions; without
-    `measured_floors` there are no floors, connection costs or decompositions."""
+    `measured_floors` there are no floors, connection costs or decompositions; without `tails`
+    no tail intervals and p99 ratios, as version 3 files before the harness wrote them."""
     if version == 1:
         return make_run_v1(cases, n, seed, slow, run_id, hostname, drop, fail)
     cases = {k: v for k, v in (cases or DEFAULT_CASES).items() if k not in drop}
@@ -332,7 +348,7 @@ def make_run(cases=None, n=2000, seed=1, slow=None, run_id="20261124T000000Z", h
         rec.update({
             "status": "failed" if name in fail else "ok", "samples": len(everything), "latency_ns": lat,
             "throughput_per_s": len(everything) * 1e9 / sum(rr["elapsed_ns"] for rr in rep_recs),
-            "interval": interval(datas, raw), "cv_p50": wpstats.cv(p50s),
+            "interval": interval(datas, raw, tails), "cv_p50": wpstats.cv(p50s),
             "noise": {"outlier_repetitions": [], "slow_first": False, "sample_outlier_fraction": 0.01,
                       "warnings": list(warnings.get(name, []))},
             "decomposition": decomposition(rt, transport, lat["p50"]) if measured_floors else None,
@@ -355,7 +371,7 @@ def make_run(cases=None, n=2000, seed=1, slow=None, run_id="20261124T000000Z", h
         "cases": recs,
         "floors": floors() if measured_floors else None,
         "connect": connect() if measured_floors else [],
-        "ratios": ratios(recs, pooled),
+        "ratios": ratios(recs, pooled, tails),
     }
 
 

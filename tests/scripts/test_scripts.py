@@ -211,11 +211,52 @@ class IntervalSource(unittest.TestCase):
         self.assertEqual((r["ratio"], r["lo"], r["hi"], r["source"]), (2.5, 2.4, 2.6, wr.FROM_FILE))
         d = wr.difference_interval(case, fastest)
         self.assertEqual((d["diff"], d["lo"], d["hi"]), (123.0, 100.0, 150.0))
+        # The tail intervals and the p99 ratio are the file's too.
+        tx["interval"]["p99_ns"] = [222, 888_888]
+        ratio99 = next(r for r in run["ratios"] if r["numerator"] == "libpq/tx/unix" and r["stat"] == "p99")
+        ratio99.update(ratio=3.5, interval=[3.0, 4.0], difference_ns=456.0, difference_interval=[400.0, 500.0])
+        runs = wr.RunSet.from_documents([run])
+        case, fastest = runs.cases["libpq/tx/unix"], runs.cases["libpq/prepared/unix"]
+        iv = case.interval(99)
+        self.assertEqual((iv["lo"], iv["hi"], iv["source"]), (222, 888_888, wr.FROM_FILE))
+        self.assertEqual(case.interval(90)["source"], wr.FROM_FILE)
+        self.assertEqual(case.interval(99.9)["source"], wr.FROM_FILE)
+        r = wr.ratio_interval(case, fastest, 99)
+        self.assertEqual((r["ratio"], r["lo"], r["hi"], r["source"]), (3.5, 3.0, 4.0, wr.FROM_FILE))
+        d = wr.difference_interval(case, fastest, 99)
+        self.assertEqual((d["diff"], d["lo"], d["hi"]), (456.0, 400.0, 500.0))
         # What the file does not carry is computed, and says so.
-        self.assertEqual(case.interval(99)["source"], wr.COMPUTED)
         other = wr.ratio_interval(runs.cases["libpqxx/work/unix"], case)
         self.assertEqual((other["source"], other["method"]), (wr.COMPUTED, "paired t interval over repetitions"))
+        self.assertEqual(wr.ratio_interval(case, fastest, 90)["source"], wr.COMPUTED)
+
+    def test_an_older_file_without_the_tails_has_them_computed(self):
+        runs = wr.RunSet.from_documents([fixtures.make_run(reps=5, n=600, tails=False)])
+        case, fastest = runs.cases["libpq/tx/unix"], runs.cases["libpq/prepared/unix"]
+        self.assertEqual(case.interval(50)["source"], wr.FROM_FILE)
+        iv = case.interval(99)
+        self.assertEqual((iv["source"], iv["method"]), (wr.COMPUTED, "t interval over repetitions (log scale)"))
         self.assertEqual(wr.ratio_interval(case, fastest, 99)["source"], wr.COMPUTED)
+        # ... and come out as the harness writes them (the fixture writes them as it does).
+        new = wr.RunSet.from_documents([fixtures.make_run(reps=5, n=600)]).cases["libpq/tx/unix"]
+        self.assertEqual(new.interval(99)["source"], wr.FROM_FILE)
+        self.assertAlmostEqual(iv["lo"], new.interval(99)["lo"], delta=1e-9 * iv["lo"])
+        self.assertAlmostEqual(iv["hi"], new.interval(99)["hi"], delta=1e-9 * iv["hi"])
+
+    def test_a_tail_interval_the_harness_could_not_draw_is_none(self):
+        # One repetition of 600 samples: a p90 interval, none for p99 (fewer than 1000), and
+        # the scripts do not make one up, though they could bootstrap 600 samples.
+        run = fixtures.make_run(reps=1, n=600)
+        iv = run["cases"][1]["interval"]
+        self.assertIsNotNone(iv["p90_ns"])
+        self.assertIsNone(iv["p99_ns"])
+        case = wr.RunSet.from_documents([run]).cases["libpq/tx/unix"]
+        self.assertEqual(case.interval(90)["source"], wr.FROM_FILE)
+        self.assertIsNone(case.interval(99))
+        # Computed for an older file, the scripts hold to the same minimum.
+        old = wr.RunSet.from_documents([fixtures.make_run(reps=1, n=600, tails=False)]).cases["libpq/tx/unix"]
+        self.assertIsNone(old.interval(99))
+        self.assertEqual(old.interval(90)["method"], "block bootstrap over samples")
 
     def test_no_interval_in_the_file_means_none(self):
         # One repetition: the harness wrote a block bootstrap for the p50; had it written none,
@@ -310,14 +351,20 @@ class Claims(Scratch):
         self.assertIn("Measured on: fixture-host", r.stdout)
 
     def test_rows_say_where_each_interval_came_from(self):
-        # One file: the p50 interval is the file's (unmarked), the p99's the scripts' (marked *).
+        # One file: both intervals are the file's (unmarked).
         row = {r["case"]: r for r in self.evaluate(fixtures.make_run(reps=5, n=600))["direct-under-2ms"]["rows"]}
+        m = row["libpq/tx/unix"]["measured"]
+        self.assertEqual((m["p50_interval_source"], m["p99_interval_source"]), (wr.FROM_FILE, wr.FROM_FILE))
+        self.assertFalse(any(cell.endswith("*") for cell in wpclaims.cell_measured(row["libpq/tx/unix"])))
+        # A file from before the harness wrote p99's: that one is the scripts' (marked *).
+        row = {r["case"]: r
+               for r in self.evaluate(fixtures.make_run(reps=5, n=600, tails=False))["direct-under-2ms"]["rows"]}
         m = row["libpq/tx/unix"]["measured"]
         self.assertEqual((m["p50_interval_source"], m["p99_interval_source"]), (wr.FROM_FILE, wr.COMPUTED))
         p50, p99 = wpclaims.cell_measured(row["libpq/tx/unix"])
         self.assertFalse(p50.endswith("*"))
         self.assertTrue(p99.endswith("*"))
-        r = run_script("claims", "--format", "markdown", self.fixture("a.json", reps=5, n=600))
+        r = run_script("claims", "--format", "markdown", self.fixture("a.json", reps=5, n=600, tails=False))
         self.assertIn("unmarked intervals were written by wpbench (t interval over repetitions (log scale))",
                       r.stdout)
         self.assertIn("intervals marked * were computed by the scripts", r.stdout)

@@ -2,8 +2,9 @@
 harness's own answers (tests/scripts/data/stats-cpp.json, written and kept current by
 tests/test_repstats.cpp, StatsParity.PythonFixtureIsCurrent): nearest-rank percentiles, the t
 quantile, t intervals (linear, log, paired ratio), CV, and a case pooled over repetitions as
-harness/analysis/pooling.cpp pools it (summary, intervals, CV, ratio and difference to another
-case), from raw samples and from histograms only. The scripts redo these only to pool several
+harness/analysis/pooling.cpp pools it (summary, the p50, mean and p99 intervals, CV, the p50 and
+p99 ratios and differences to another case), from raw samples and from histograms only, and how
+many samples one repetition needs for a percentile's bootstrap interval. The scripts redo these only to pool several
 files; pooled, one file's repetitions must give what the file says."""
 import json
 import pathlib
@@ -46,6 +47,11 @@ class StatsParity(unittest.TestCase):
                       rep["paired_ratio_interval"], f"paired ratio, {n}")
             self.near(st.cv(rep["values"]), rep["cv"], f"cv, {n}", rel=1e-12)
 
+    def test_bootstrap_minimums_are_the_harness_ones(self):
+        for p, expected in FIXTURE["bootstrap_min_samples"]:
+            self.assertTrue(st.can_block_bootstrap(expected, p), p)
+            self.assertFalse(st.can_block_bootstrap(expected - 1, p), p)
+
 
 class PoolingParity(unittest.TestCase):
     """A case's repetitions pooled by the scripts (wpbench_results.Case over several files does
@@ -65,6 +71,8 @@ class PoolingParity(unittest.TestCase):
         p50 = expected["latency_ns"]["p50"]
         self.near(st.t_interval(per_rep(50), p50, log=True), expected["p50_interval"], "p50 interval")
         self.near(st.t_interval(rep_means, pooled_mean, log=True), expected["mean_interval"], "mean interval")
+        p99 = expected["latency_ns"]["p99"]
+        self.near(st.t_interval(per_rep(99), p99, log=True), expected["p99_interval"], "p99 interval")
         self.near(st.cv(per_rep(50)), expected["cv_p50"], "cv")
 
     def test_raw_samples_pool_as_the_harness_pools_them(self):
@@ -81,6 +89,16 @@ class PoolingParity(unittest.TestCase):
         self.assertEqual(diff, want["difference_ns"])
         self.near(st.t_interval([x - y for x, y in zip(a, b)], diff), want["difference_interval"],
                   "difference interval")
+        # The same pair's p99, paired the same way.
+        a, b = [st.percentile(r, 99) for r in reps], [st.percentile(r, 99) for r in den]
+        den99 = st.percentile([v for r in den for v in r], 99)
+        ratio = want["latency_ns"]["p99"] / den99
+        self.near(ratio, want["p99_ratio"], "p99 ratio")
+        self.near(st.t_ratio_interval(a, b, ratio, paired=True), want["p99_ratio_interval"], "p99 ratio interval")
+        diff = want["latency_ns"]["p99"] - den99
+        self.assertEqual(diff, want["p99_difference_ns"])
+        self.near(st.t_interval([x - y for x, y in zip(a, b)], diff), want["p99_difference_interval"],
+                  "p99 difference interval")
 
     def test_histograms_pool_as_the_harness_pools_them(self):
         hs = [wphist.from_samples(r) for r in self.P["repetitions"]]

@@ -37,9 +37,16 @@ Run plan_run(const Options& opt, const std::vector<Case>& cases) {
   for (const auto& c : cases) result.settings.cases_selected.push_back(c.name());
   if (opt.out.empty()) {
     // Two runs started in the same millisecond would share the id: the second takes a number.
-    for (int n = 2; fs::exists("results/runs/" + result.context.run_id + ".json"); ++n) {
-      result.context.run_id =
-          result.context.run_id.substr(0, kRunIdLength) + "-" + std::to_string(n);
+    // Neither has written its file yet, so the id is claimed, not only looked up.
+    std::error_code ec;
+    const std::string dir = fs::absolute("results/runs", ec).string();
+    for (int n = 2;; ++n) {
+      const std::string& id = result.context.run_id;
+      if (!fs::exists("results/runs/" + id + ".json")) {
+        run.id_claim = NameClaim::take(dir + "/" + id);
+        if (run.id_claim) break;
+      }
+      result.context.run_id = id.substr(0, kRunIdLength) + "-" + std::to_string(n);
     }
   }
   run.out = opt.out.empty() ? "results/runs/" + result.context.run_id + ".json" : opt.out;

@@ -11,6 +11,7 @@
 #include "app/options.hpp"
 #include "core/result.hpp"
 #include "export/export.hpp"
+#include "sys/name_claim.hpp"
 
 namespace wpbench {
 
@@ -26,6 +27,9 @@ struct Run {
   /// holds rows wpbench cannot account for. The run is then partial.
   std::optional<std::string> stopped_because;
   std::size_t runs_done = 0, runs_total = 0;  ///< case runs (a case in one repetition)
+  /// The run id held for this run while it lasts, so a run started in the same millisecond takes
+  /// the next number (default --out only: the id names the file).
+  std::optional<NameClaim> id_claim;
 
   /// Rewrites every result file: a crash or Ctrl-C keeps what was measured, marked partial. A
   /// failed write (a full disk) is retried next time and reported at the end.

@@ -233,13 +233,73 @@ def load_claims(path):
         raise wr.InputError(f"{path}: not a usable claims file: {e}")
 
 
+def driver_of(row):
+    """The driver a row stands for: the first part of its case name (of the layer, for a pair)."""
+    return row["case"].split("/", 1)[0]
+
+
+def by_driver(rows):
+    """The verdict per driver, in the order the rows name them: the headline verdict of a claim
+    is set by its noisiest case, but a reader asks about the driver they use."""
+    drivers = list(dict.fromkeys(driver_of(r) for r in rows))
+    return [{"driver": d, "verdict": summary([r for r in rows if driver_of(r) == d])} for d in drivers]
+
+
 def evaluate(claims, runs):
     out = []
     for claim in claims["claims"]:
         rows = overhead_rows(claim, runs) if claim["kind"] == "overhead_between" else level_rows(claim, runs)
         out.append({"id": claim["id"], "text": claim["text"], "stat": claim["stat"],
-                    "verdict": summary(rows), "rows": rows})
+                    "verdict": summary(rows), "by_driver": by_driver(rows), "rows": rows})
     return out
+
+
+# The post's own stack, in the words its readers use: the direct driver and the layer over it.
+POST_DRIVER = "psycopg2/direct/unix"
+POST_LAYERS = (("sqlalchemy-core/creator/unix", "SQLAlchemy Core"), ("sqlalchemy-orm/creator/unix", "the ORM"))
+
+
+def usable(runs, name, p=50):
+    case = runs.cases.get(name)
+    return case if case is not None and unusable(case, p) is None else None
+
+
+def in_words(result, runs):
+    """The verdict in a few plain sentences for a bot author: what the post's driver costs here,
+    what the layer adds, and which claims hold, driver by driver. Empty when the post's driver
+    was not measured."""
+    base = usable(runs, POST_DRIVER)
+    if base is None:
+        return ""
+    p99 = f" (p99 {st.fmt_ms(base.percentile(99))} ms)" if usable(runs, POST_DRIVER, 99) else ""
+    words = [f"On this machine psycopg2, the post's driver, writes a decision durably in "
+             f"{st.fmt_ms(base.percentile(50))} ms at p50{p99} over the Unix socket."]
+    adds = []
+    for name, label in POST_LAYERS:
+        layer = usable(runs, name)
+        if layer is not None:
+            d = wr.difference_interval(layer, base, 50)["diff"]
+            adds.append(f"{label} {'adds' if d >= 0 else 'takes'} {st.fmt_ms(abs(d))} ms"
+                        f"{'' if d >= 0 else ' less'} ({100 * (layer.percentile(50) / base.percentile(50) - 1):+.0f} %)")
+    if adds:
+        words.append("; ".join(adds) + ".")
+    for c in result:
+        verdicts = [f"{d['driver']} {d['verdict'].split(' (')[0]}" for d in c["by_driver"]
+                    if d["verdict"] != "not measured"]
+        if verdicts:
+            words.append(f"\"{c['text']}\": {'; '.join(verdicts)}.")
+    core = usable(runs, POST_LAYERS[0][0])
+    if core is not None and core.decomposition and "flush_ns" in core.decomposition:
+        d = core.decomposition
+        wire = d["round_trips_ns"] + d.get("wake_ns", 0) + d["flush_ns"]
+        p50 = core.percentile(50)
+        if p50 < 3e6 and wire > 0:
+            words.append(f"For SQLAlchemy Core to take the post's 3 ms, {st.fmt_ms(3e6 - p50)} ms more per write "
+                         f"would have to come from somewhere: its round trips and commit flush, "
+                         f"{st.fmt_ms(wire)} ms here, would have to be {(3e6 - p50 + wire) / wire:.0f}x slower "
+                         f"(a remote server, a slower disk), or the write would have to do more than one insert "
+                         f"and commit (a connection per write, say).")
+    return " ".join(words)
 
 
 # A mark after an interval the scripts computed, in tables where others are the file's.
@@ -281,13 +341,15 @@ def interval_legend(result):
 
 
 def render_markdown(result, runs):
-    lines = [f"Measured on: {runs.describe()}", "",
+    words = in_words(result, runs)
+    lines = ([words, ""] if words else []) + [f"Measured on: {runs.describe()}", "",
              "p50 and p99 in ms with 95 % confidence intervals: a t interval over repetitions when a "
              "case has several (it sees drift from one repetition to the next), else blocks of "
              "consecutive samples of its one repetition (noise within it only). " + interval_legend(result), "",
              "| claim | case | p50 ms | p99 ms | verdict | why |", "|---|---|---|---|---|---|"]
     for c in result:
-        lines.append(f"| **{c['text']}** | | | | **{c['verdict']}** | |")
+        per = "; ".join(f"{d['driver']}: {d['verdict']}" for d in c["by_driver"])
+        lines.append(f"| **{c['text']}** | | | | **{c['verdict']}** | {per} |")
         for r in c["rows"]:
             p50, p99 = cell_measured(r)
             lines.append(f"| | `{r['case']}` | {p50} | {p99} | {r['verdict']} | {r['reason']} |")
@@ -295,9 +357,11 @@ def render_markdown(result, runs):
 
 
 def render_text(result, runs):
-    out = [f"Measured on: {runs.describe()}", interval_legend(result), ""]
+    words = in_words(result, runs)
+    out = ([words, ""] if words else []) + [f"Measured on: {runs.describe()}", interval_legend(result), ""]
     for c in result:
         out.append(f"{c['text']}: {c['verdict'].upper()}")
+        out.append("  by driver: " + "; ".join(f"{d['driver']} {d['verdict']}" for d in c["by_driver"]))
         for r in c["rows"]:
             p50, p99 = cell_measured(r)
             out.append(f"  {r['case']:<52} p50 {p50:<26} p99 {p99:<26} {r['verdict']}")
@@ -319,7 +383,8 @@ def main(argv):
         print(f"claims: {e}", file=sys.stderr)
         return 2
     if args.format == "json":
-        print(json.dumps({"context": runs.describe(), "claims": result}, indent=1))
+        print(json.dumps({"context": runs.describe(), "summary": in_words(result, runs), "claims": result},
+                         indent=1))
     elif args.format == "markdown":
         print(render_markdown(result, runs), end="")
     else:

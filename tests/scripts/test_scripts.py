@@ -300,6 +300,30 @@ class Claims(Scratch):
         pair = {r["case"]: r for r in result["overhead-50-150pct"]["rows"]}["libpqxx/work/unix vs libpq/tx/unix"]
         self.assertIn("same 3 round trips", pair["reason"])
 
+    def test_the_verdict_in_words_names_the_posts_driver_and_each_driver_gets_its_own(self):
+        # psycopg2 at 0.30 ms holds "under 2 ms" whatever psycopg 3 does; the summary says what
+        # the post's driver costs, what SQLAlchemy adds, and what 3 ms would take.
+        cases = dict(fixtures.DEFAULT_CASES)
+        cases.update({"psycopg2/direct/unix": (3, 300_000), "sqlalchemy-core/creator/unix": (3, 370_000),
+                      "sqlalchemy-orm/creator/unix": (3, 520_000), "psycopg3/direct/unix": (3, 1_900_000)})
+        runs = wr.RunSet([fixtures.write(self.tmp / "w.json", fixtures.make_run(cases=cases, n=3000))])
+        result = wpclaims.evaluate(wpclaims.load_claims(wpclaims.DEFAULT_CLAIMS), runs)
+        under = {d["driver"]: d["verdict"] for d in result[0]["by_driver"]}
+        self.assertTrue(under["psycopg2"].startswith("holds"), under)
+        self.assertFalse(under["psycopg3"].startswith("holds"), under)  # its tail crosses 2 ms
+        self.assertFalse(result[0]["verdict"].startswith("holds"))      # the headline is the noisiest's
+        words = wpclaims.in_words(result, runs)
+        p50 = runs.cases["psycopg2/direct/unix"].percentile(50)
+        self.assertIn(f"psycopg2, the post's driver, writes a decision durably in {wpstats.fmt_ms(p50)} ms", words)
+        self.assertIn("SQLAlchemy Core adds", words)
+        self.assertIn("the ORM adds", words)
+        self.assertIn("psycopg2 holds", words)
+        self.assertIn("For SQLAlchemy Core to take the post's 3 ms", words)
+        r = run_script("claims", self.tmp / "w.json")
+        self.assertTrue(r.stdout.startswith("On this machine psycopg2"), r.stdout[:200])
+        # Without the post's driver there is nothing to say in its words.
+        self.assertEqual(wpclaims.in_words(result, wr.RunSet([self.fixture("a.json")])), "")
+
     def test_a_slow_layer_matches_the_post(self):
         # libpq/tx at 2 ms, libpqxx at 4 ms (+100 %), SOCI at 3.6 ms (+80 %): the post's picture, so its
         # level and overhead claims hold.

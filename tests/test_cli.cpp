@@ -40,6 +40,14 @@ int validate(const std::string& file) {
   return std::system(cmd.c_str());
 }
 
+// A short run (20 samples, one repetition, no floors, no connect cost) with `args`, into `out`.
+Cli short_run(const std::string& args, const std::string& out, const std::string& env = "") {
+  return run_cli(args +
+                     " --samples 20 --warmup 2 -r 1 --floor-samples 0 --connect-samples 0 --out " +
+                     shq(out),
+                 env);
+}
+
 TEST(Cli, UnknownOptionIsAUsageError) { expect_one_line_error(run_cli("--bogus"), 2, "--bogus"); }
 
 TEST(Cli, UnknownDriverIsAUsageError) {
@@ -48,6 +56,45 @@ TEST(Cli, UnknownDriverIsAUsageError) {
 
 TEST(Cli, UnknownTransportIsAUsageError) {
   expect_one_line_error(run_cli("--transports pigeon"), 2, "unknown transport 'pigeon'");
+}
+
+TEST(Cli, AMistypedNameSaysWhichWasMeant) {
+  expect_one_line_error(run_cli("--drivers sqlalchemy"), 2, "did you mean 'sqlalchemy-core'?");
+  expect_one_line_error(run_cli("--drivers pscyopg2"), 2, "did you mean 'psycopg2'?");
+  expect_one_line_error(run_cli("--transports unx"), 2, "did you mean 'unix'?");
+  expect_one_line_error(run_cli("--transport unix"), 2, "did you mean --transports?");
+  // Nothing near: no guess.
+  const Cli far = run_cli("--drivers zzzzzzzz");
+  expect_one_line_error(far, 2, "unknown driver 'zzzzzzzz'");
+  EXPECT_EQ(far.err.find("did you mean"), std::string::npos) << far.err;
+}
+
+TEST(Cli, DriversTakesTheCaseNamesListPrints) {
+  const Cli one = run_cli("--drivers psycopg2/direct/unix --list");
+  EXPECT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(lines(one.out), 1) << one.out;
+  EXPECT_EQ(one.out.rfind("psycopg2/direct/unix ", 0), 0u) << one.out;
+}
+
+TEST(Cli, ALayerBringsItsBaselineUnlessToldNot) {
+  // SQLAlchemy is judged against the psycopg2 it wraps, libpqxx against libpq: alone, a layer
+  // would be compared with itself.
+  const Cli orm = run_cli("--drivers sqlalchemy-orm --transports unix --list");
+  EXPECT_EQ(orm.exit_code, 0) << orm.err;
+  EXPECT_EQ(lines(orm.out), 2) << orm.out;  // --list shows what a run would measure
+  EXPECT_NE(orm.out.find("psycopg2/direct/unix"), std::string::npos) << orm.out;
+  TempPath tmp;
+  const std::string out = tmp.file("r.json");
+  const Cli r = short_run("--drivers libpqxx/work --transports unix", out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(read_file(out));
+  EXPECT_EQ(j["config"]["cases"], json({"libpq/tx/unix", "libpqxx/work/unix"}));
+  EXPECT_NE(r.out.find("libpq/tx/unix is measured too"), std::string::npos) << r.out;
+  const Cli alone =
+      short_run("--drivers libpqxx/work --transports unix --no-baselines", tmp.file("alone.json"));
+  ASSERT_EQ(alone.exit_code, 0) << alone.err;
+  EXPECT_EQ(json::parse(read_file(tmp.file("alone.json")))["config"]["cases"],
+            json({"libpqxx/work/unix"}));
 }
 
 TEST(Cli, BadTableNameIsAUsageError) {
@@ -285,6 +332,58 @@ TEST(Cli, WrongPasswordIsOneLineAndLeaksNothing) {
   EXPECT_FALSE(fs::exists(out));
 }
 
+// The post's set-up: peer authentication on the socket for role botuser. Run as another OS user,
+// the refusal names the fix, one line.
+TEST(Cli, PeerAuthenticationAsAnotherOsUserSaysWhoToRunAs) {
+  auto c = pg_connect(server().conninfo(Transport::unix_socket));
+  pg_exec(c.get(), "DROP ROLE IF EXISTS botuser");
+  pg_exec(c.get(), "CREATE ROLE botuser LOGIN");
+  const std::string dsn = "host=" + server().dir() +
+                          "/sock port=" + std::to_string(server().port()) +
+                          " dbname=postgres user=botuser";
+  const Cli r = run_cli("--dsn " + shq(dsn) + " --transports unix --drivers libpq/prepared");
+  expect_one_line_error(r, 1, "run as the OS user botuser: sudo -u botuser wpbench");
+  EXPECT_NE(r.err.find("Peer authentication failed"), std::string::npos) << r.err;
+  pg_exec(c.get(), "DROP ROLE botuser");
+}
+
+// The post's DSN reaches the socket only (peer, no password): wpbench measures what it can
+// reach and says in one line what it skipped and why, instead of stopping at TCP.
+TEST(Cli, ASocketOnlyDsnMeasuresTheSocketAndSaysWhyTcpIsSkipped) {
+  TempPath tmp;
+  const std::string out = tmp.path() + "/r.json";
+  const std::string dsn = "host=" + server().dir() +
+                          "/sock port=" + std::to_string(server().port()) +
+                          " dbname=postgres user=" + server().role();
+  const Cli r = short_run("--dsn " + shq(dsn) + " --drivers libpq/prepared", out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("warning: the tcp cases are not measured: over tcp"), std::string::npos)
+      << r.out;
+  std::map<std::string, json> cases;
+  const json j = json::parse(read_file(out));  // kept: the loop reads into it
+  for (const auto& c : j["cases"]) cases[c["name"].get<std::string>()] = c;
+  EXPECT_EQ(cases["libpq/prepared/unix"]["status"], "ok");
+  EXPECT_EQ(cases["libpq/prepared/tcp"]["status"], "not_measured");
+  EXPECT_NE(cases["libpq/prepared/tcp"]["error"].get<std::string>().find("no password supplied"),
+            std::string::npos);
+  // Named, the transport is wanted: the run stops there, one line, as before.
+  const Cli named =
+      run_cli("--dsn " + shq(dsn) + " --transports unix,tcp --drivers libpq/prepared");
+  expect_one_line_error(named, 1, "no password supplied");
+}
+
+// PGHOST names the socket dir when the DSN has no host=, as for libpq itself.
+TEST(Cli, PghostIsTheSocketDirOfADsnWithoutHost) {
+  TempPath tmp;
+  const std::string out = tmp.path() + "/r.json";
+  const std::string dsn =
+      "port=" + std::to_string(server().port()) + " dbname=postgres user=" + server().role();
+  const Cli r = short_run("--dsn " + shq(dsn) + " --transports unix --drivers libpq/prepared", out,
+                          "PGHOST=" + shq(server().dir() + "/sock"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(json::parse(read_file(out))["cases"][0]["status"], "ok");
+}
+
 TEST(Cli, ServerDownIsOneLine) {
   TempPath tmp;
   const std::string out = tmp.path() + "/r.json";
@@ -323,7 +422,7 @@ TEST(Cli, ExistingServerOverBothTransportsKeepsThePasswordOut) {
   EXPECT_EQ(j["status"], "complete");
   EXPECT_EQ(j["context"]["server"]["mode"], "existing");
   EXPECT_EQ(j["config"]["table"], "cli_existing");
-  ASSERT_EQ(j["cases"].size(), 6u);
+  ASSERT_EQ(j["cases"].size(), 8u);  // and libpq/tx, the baseline of libpqxx/work
   for (const auto& c : j["cases"]) {
     EXPECT_EQ(c["status"], "ok") << c["name"];
     ASSERT_EQ(c["repetitions"].size(), 2u) << c["name"];

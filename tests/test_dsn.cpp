@@ -124,6 +124,17 @@ TEST(Dsn, PlainTcpStaysPlainWhateverTheDsnSays) {
   EXPECT_EQ(sock.at("host"), "/run/pg");
 }
 
+TEST(Dsn, ConnectHintsNameTheFix) {
+  const std::string peer = "FATAL:  Peer authentication failed for user \"botuser\"";
+  EXPECT_EQ(connect_hint(peer, "dbname=kalshi_trades user=botuser", "root"),
+            "peer authentication admits only the OS user named like the role: run as the OS user "
+            "botuser: sudo -u botuser wpbench ...");
+  EXPECT_NE(connect_hint(peer, "dbname=x", "alice").find("a role named alice"), std::string::npos);
+  EXPECT_NE(connect_hint("fe_sendauth: no password supplied", "host=h", "bob").find("password="),
+            std::string::npos);
+  EXPECT_EQ(connect_hint("Connection refused", "host=h", "bob"), "");
+}
+
 TEST(Dsn, WithHostRejectsGarbage) {
   EXPECT_THROW(with_host("host='abc", "/tmp"), std::invalid_argument);
 }

@@ -377,7 +377,7 @@ TEST_P(ServerDeath, StopsAtOnceMarkedPartialAndKeepsWhatWasMeasured) {
   const std::string out = tmp.file("r.json");
   Background run("--dsn " + shq(dsn_of(srv)) +
                  " --drivers libpq/prepared,libpqxx/work,soci-postgresql/transaction "
-                 "--transports unix --samples 1500 --warmup 5 -r 4 --floor-samples 0 "
+                 "--no-baselines --transports unix --samples 1500 --warmup 5 -r 4 --floor-samples 0 "
                  "--connect-samples 0 --interleave " +
                  mode + " --out " + shq(out));
   ASSERT_TRUE(wait_for_file(out, std::chrono::seconds(60)));

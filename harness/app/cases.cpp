@@ -9,6 +9,7 @@
 #include "core/schedule.hpp"
 #include "db/durability.hpp"
 #include "drivers/registry.hpp"
+#include "sys/text.hpp"
 
 namespace wpbench {
 
@@ -25,6 +26,9 @@ CaseReport describe_case(const Case& c, const Options& opt, const Targets& t,
   r.repetitions_requested = opt.repetitions;
   const auto missing = t.python.unavailable.find(c.path->id());
   if (missing != t.python.unavailable.end()) r.not_measured = missing->second;
+  if (const auto u = t.unreachable.find(c.transport); u != t.unreachable.end()) {
+    r.not_measured = u->second;
+  }
   if (opt.run.clients > 1 && c.path->arm == python_arm()) {
     r.not_measured =
         "--clients runs the C++ paths only; the Python arm measures one client (its pool "
@@ -34,35 +38,70 @@ CaseReport describe_case(const Case& c, const Options& opt, const Targets& t,
 }
 }  // namespace
 
-std::vector<Case> select_cases(const Options& opt, bool every_transport) {
+namespace {
+// One usage error line for a name that is not one of `known`, with the closest if any.
+[[noreturn]] void unknown(const char* what, const std::string& name,
+                          const std::vector<std::string>& known, const std::string& see) {
+  const std::string near = closest_name(name, known);
+  throw UsageError("unknown " + std::string(what) + " '" + name + "'" +
+                   (near.empty() ? "" : ": did you mean '" + near + "'?") + " (" + see + ")");
+}
+}  // namespace
+
+std::vector<Case> select_cases(const Options& opt, bool every_transport,
+                               std::vector<std::string>* added) {
   const auto all = all_cases();
-  std::vector<std::string> drivers, transports;
+  // --drivers takes a driver, a driver/variant or a whole case name as --list prints it.
+  std::vector<std::string> names;
   for (const auto& c : all) {
-    drivers.push_back(c.path->driver);
-    drivers.push_back(c.path->id());
-  }
-  for (const auto& d : opt.drivers) {
-    if (std::find(drivers.begin(), drivers.end(), d) == drivers.end()) {
-      throw UsageError("unknown driver '" + d + "' (see --list)");
+    for (const auto& n : {std::string(c.path->driver), c.path->id(), c.name()}) {
+      if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
     }
   }
+  for (const auto& d : opt.drivers) {
+    if (std::find(names.begin(), names.end(), d) == names.end()) {
+      unknown("driver", d, names, "see --list");
+    }
+  }
+  std::vector<std::string> transports;
+  for (const auto& spec : transport_specs()) transports.emplace_back(spec.name);
   for (const auto& t : opt.transports) {
-    if (!find_transport(t)) {
-      throw UsageError("unknown transport '" + t + "' (" + transport_names() + ")");
+    if (!find_transport(t)) unknown("transport", t, transports, transport_names());
+  }
+  const auto transport_ok = [&](const Case& c) {
+    return opt.transports.empty() ? every_transport || spec_of(c.transport).by_default
+                                  : std::find(opt.transports.begin(), opt.transports.end(),
+                                              transport_name(c.transport)) != opt.transports.end();
+  };
+  // A whole case name chooses that case alone; a driver or driver/variant chooses its cases over
+  // the transports --transports (or the defaults) allow.
+  std::vector<std::string> chosen;  // case names, before the baselines
+  for (const auto& c : all) {
+    const auto has = [&](const std::string& n) {
+      return std::find(opt.drivers.begin(), opt.drivers.end(), n) != opt.drivers.end();
+    };
+    const bool by_driver = opt.drivers.empty() || has(c.path->driver) || has(c.path->id());
+    if (has(c.name()) || (by_driver && transport_ok(c))) chosen.push_back(c.name());
+  }
+  // A layer is judged against the direct path under it: measure both, in the same rounds.
+  std::vector<std::string> selected = chosen;
+  if (!opt.drivers.empty() && !opt.no_baselines) {
+    for (const auto& name : chosen) {
+      const Case c = find_case(name);
+      const std::string base = baseline_of(*c.path);
+      if (base.empty()) continue;
+      const std::string base_case = base + "/" + transport_name(c.transport);
+      if (std::find(selected.begin(), selected.end(), base_case) != selected.end()) continue;
+      selected.push_back(base_case);
+      if (added) {
+        added->push_back(base_case + " is measured too: the direct path " + c.path->id() +
+                         " is judged against (--no-baselines leaves it out)");
+      }
     }
   }
   std::vector<Case> out;
   for (const auto& c : all) {
-    const std::string dv = c.path->id();
-    const bool driver_ok =
-        opt.drivers.empty() ||
-        std::any_of(opt.drivers.begin(), opt.drivers.end(),
-                    [&](const std::string& d) { return d == c.path->driver || d == dv; });
-    const bool transport_ok = opt.transports.empty()
-                                  ? every_transport || spec_of(c.transport).by_default
-                                  : std::find(opt.transports.begin(), opt.transports.end(),
-                                              transport_name(c.transport)) != opt.transports.end();
-    if (driver_ok && transport_ok) out.push_back(c);
+    if (std::find(selected.begin(), selected.end(), c.name()) != selected.end()) out.push_back(c);
   }
   if (out.empty()) throw UsageError("no case matches the chosen drivers and transports");
   return out;

@@ -14,7 +14,10 @@ struct Targets;
 
 /// The cases `opt` asks for, in registry order; throws UsageError for an unknown name. Without
 /// --transports, only the transports measured by default, unless `every_transport` (--list).
-std::vector<Case> select_cases(const Options& opt, bool every_transport = false);
+/// A layer chosen with --drivers brings its baseline (registry.hpp's baseline_of) over the same
+/// transports, unless --no-baselines; `added` gets one line per baseline added.
+std::vector<Case> select_cases(const Options& opt, bool every_transport = false,
+                               std::vector<std::string>* added = nullptr);
 
 /// --list: one line per case (name, round trips, what a sample does, and the --transports a case
 /// needs when its transport is not measured by default); returns the exit code.

@@ -8,6 +8,7 @@
 
 #include "core/schedule.hpp"
 #include "core/transport.hpp"
+#include "sys/text.hpp"
 
 namespace wpbench {
 
@@ -81,8 +82,11 @@ std::optional<int> parse_command_line(int argc, char** argv, Options& opt) {
       ->capture_default_str()
       ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{100000}));
   app.add_option("--drivers", opt.drivers,
-                 "drivers or driver/variant to run, comma-separated (default: all; see --list)")
+                 "drivers, driver/variant or case names to run, comma-separated (default: all; "
+                 "see --list); a layer brings the direct path it is judged against")
       ->delimiter(',');
+  app.add_flag("--no-baselines", opt.no_baselines,
+               "with --drivers: measure only what it names, not the baselines of the layers");
   app.add_option(
          "--transports", opt.transports,
          transport_names() + " (comma-separated; default: " + default_transport_names() + ")")
@@ -142,6 +146,20 @@ std::optional<int> parse_command_line(int argc, char** argv, Options& opt) {
   } catch (const CLI::CallForVersion&) {
     std::cout << app.version() << "\n";
     return 0;
+  } catch (const CLI::ExtrasError& e) {
+    // An option mistyped (--transport for --transports): name the one meant.
+    std::vector<std::string> options;
+    for (const auto* o : app.get_options()) {
+      for (const auto& n : o->get_lnames()) options.push_back("--" + n);
+    }
+    std::string hint;
+    for (const auto& arg : app.remaining()) {
+      const std::string word = arg.substr(0, arg.find('='));
+      if (word.rfind("--", 0) == 0 && hint.empty()) hint = closest_name(word, options);
+    }
+    std::cerr << "wpbench: error: " << e.what()
+              << (hint.empty() ? "" : " (did you mean " + hint + "?)") << " (see --help)\n";
+    return 2;
   } catch (const CLI::ParseError& e) {
     std::cerr << "wpbench: error: " << e.what() << " (see --help)\n";
     return 2;

@@ -35,6 +35,7 @@ struct Options {
   bool python_given = false;  ///< --python was on the command line
   /// Keep wpbench's table on an existing server at the end (by default it is dropped).
   bool keep_table = false;
+  bool no_baselines = false;  ///< --drivers measures only what it names
   /// --instructions N: after the timed run, count each case's client instructions per insert
   /// over N inserts under callgrind (0: not).
   std::uint64_t instructions = 0;

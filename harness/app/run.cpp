@@ -19,10 +19,12 @@ int run_wpbench(const Options& opt) {
   check_table_option(opt);
   if (!opt.callgrind_case.empty()) return callgrind_child_main(opt);
   if (opt.list) return print_case_list(select_cases(opt, /*every_transport=*/true));
-  const std::vector<Case> cases = select_cases(opt);
+  std::vector<std::string> baselines_added;
+  const std::vector<Case> cases = select_cases(opt, false, &baselines_added);
   check_options(opt);
   Run run = plan_run(opt, cases);  // cheap checks first: a bad path must not cost a server start
-  prepare_process(run.out);        // before any thread or child
+  for (auto& line : baselines_added) run.result.context.warnings.push_back(std::move(line));
+  prepare_process(run.out);  // before any thread or child
   // Status lines only on a terminal: in a pipe or CI, stderr carries errors alone, one line each.
   const bool tty = !opt.quiet && isatty(STDERR_FILENO);
   Targets targets = setup_targets(opt, cases, tty, run.cfg, run.result);

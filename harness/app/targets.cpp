@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 
@@ -12,6 +13,8 @@
 #include "db/pg.hpp"
 #include "db/schema.hpp"
 #include "sys/machine.hpp"
+#include "sys/process.hpp"
+#include "sys/text.hpp"
 
 namespace fs = std::filesystem;
 
@@ -92,7 +95,9 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
     } catch (const std::invalid_argument& e) {
       throw UsageError(std::string("--dsn: ") + e.what());
     }
-    const std::string host = kv.count("host") ? kv["host"] : "";
+    // As libpq does: a DSN without host= takes PGHOST's.
+    const char* pghost = std::getenv("PGHOST");
+    const std::string host = kv.count("host") ? kv["host"] : pghost ? pghost : "";
     const bool host_is_socket = !host.empty() && host[0] == '/';
     const std::string sock = !opt.socket_dir.empty() ? opt.socket_dir
                              : host_is_socket        ? host
@@ -127,16 +132,30 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
   }
   // Connect over every transport the run uses before measuring anything, so a wrong password
   // or a down server is one line now, not a failed case later.
+  // With --dsn and no --transports, a transport the DSN cannot reach (a socket-only DSN without
+  // a password over TCP, a TCP-only one without a local socket) is skipped, saying why, and the
+  // others are measured; one the user named, or the last one, stops the run.
+  const bool skip_unreachable = !opt.dsn.empty() && opt.transports.empty();
   std::string first;
-  for (const auto& [tr, ci] : t.conninfo) {
-    ctx.transports[transport_name(tr)].target = redact_conninfo(ci);
+  for (auto it = t.conninfo.begin(); it != t.conninfo.end();) {
+    const auto& [tr, ci] = *it;
+    const std::string name = transport_name(tr);
+    ctx.transports[name].target = redact_conninfo(ci);
     try {
       pg_connect(ci);
     } catch (const DriverError& e) {
-      throw std::runtime_error(std::string("over ") + transport_name(tr) + " (" +
-                               redact_conninfo(ci) + "): " + e.what());
+      const std::string hint = connect_hint(e.what(), ci, current_os_user().name);
+      const std::string why = "over " + name + " (" + redact_conninfo(ci) +
+                              "): " + one_line(e.what()) + (hint.empty() ? "" : " (" + hint + ")");
+      if (!skip_unreachable || t.conninfo.size() == 1) throw std::runtime_error(why);
+      t.unreachable[tr] = "not reachable with this --dsn: " + why;
+      ctx.warnings.push_back("the " + name + " cases are not measured: " + why);
+      ctx.transports.erase(name);
+      it = t.conninfo.erase(it);
+      continue;
     }
     if (first.empty()) first = ci;
+    ++it;
   }
   read_server_info(first, info);
   // Interleaved, every case holds its session at once; else the clients of one case do.

@@ -24,6 +24,9 @@ struct Targets {
   std::unique_ptr<TempDir> sqlite_tmp;
   std::unique_ptr<TempDir> python_tmp;        ///< the Python arm's script, logs and result files
   std::map<Transport, std::string> conninfo;  ///< of each PostgreSQL transport the cases use
+  /// Transports of --dsn that could not connect (chosen by default, not named), with why: their
+  /// cases are reported not measured.
+  std::map<Transport, std::string> unreachable;
   std::string sqlite_path;
   /// What wpbench knows of its table on each database: it empties and drops only its own rows.
   TableLedger pg_table, sqlite_table;

@@ -71,6 +71,30 @@ std::string dsn_for_transport(const std::string& dsn, const TransportSpec& spec,
   return build_conninfo(kv);
 }
 
+std::string connect_hint(const std::string& error, const std::string& conninfo,
+                         const std::string& os_user) {
+  std::string user;
+  try {
+    const auto kv = parse_conninfo(conninfo);
+    if (const auto it = kv.find("user"); it != kv.end()) user = it->second;
+  } catch (const std::invalid_argument&) {
+  }
+  if (error.find("Peer authentication failed") != std::string::npos) {
+    if (user.empty() || user == os_user) {
+      return "peer authentication admits the OS user whose name is the role's: connect as a role "
+             "named " +
+             os_user + ", or run wpbench as the OS user of the role";
+    }
+    return "peer authentication admits only the OS user named like the role: run as the OS user " +
+           user + ": sudo -u " + user + " wpbench ...";
+  }
+  if (error.find("no password supplied") != std::string::npos) {
+    return "the server asks this transport for a password: add password= to --dsn (or use "
+           "~/.pgpass or PGPASSWORD), or measure the others only (--transports unix,file)";
+  }
+  return "";
+}
+
 std::string redact_conninfo(const std::string& dsn) {
   try {
     auto kv = parse_conninfo(dsn);

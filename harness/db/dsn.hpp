@@ -26,6 +26,13 @@ std::string with_host(const std::string& dsn, const std::string& host);
 std::string dsn_for_transport(const std::string& dsn, const TransportSpec& spec,
                               const std::string& host);
 
+/// What to do about a refused connection, when the refusal has a usual cause; empty otherwise.
+/// `error` is libpq's message, `conninfo` what was tried (only its user= is read), `os_user` who
+/// runs wpbench. Peer authentication, the post's set-up, maps the OS user to the role of the same
+/// name, so connecting as root to role botuser fails with a bare "Peer authentication failed".
+std::string connect_hint(const std::string& error, const std::string& conninfo,
+                         const std::string& os_user);
+
 /// A printable form: the password (and any password file path) replaced by "***".
 /// An unparsable string becomes "<unparsable conninfo>" rather than being echoed.
 std::string redact_conninfo(const std::string& dsn);

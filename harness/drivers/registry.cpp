@@ -2,6 +2,7 @@
 // open function declared in harness/drivers/paths.hpp, and one line here.
 #include "drivers/registry.hpp"
 
+#include <map>
 #include <stdexcept>
 
 #include "drivers/paths.hpp"
@@ -66,6 +67,25 @@ const std::vector<DriverPath>& driver_paths() {
        python_arm()},
   };
   return paths;
+}
+
+std::string baseline_of(const DriverPath& p) {
+  // A layer and the direct path under it that sends the same statements
+  // (Baselines.AreDirectPathsSendingTheSame); the direct drivers are their own baselines.
+  static const std::map<std::string, std::string> baselines = {
+      {"libpqxx/work", "libpq/tx"},
+      {"libpqxx/nontx-prepared", "libpq/prepared"},
+      {"soci-postgresql/transaction", "libpq/tx"},
+      {"soci-postgresql/prepared", "libpq/prepared"},
+      {"soci-sqlite3/oneshot", "sqlite3/oneshot"},
+      {"soci-sqlite3/prepared", "sqlite3/prepared"},
+      // The post's comparison: SQLAlchemy over the psycopg2 it wraps.
+      {"sqlalchemy-core/creator", "psycopg2/direct"},
+      {"sqlalchemy-orm/creator", "psycopg2/direct"},
+      {"psycopg2/pool", "psycopg2/direct"},
+  };
+  const auto it = baselines.find(p.id());
+  return it == baselines.end() ? "" : it->second;
 }
 
 std::vector<Case> all_cases() {

@@ -76,6 +76,25 @@ TEST(Cli, DriversTakesTheCaseNamesListPrints) {
   EXPECT_EQ(one.out.rfind("psycopg2/direct/unix ", 0), 0u) << one.out;
 }
 
+TEST(Cli, ARunTooSmallForAP99ClaimSaysSoUpFront) {
+  TempPath tmp;
+  const Cli r = short_run("--drivers sqlite3/prepared", tmp.file("r.json"));  // 20 x 1 samples
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(read_file(tmp.file("r.json")));
+  const auto warnings = j["context"]["warnings"].dump();
+  EXPECT_NE(warnings.find("each case gets 20 samples (--samples 20 x -r 1): too few for its p99, "
+                          "which needs 1000"),
+            std::string::npos)
+      << warnings;
+  // Enough once samples x repetitions reach it.
+  const Cli enough = run_cli(
+      "--drivers sqlite3/prepared --samples 500 -r 2 --warmup 2 "
+      "--floor-samples 0 --connect-samples 0 --out " +
+      shq(tmp.file("e.json")));
+  ASSERT_EQ(enough.exit_code, 0) << enough.err;
+  EXPECT_EQ(read_file(tmp.file("e.json")).find("too few for its p99"), std::string::npos);
+}
+
 TEST(Cli, ALayerBringsItsBaselineUnlessToldNot) {
   // SQLAlchemy is judged against the psycopg2 it wraps, libpqxx against libpq: alone, a layer
   // would be compared with itself.

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "db/table_name.hpp"
+#include "stats/repstats.hpp"
 
 namespace wpbench {
 
@@ -41,6 +42,21 @@ void check_options(const Options& opt) {
   if (opt.sync_commit != "server" && opt.sync_commit != "on" && opt.sync_commit != "off") {
     throw UsageError("--sync-commit must be server, on or off");
   }
+}
+
+std::vector<std::string> size_warnings(const Options& opt) {
+  // The claims about a tail (p99 "consistently under 2 ms") need a p99 that rests on at least 10
+  // samples beyond it: with fewer, every p99 row would say "not measured", after the fact.
+  std::vector<std::string> out;
+  const std::uint64_t per_case = opt.run.samples * static_cast<std::uint64_t>(opt.repetitions);
+  const std::size_t need = bootstrap_min_samples(99);
+  if (per_case < need) {
+    out.push_back("each case gets " + std::to_string(per_case) + " samples (--samples " +
+                  std::to_string(opt.run.samples) + " x -r " + std::to_string(opt.repetitions) +
+                  "): too few for its p99, which needs " + std::to_string(need) +
+                  "; the p99 claims will say not measured (raise --samples or -r)");
+  }
+  return out;
 }
 
 }  // namespace wpbench

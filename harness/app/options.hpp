@@ -59,4 +59,8 @@ void check_table_option(const Options& opt);
 /// an option that does nothing without --dsn.
 void check_options(const Options& opt);
 
+/// What the chosen sizes will not be able to say (a p99 from too few samples), one line each:
+/// said when the run starts, not only in the claims afterwards.
+std::vector<std::string> size_warnings(const Options& opt);
+
 }  // namespace wpbench

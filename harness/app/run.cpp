@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cstdio>
+
 #include "app/analyze.hpp"
 #include "app/cases.hpp"
 #include "app/exit.hpp"
@@ -24,6 +26,10 @@ int run_wpbench(const Options& opt) {
   check_options(opt);
   Run run = plan_run(opt, cases);  // cheap checks first: a bad path must not cost a server start
   for (auto& line : baselines_added) run.result.context.warnings.push_back(std::move(line));
+  for (auto& line : size_warnings(opt)) {
+    if (!opt.quiet && isatty(STDERR_FILENO)) std::fprintf(stderr, "warning: %s\n", line.c_str());
+    run.result.context.warnings.push_back(std::move(line));
+  }
   prepare_process(run.out);  // before any thread or child
   // Status lines only on a terminal: in a pipe or CI, stderr carries errors alone, one line each.
   const bool tty = !opt.quiet && isatty(STDERR_FILENO);

@@ -267,6 +267,24 @@ TEST(RunIds, TwoRunsStartedTogetherKeepBothResults) {
   EXPECT_NE(ids[0], ids[1]);
 }
 
+// The post's botuser runs wpbench in a directory it cannot write (a checkout root owns): the
+// result goes to its data dir, $XDG_DATA_HOME/wpbench/runs or ~/.local/share/wpbench/runs.
+TEST(RunIds, AnUnwritableDirectorySendsTheResultToTheUsersDataDir) {
+  TempPath tmp;
+  const std::string args = quick("sqlite3/prepared", 20) + "--tmp-dir " + shq(tmp.path());
+  // /proc takes no new directory, not even from root.
+  const std::string cmd = "cd /proc && env -u XDG_DATA_HOME HOME=" + shq(tmp.path()) + " " +
+                          shq(WPBENCH_BINARY) + " " + args + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  const std::string runs = tmp.file(".local/share/wpbench/runs");
+  ASSERT_TRUE(fs::is_directory(runs));
+  EXPECT_EQ(std::distance(fs::directory_iterator(runs), fs::directory_iterator()), 1);
+  const std::string xdg = "cd /proc && XDG_DATA_HOME=" + shq(tmp.file("xdg")) + " " +
+                          shq(WPBENCH_BINARY) + " " + args + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(xdg.c_str()), 0);
+  EXPECT_TRUE(fs::is_directory(tmp.file("xdg/wpbench/runs")));
+}
+
 // --- 6. Memory -----------------------------------------------------------------------------------
 
 // Peak RSS of the process (kB), and a reset of it (clear_refs 5), around one step.
@@ -375,11 +393,12 @@ TEST_P(ServerDeath, StopsAtOnceMarkedPartialAndKeepsWhatWasMeasured) {
   ThrowawayServer srv(ServerOptions{});
   TempPath tmp;
   const std::string out = tmp.file("r.json");
-  Background run("--dsn " + shq(dsn_of(srv)) +
-                 " --drivers libpq/prepared,libpqxx/work,soci-postgresql/transaction "
-                 "--no-baselines --transports unix --samples 1500 --warmup 5 -r 4 --floor-samples 0 "
-                 "--connect-samples 0 --interleave " +
-                 mode + " --out " + shq(out));
+  Background run(
+      "--dsn " + shq(dsn_of(srv)) +
+      " --drivers libpq/prepared,libpqxx/work,soci-postgresql/transaction "
+      "--no-baselines --transports unix --samples 1500 --warmup 5 -r 4 --floor-samples 0 "
+      "--connect-samples 0 --interleave " +
+      mode + " --out " + shq(out));
   ASSERT_TRUE(wait_for_file(out, std::chrono::seconds(60)));
   // Into the next case's (or repetition's) inserts: a connection still starting up can get the
   // shutdown's warning before its library has set a notice processor (libpqxx, SOCI), a race

@@ -92,7 +92,9 @@ std::optional<int> parse_command_line(int argc, char** argv, Options& opt) {
          transport_names() + " (comma-separated; default: " + default_transport_names() + ")")
       ->delimiter(',');
   app.add_flag("--list", opt.list, "list the cases and exit");
-  app.add_option("--out", opt.out, "JSON result file (default: results/runs/<run-id>.json)");
+  app.add_option("--out", opt.out,
+                 "JSON result file (default: results/runs/<run-id>.json, or under "
+                 "$XDG_DATA_HOME/wpbench/runs where the current directory cannot be written)");
   app.add_option("--export-gbench", opt.export_gbench,
                  "also write the run as Google Benchmark JSON (for compare.py and CI trackers)");
   app.add_option("--export-csv", opt.export_csv, "also write the run as CSV, one row per case");

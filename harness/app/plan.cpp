@@ -1,5 +1,8 @@
 #include "app/plan.hpp"
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <filesystem>
 #include <random>
 
@@ -12,6 +15,20 @@
 namespace fs = std::filesystem;
 
 namespace wpbench {
+
+std::string default_runs_dir() {
+  // results/runs of the current directory (a checkout, a CI job's workspace), when it can hold
+  // it; else the user's data dir, as an installed tool writes: the post's botuser in a checkout
+  // root owns cannot write there.
+  std::error_code ec;
+  fs::create_directories("results/runs", ec);
+  if (!ec && access("results/runs", W_OK) == 0) return "results/runs";
+  const char* xdg = std::getenv("XDG_DATA_HOME");
+  const char* home = std::getenv("HOME");
+  if (xdg != nullptr && *xdg == '/') return std::string(xdg) + "/wpbench/runs";
+  if (home != nullptr && *home == '/') return std::string(home) + "/.local/share/wpbench/runs";
+  return "results/runs";  // nowhere better: the write check says why it cannot be written
+}
 
 Run plan_run(const Options& opt, const std::vector<Case>& cases) {
   Run run;
@@ -35,21 +52,22 @@ Run plan_run(const Options& opt, const std::vector<Case>& cases) {
                                : sample_fits           ? "sample"
                                                        : "case";
   for (const auto& c : cases) result.settings.cases_selected.push_back(c.name());
+  const std::string runs_dir = opt.out.empty() ? default_runs_dir() : "";
   if (opt.out.empty()) {
     // Two runs started in the same millisecond would share the id: the second takes a number.
     // Neither has written its file yet, so the id is claimed, not only looked up.
     std::error_code ec;
-    const std::string dir = fs::absolute("results/runs", ec).string();
+    const std::string dir = fs::absolute(runs_dir, ec).string();
     for (int n = 2;; ++n) {
       const std::string& id = result.context.run_id;
-      if (!fs::exists("results/runs/" + id + ".json")) {
+      if (!fs::exists(runs_dir + "/" + id + ".json")) {
         run.id_claim = NameClaim::take(dir + "/" + id);
         if (run.id_claim) break;
       }
       result.context.run_id = id.substr(0, kRunIdLength) + "-" + std::to_string(n);
     }
   }
-  run.out = opt.out.empty() ? "results/runs/" + result.context.run_id + ".json" : opt.out;
+  run.out = opt.out.empty() ? runs_dir + "/" + result.context.run_id + ".json" : opt.out;
   // The JSON result first: it is the primary one, the others are derived from the same run.
   std::vector<Export> exports{{"--out", run.out, serialize_json, is_json_file}};
   if (!opt.export_gbench.empty()) {

@@ -36,6 +36,10 @@ struct Run {
   void write() { written.write(result, runs_done, runs_total); }
 };
 
+/// Where results go without --out: results/runs under the current directory when it can be
+/// made and written, else $XDG_DATA_HOME/wpbench/runs (~/.local/share/wpbench/runs).
+std::string default_runs_dir();
+
 /// The run `opt` asks for: its settings and context, how its samples interleave, and its result
 /// files, checked (writable, not another's file; --sqlite-dir a directory) before anything is
 /// started. Throws UsageError.

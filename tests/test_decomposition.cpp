@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "analysis/decompose.hpp"
+#include "core/transport.hpp"
 
 namespace wpbench {
 namespace {
@@ -184,6 +185,23 @@ TEST(Decompose, RejectsBadInput) {
   Floors bad = f;
   bad.pg_insert_off_transport = "file";
   EXPECT_THROW(decompose(1, "unix", true, 1, bad), std::invalid_argument);
+}
+
+// The decomposition finds a transport's floors by its row: every enumerator has one, in enum
+// order (maps keyed by Transport list them so), each name found back by find_transport.
+TEST(Transports, EveryTransportHasOneRowInEnumOrder) {
+  const auto& specs = transport_specs();
+  ASSERT_EQ(specs.size(), static_cast<std::size_t>(Transport::file) + 1);
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    EXPECT_EQ(static_cast<std::size_t>(specs[i].id), i) << specs[i].name;
+    EXPECT_EQ(&spec_of(specs[i].id), &specs[i]);
+    EXPECT_EQ(find_transport(specs[i].name), &specs[i]);
+    // Round trips exactly where there is a server.
+    EXPECT_EQ(specs[i].round_trips, specs[i].backend == Backend::postgres) << specs[i].name;
+  }
+  EXPECT_EQ(find_transport("pigeon"), nullptr);
+  EXPECT_TRUE(verifies_server(spec_of(Transport::tls)));
+  EXPECT_FALSE(verifies_server(spec_of(Transport::tcp)));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -114,6 +115,26 @@ TEST(Capabilities, AgreeWithRoundTripsAndEachOther) {
       EXPECT_LE(p.round_trips, k.statements);
     }
   }
+}
+
+// A layer is judged against its baseline: the direct path that sends the same statements, on the
+// same backend, so the difference is the layer's own cost.
+TEST(Baselines, AreDirectPathsSendingTheSame) {
+  int layers = 0;
+  for (const auto& p : driver_paths()) {
+    const std::string base = baseline_of(p);
+    if (base.empty()) continue;
+    ++layers;
+    SCOPED_TRACE(p.id() + " -> " + base);
+    const auto b = std::find_if(driver_paths().begin(), driver_paths().end(),
+                                [&](const DriverPath& q) { return q.id() == base; });
+    ASSERT_NE(b, driver_paths().end());
+    EXPECT_EQ(b->backend, p.backend);
+    EXPECT_EQ(b->caps.statements, p.caps.statements);
+    EXPECT_EQ(b->caps.explicit_transaction, p.caps.explicit_transaction);
+    EXPECT_TRUE(baseline_of(*b).empty());  // a baseline is direct: no chain
+  }
+  EXPECT_GE(layers, 4);  // SQLAlchemy Core and ORM, libpqxx, SOCI at least
 }
 
 TEST(PythonArm, MakesTheSameRowsAsTheCppGenerator) {

@@ -75,19 +75,19 @@ std::vector<Case> select_cases(const Options& opt, bool every_transport,
   };
   // A whole case name chooses that case alone; a driver or driver/variant chooses its cases over
   // the transports --transports (or the defaults) allow.
-  std::vector<std::string> chosen;  // case names, before the baselines
+  std::vector<Case> chosen;  // before the baselines
   for (const auto& c : all) {
     const auto has = [&](const std::string& n) {
       return std::find(opt.drivers.begin(), opt.drivers.end(), n) != opt.drivers.end();
     };
     const bool by_driver = opt.drivers.empty() || has(c.path->driver) || has(c.path->id());
-    if (has(c.name()) || (by_driver && transport_ok(c))) chosen.push_back(c.name());
+    if (has(c.name()) || (by_driver && transport_ok(c))) chosen.push_back(c);
   }
   // A layer is judged against the direct path under it: measure both, in the same rounds.
-  std::vector<std::string> selected = chosen;
+  std::vector<std::string> selected;
+  for (const auto& c : chosen) selected.push_back(c.name());
   if (!opt.drivers.empty() && !opt.no_baselines) {
-    for (const auto& name : chosen) {
-      const Case c = find_case(name);
+    for (const auto& c : chosen) {
       const std::string base = baseline_of(*c.path);
       if (base.empty()) continue;
       const std::string base_case = base + "/" + transport_name(c.transport);

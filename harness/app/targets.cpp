@@ -66,6 +66,11 @@ void check_connection_room(const std::string& conninfo, int needed) {
 void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets& t,
                     RunContext& ctx) {
   auto& info = ctx.server;
+  // The PostgreSQL transports the cases use, in table order.
+  std::vector<Transport> used;
+  for (const auto tr : transports_for(Backend::postgres)) {
+    if (any_transport(cases, tr)) used.push_back(tr);
+  }
   if (opt.dsn.empty()) {
     ServerOptions so;
     so.bindir = opt.pg_bindir;
@@ -76,13 +81,9 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
     const int connections =
         std::max<int>(opt.run.connections(), static_cast<int>(cases.size())) + kSpareConnections;
     if (connections > 100) so.settings.push_back("max_connections=" + std::to_string(connections));
-    so.transports.clear();
-    for (const auto tr : transports_for(Backend::postgres)) {
-      if (any_transport(cases, tr)) so.transports.push_back(tr);
-    }
+    so.transports = used;
     t.server = std::make_unique<ThrowawayServer>(so);
-    for (const auto tr : transports_for(Backend::postgres)) {
-      if (!any_transport(cases, tr)) continue;
+    for (const auto tr : used) {
       t.conninfo[tr] = t.server->conninfo(tr);
       ctx.transports[transport_name(tr)].auth = spec_of(tr).fixture_auth;
     }
@@ -105,8 +106,7 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
     const std::string tcp = !opt.tcp_host.empty()                ? opt.tcp_host
                             : (!host.empty() && !host_is_socket) ? host
                                                                  : "127.0.0.1";
-    for (const auto tr : transports_for(Backend::postgres)) {
-      if (!any_transport(cases, tr)) continue;
+    for (const auto tr : used) {
       const TransportSpec& spec = spec_of(tr);
       t.conninfo[tr] =
           dsn_for_transport(opt.dsn, spec, spec.host == HostKind::socket_dir ? sock : tcp);

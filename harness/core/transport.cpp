@@ -6,22 +6,20 @@ const std::vector<TransportSpec>& transport_specs() {
   using B = Backend;
   using H = HostKind;
   // Fields in TransportSpec's order: id, name, title, backend, host, fixture_host, hba_type,
-  // fixture_auth, sslmode, round_trips, flush_floor, reach, by_default.
+  // fixture_auth, sslmode, round_trips, reach, by_default.
   static const std::vector<TransportSpec> specs = {
       {Transport::unix_socket, "unix", "Unix socket", B::postgres, H::socket_dir, "",  //
-       "local", "peer", "", true, "commit_flush",
-       "the server's Unix socket: local IPC, no network stack", true},
+       "local", "peer", "", true, "the server's Unix socket: local IPC, no network stack", true},
       {Transport::tcp, "tcp", "TCP", B::postgres, H::address, "127.0.0.1",  //
-       "host", "scram-sha-256", "disable", true, "commit_flush",
+       "host", "scram-sha-256", "disable", true,
        "TCP without TLS (loopback 127.0.0.1 for the throwaway server)", true},
       {Transport::tls, "tls", "TLS over TCP (verify-full)", B::postgres, H::address, "127.0.0.1",
-       "hostssl", "scram-sha-256", "verify-full", true, "commit_flush",
+       "hostssl", "scram-sha-256", "verify-full", true,
        "TCP with TLS, the server's certificate and name verified (sslmode=verify-full), as a "
        "managed server requires",
        false},
       {Transport::file, "file", "SQLite file (in-process)", B::sqlite, H::file, "",  //
-       "", "none", "", false, "sqlite_flush",
-       "a database file opened in-process: no server, no round trip", true},
+       "", "none", "", false, "a database file opened in-process: no server, no round trip", true},
   };
   return specs;
 }
@@ -30,7 +28,7 @@ const TransportSpec& spec_of(Transport t) {
   for (const auto& s : transport_specs()) {
     if (s.id == t) return s;
   }
-  // Every enumerator has a row; TransportTable.EveryTransportHasOneRow keeps it so.
+  // Every enumerator has a row; Transports.EveryTransportHasOneRowInEnumOrder keeps it so.
   return transport_specs().front();
 }
 
@@ -64,6 +62,10 @@ std::string names(bool defaults_only) {
 std::string transport_names() { return names(false); }
 
 std::string default_transport_names() { return names(true); }
+
+bool verifies_server(const TransportSpec& spec) {
+  return std::string_view(spec.sslmode).rfind("verify", 0) == 0;
+}
 
 bool auth_uses_password(std::string_view auth) {
   return auth == "scram-sha-256" || auth == "md5" || auth == "password";

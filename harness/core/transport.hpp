@@ -36,10 +36,9 @@ struct TransportSpec {
   const char* fixture_auth;
   /// libpq's sslmode for it ("disable": plain TCP, measured without TLS); empty: not set.
   const char* sslmode;
-  /// The empty-query round trip floors (busy and idle) apply: a sample crosses to a server.
+  /// The empty-query round trip floors (busy and idle) apply: a sample crosses to a server. The
+  /// flush floor follows the backend (commit_flush, sqlite_flush).
   bool round_trips;
-  /// The floor that measures its commit's flush: "commit_flush" or "sqlite_flush".
-  const char* flush_floor;
   /// One line for the JSON and docs/cases.md: what a sample crosses.
   const char* reach;
   /// Measured when --transports is not given; the others only when named.
@@ -66,6 +65,10 @@ std::string transport_names();
 
 /// The names of the transports measured by default, comma-separated: "unix, tcp, file".
 std::string default_transport_names();
+
+/// Whether the transport is TLS with the server's certificate verified (sslmode verify-ca or
+/// verify-full): its server needs a certificate, its client the CA's.
+bool verifies_server(const TransportSpec& spec);
 
 /// Whether a password-based authentication method: then the conninfo carries the password.
 bool auth_uses_password(std::string_view auth);

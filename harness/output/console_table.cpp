@@ -98,7 +98,7 @@ std::string summary_cell(const std::optional<LatencySummary>& s) {
 }
 
 // " unix 0.031 ms, tcp 0.052 ms": a floor over every transport that has round trips, in table
-// order, "n/a" where it was not measured.
+// order, "-" where it was not measured.
 std::string per_transport(const std::map<std::string, LatencySummary>& by_transport) {
   std::string out;
   for (const auto& spec : transport_specs()) {

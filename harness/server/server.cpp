@@ -161,9 +161,8 @@ ThrowawayServer::ThrowawayServer(const ServerOptions& opt) : dir_("wpbench-pg-",
                                "): " + tail_lines(dir_.file("initdb.log"), 3));
     }
     transports_ = opt.transports;
-    tls_ = std::any_of(transports_.begin(), transports_.end(), [](Transport t) {
-      return std::string(spec_of(t).sslmode).rfind("verify", 0) == 0;
-    });
+    tls_ = std::any_of(transports_.begin(), transports_.end(),
+                       [](Transport t) { return verifies_server(spec_of(t)); });
     if (tls_) make_tls_files();
     add_hba_lines();
     if (opt.stop && opt.stop->load()) throw Interrupted("interrupted while creating the server");
@@ -312,7 +311,7 @@ std::string ThrowawayServer::conninfo(Transport t, ServerRole role) const {
       {"user", role == ServerRole::trust ? kTrustRole : role_}};
   if (role == ServerRole::main && auth_uses_password(spec.fixture_auth)) kv["password"] = password_;
   if (*spec.sslmode) kv["sslmode"] = spec.sslmode;
-  if (std::string(spec.sslmode).rfind("verify", 0) == 0) {
+  if (verifies_server(spec)) {
     if (!tls_) {
       throw std::invalid_argument(std::string("the server was started without ") + spec.name);
     }

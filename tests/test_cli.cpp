@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -450,7 +451,13 @@ TEST(Cli, ExistingServerOverBothTransportsKeepsThePasswordOut) {
   // An existing server's disk may be another machine's: no disk probe, but the others ran.
   EXPECT_TRUE(j["floors"]["disk_sync"].is_null());
   EXPECT_FALSE(j["floors"]["round_trip_ns"]["tcp"].is_null());
-  for (const auto& k : j["connect"]) EXPECT_EQ(k["auth"], "as configured");
+  // The libraries of the chosen cases only (libpq, the baseline, is always there).
+  std::set<std::string> libraries;
+  for (const auto& k : j["connect"]) {
+    EXPECT_EQ(k["auth"], "as configured");
+    libraries.insert(k["driver"].get<std::string>());
+  }
+  EXPECT_EQ(libraries, (std::set<std::string>{"libpq", "libpqxx"}));
   EXPECT_EQ(validate(out), 0);
 }
 
@@ -496,8 +503,16 @@ TEST(Cli, ThrowawayRunCoversEveryCaseAndValidates) {
   EXPECT_FALSE(j["floors"]["disk_sync"].is_null());
   EXPECT_FALSE(j["floors"]["commit_flush"].is_null());
   EXPECT_FALSE(j["floors"]["sqlite_flush"].is_null());
-  // 3 libraries x 2 ways in (the transport's own authentication, trust) per transport, and SQLite
-  EXPECT_EQ(j["connect"].size(), 3 * 2 * pg.size() + 1);
+  // 3 C++ and 3 Python libraries (psycopg2, psycopg 3, SQLAlchemy) x 2 ways in (the transport's
+  // own authentication, trust) per transport, and SQLite
+  EXPECT_EQ(j["connect"].size(), (3 + 3) * 2 * pg.size() + 1);
+  std::set<std::string> libraries;
+  for (const auto& k : j["connect"]) {
+    libraries.insert(k["driver"].get<std::string>());
+    EXPECT_TRUE(k["error"].is_null()) << k;
+  }
+  EXPECT_EQ(libraries, (std::set<std::string>{"libpq", "libpqxx", "soci-postgresql", "psycopg2",
+                                              "psycopg3", "sqlalchemy", "sqlite3"}));
   EXPECT_FALSE(j["ratios"].empty());
   EXPECT_NE(r.out.find("where the time goes"), std::string::npos) << r.out;
   EXPECT_EQ(j["context"]["server"]["mode"], "throwaway");

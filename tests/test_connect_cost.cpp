@@ -11,6 +11,7 @@
 
 #include "db/dsn.hpp"
 #include "db/pg.hpp"
+#include "drivers/python/python_arm.hpp"
 #include "fixture.hpp"
 #include "measure/connect_cost.hpp"
 #include "stats/stats.hpp"
@@ -195,6 +196,73 @@ TEST(ConnectCostServer, OnlySociSendsAStatementAtOpen) {
   // Each library opened 4 + 1 (the warm-up) times; only SOCI's opens sent anything.
   EXPECT_EQ(count(set_calls) - set_before, 5);
   EXPECT_EQ(count(calls) - all_before, 5);
+}
+
+// The post's own libraries, through the Python arm: each row timed as often as asked, the
+// progress counter fed through the child's pipe, a refusal kept as that row's error.
+TEST(PythonConnectCost, EveryLibraryAndARefusal) {
+  // Peer on the socket, a refused password, then scram over TCP (a child per row: kept short).
+  const auto all = throwaway_connect_targets(server());
+  const auto scram = std::find_if(all.begin(), all.end(),
+                                  [](const ConnectTarget& t) { return t.auth == "scram-sha-256"; });
+  ASSERT_NE(scram, all.end());
+  const std::vector<ConnectTarget> targets = {all.front(), wrong_password_target(), *scram};
+  RunConfig cfg = config(0, 0, 1);
+  std::atomic<std::uint64_t> progress{0};
+  cfg.progress = &progress;
+  std::atomic<bool> stop{false};
+  const std::vector<std::string> libraries = {"psycopg2", "psycopg3", "sqlalchemy"};
+  constexpr std::uint64_t n = 4;
+  const auto r = measure_python_connects(libraries, targets, n, cfg, stop);
+  ASSERT_EQ(r.size(), libraries.size() * targets.size());
+  std::uint64_t timed = 0;
+  for (const auto& k : r) {
+    SCOPED_TRACE(k.driver + " " + k.transport + " " + k.auth);
+    EXPECT_EQ(k.connect_ns.size(), k.close_ns.size());
+    if (k.auth == kWrongPassword) {
+      ASSERT_TRUE(k.error);
+      EXPECT_NE(k.error->find("password authentication failed"), std::string::npos) << *k.error;
+      EXPECT_TRUE(k.connect_ns.empty());
+      continue;
+    }
+    EXPECT_FALSE(k.error) << *k.error;
+    ASSERT_EQ(k.connect_ns.size(), n);
+    EXPECT_GT(minimum(k.connect_ns), 0);
+    timed += k.connect_ns.size();
+  }
+  EXPECT_EQ(progress.load(), timed);
+}
+
+TEST(PythonConnectCost, SqlalchemysFirstConnectRunsTheDialectSetUp) {
+  // A new Engine's first connect asks the server what it is (version, schema, string settings)
+  // before handing the connection back; psycopg2's plain connect sends nothing. Seen per role in
+  // pg_stat_statements, as for SOCI above: only these connects use the trust role.
+  auto admin = pg_connect(server().conninfo(Transport::unix_socket));
+  pg_exec(admin.get(), "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+  const std::string calls =
+      "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s JOIN pg_roles r "
+      "ON r.oid = s.userid WHERE r.rolname = 'wpbench_trust'";
+  const auto count = [&] { return std::stoll(pg_query_value(admin.get(), calls)); };
+  const std::vector<ConnectTarget> trust = {
+      {Transport::unix_socket, "trust",
+       server().conninfo(Transport::unix_socket, ServerRole::trust)}};
+  std::atomic<bool> stop{false};
+  const auto sent_by = [&](const std::string& library) {
+    const auto before = count();
+    const auto r = measure_python_connects({library}, trust, 3, config(0, 0, 1), stop);
+    EXPECT_EQ(r.size(), 1u);
+    if (!r.empty()) EXPECT_FALSE(r[0].error) << *r[0].error;
+    return count() - before;
+  };
+  EXPECT_EQ(sent_by("psycopg2"), 0);
+  EXPECT_GE(sent_by("sqlalchemy"), 2 * 4);  // at least two statements per connect, 3 + 1 untimed
+}
+
+TEST(PythonConnectCost, StopSetBeforehandRunsNothing) {
+  std::atomic<bool> stop{true};
+  EXPECT_TRUE(measure_python_connects({"psycopg2"}, throwaway_connect_targets(server()), 10,
+                                      config(0, 0, 1), stop)
+                  .empty());
 }
 
 // The real clock, but the stop flag is raised at a chosen reading, as a signal would be.

@@ -49,12 +49,16 @@ TEST_P(EveryCase, InsertsDurablyAndVerifies) {
   TempPath tmp;
   const Endpoint e = endpoint(c, tmp.path() + "/t.sqlite");
   ensure_table(c.path->backend, e);
-  const RunConfig cfg = config(200, 20, 42);
+  RunConfig cfg = config(200, 20, 42);
+  std::atomic<std::uint64_t> progress{0};
+  cfg.progress = &progress;
   SteadyClock clock;
   std::atomic<bool> stop{false};
   const CaseResult r = run_case(c, e, cfg, clock, stop);
 
   ASSERT_FALSE(r.error) << *r.error;
+  // Every insert, warm-up too, reached the progress line (a Python case's through its pipe).
+  EXPECT_EQ(progress.load(), 220u);
   ASSERT_TRUE(r.verification);
   EXPECT_TRUE(r.verification->ok) << r.verification->message;
   EXPECT_EQ(r.verification->rows_expected, 220u);

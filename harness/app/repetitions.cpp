@@ -42,7 +42,8 @@ void interleaved_round(const Options& opt, const std::vector<Case>& cases, Targe
     batch.push_back({cases[i], endpoint_for(cases[i].transport, targets, opt)});
     index.push_back(i);
   }
-  progress.set(rep, std::to_string(batch.size()) + " cases, interleaved");
+  progress.begin(rep, std::to_string(batch.size()) + " cases, interleaved", Phase::inserts,
+                 batch.size() * (run.cfg.warmup + run.cfg.samples));
   // With the floors: the round trip of a connection as idle as the cases', per transport.
   std::vector<IdleRoundTrip> probes = idle_round_trip_probes(opt, targets);
   auto results = run_interleaved(batch, run.cfg, rounds_seed(run.result.settings.order_seed, rep),
@@ -52,7 +53,6 @@ void interleaved_round(const Options& opt, const std::vector<Case>& cases, Targe
     accept(cases[index[k]], run.result.cases[index[k]], std::move(results[k]), rep, k, targets,
            run);
   }
-  progress.case_done();
   run.runs_done += cases.size();
   run.write();
 }
@@ -63,14 +63,13 @@ void round_by_case(const Options& opt, const std::vector<Case>& cases, Targets& 
   for (std::size_t pos = 0; pos < run.order[rep].size() && !stop_flag() && !run.stopped_because;
        ++pos) {
     const std::size_t i = run.order[rep][pos];
-    progress.set(rep, cases[i].name());
     if (!run.result.cases[i].not_measured) {
+      progress.begin(rep, cases[i].name(), Phase::inserts, run.cfg.warmup + run.cfg.samples);
       accept(cases[i], run.result.cases[i],
              run_case(cases[i], endpoint_for(cases[i].transport, targets, opt), run.cfg, clock,
                       stop_flag()),
              rep, pos, targets, run);
     }
-    progress.case_done();
     ++run.runs_done;
     // Rewritten after every case: a crash or Ctrl-C keeps what was measured, marked partial.
     // A failed write (a full disk) is retried after the next case and reported at the end.
@@ -86,7 +85,7 @@ void run_repetitions(const Options& opt, const std::vector<Case>& cases, Targets
     for (int rep = 0; rep < opt.repetitions && !stop_flag() && !run.stopped_because; ++rep) {
       // Floors once a round, a share each, so drift hits them as it hits the cases.
       if (opt.floor_samples > 0) {
-        progress.set(rep, "floors");
+        progress.begin(rep, "floors", Phase::floors, 1);
         measure_floors(opt, cases, targets, run.cfg, run.result.context.sqlite.journal_mode, rep,
                        run.floors, clock);
       }

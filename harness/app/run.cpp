@@ -17,6 +17,21 @@
 
 namespace wpbench {
 
+namespace {
+// The whole run's work, for the progress line's estimate: a floor round per repetition, every
+// measured case's inserts (warm-up too), the instruction counts and the connects.
+void expect_work(const Options& opt, const std::vector<Case>& cases, const Targets& targets,
+                 const Run& run, Progress& progress) {
+  std::uint64_t measured = 0;
+  for (const auto& c : run.result.cases) measured += c.not_measured ? 0 : 1;
+  const auto reps = static_cast<std::uint64_t>(opt.repetitions);
+  if (opt.floor_samples > 0) progress.expect(Phase::floors, reps);
+  progress.expect(Phase::inserts, reps * measured * (run.cfg.warmup + run.cfg.samples));
+  if (opt.instructions > 0) progress.expect(Phase::instructions, 1);
+  progress.expect(Phase::connects, after_steps_connects(opt, cases, targets, run.result));
+}
+}  // namespace
+
 int run_wpbench(const Options& opt) {
   check_table_option(opt);
   if (!opt.callgrind_case.empty()) return callgrind_child_main(opt);
@@ -36,11 +51,8 @@ int run_wpbench(const Options& opt) {
   Targets targets = setup_targets(opt, cases, tty, run.cfg, run.result);
   describe_cases(opt, cases, targets, run);
 
-  // Sample mode counts a repetition as one unit of every case's samples.
-  const bool by_sample = run.result.settings.interleave == "sample";
-  Progress progress(tty, opt.repetitions,
-                    by_sample ? static_cast<std::size_t>(opt.repetitions) : run.runs_total,
-                    by_sample ? run.cfg.samples * cases.size() : run.cfg.samples);
+  Progress progress(tty, opt.repetitions);
+  expect_work(opt, cases, targets, run, progress);
   run.cfg.progress = &progress.samples;
   SteadyClock clock;
   run_repetitions(opt, cases, targets, clock, progress, run);

@@ -1,5 +1,6 @@
 #include "app/steps.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
@@ -11,6 +12,7 @@
 #include "core/schedule.hpp"
 #include "db/schema.hpp"
 #include "db/verify.hpp"
+#include "drivers/python/python_arm.hpp"
 #include "drivers/registry.hpp"
 #include "measure/connect_cost.hpp"
 #include "measure/instructions.hpp"
@@ -43,19 +45,59 @@ void count_case_instructions(const Options& opt, const std::vector<Case>& cases,
   }
 }
 
-std::vector<ConnectCost> measure_connects(const Options& opt, const std::vector<Case>& cases,
-                                          const Targets& t, Clock& clock) {
+// The library whose plain connect a PostgreSQL case's numbers sit on: its own for the C++ and
+// DB-API paths, "sqlalchemy" for both SQLAlchemy paths (a new Engine's first connect; the pool's
+// later checkouts connect nothing), none for SQLite (timed once, as "sqlite3").
+std::optional<std::string> connect_library(const Case& c) {
+  if (c.path->backend != Backend::postgres) return std::nullopt;
+  const std::string driver = c.path->driver;
+  if (driver.rfind("sqlalchemy", 0) == 0) return "sqlalchemy";
+  return driver;
+}
+
+// What the connect-cost step times: the libraries of the cases that ran (libpq always, as the
+// reference every PostgreSQL library here is built on), each over the ways into the transports
+// those cases used; SQLite when a SQLite case ran.
+struct ConnectWork {
+  std::vector<std::string> native, python;
+  std::vector<ConnectTarget> targets;
   std::optional<SqliteConnectTarget> sqlite;
-  if (any_backend(cases, Backend::sqlite)) sqlite = SqliteConnectTarget{t.sqlite_path, opt.sqlite};
-  return measure_connect_costs(connect_targets(cases, t), opt.connect_samples, clock, stop_flag(),
-                               sqlite);
+  std::uint64_t connects(std::uint64_t n) const {
+    return n * ((native.size() + python.size()) * targets.size() + (sqlite ? 1 : 0));
+  }
+};
+
+ConnectWork connect_work(const Options& opt, const std::vector<Case>& cases, const Targets& t,
+                         const RunResult& result) {
+  ConnectWork w;
+  std::vector<Case> ran;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    if (!result.cases[i].not_measured) ran.push_back(cases[i]);
+  }
+  if (any_backend(ran, Backend::sqlite)) w.sqlite = SqliteConnectTarget{t.sqlite_path, opt.sqlite};
+  if (!any_backend(ran, Backend::postgres)) return w;
+  w.targets = connect_targets(ran, t);
+  const auto add = [](std::vector<std::string>& to, const std::string& lib) {
+    if (std::find(to.begin(), to.end(), lib) == to.end()) to.push_back(lib);
+  };
+  add(w.native, "libpq");
+  for (const auto& c : ran) {
+    if (const auto lib = connect_library(c)) add(c.path->arm ? w.python : w.native, *lib);
+  }
+  return w;
 }
 }  // namespace
+
+std::uint64_t after_steps_connects(const Options& opt, const std::vector<Case>& cases,
+                                   const Targets& targets, const RunResult& result) {
+  if (opt.connect_samples == 0) return 0;
+  return connect_work(opt, cases, targets, result).connects(opt.connect_samples);
+}
 
 void run_after_steps(const Options& opt, const std::vector<Case>& cases, Targets& targets,
                      Clock& clock, Progress& progress, Run& run) {
   if (!stop_flag() && !run.stopped_because && opt.instructions > 0) {
-    progress.set(opt.repetitions - 1, "instruction counts");
+    progress.begin(opt.repetitions - 1, "instruction counts", Phase::instructions, 1);
     try {
       count_case_instructions(opt, cases, targets, run.cfg, run.result);
     } catch (const UnaccountedRows& e) {
@@ -63,8 +105,19 @@ void run_after_steps(const Options& opt, const std::vector<Case>& cases, Targets
     }
   }
   if (!stop_flag() && !run.stopped_because && opt.connect_samples > 0) {
-    progress.set(opt.repetitions - 1, "connect cost");
-    run.result.connect = measure_connects(opt, cases, targets, clock);
+    const ConnectWork w = connect_work(opt, cases, targets, run.result);
+    progress.begin(opt.repetitions - 1, "connect cost", Phase::connects,
+                   w.connects(opt.connect_samples));
+    run.result.connect = measure_connect_costs(w.targets, opt.connect_samples, clock, stop_flag(),
+                                               w.sqlite, w.native, run.cfg.progress);
+    if (!stop_flag() && !w.python.empty()) {
+      auto py =
+          measure_python_connects(w.python, w.targets, opt.connect_samples, run.cfg, stop_flag());
+      // Beside the C++ rows, before SQLite's: the table reads PostgreSQL libraries first.
+      const auto at = std::find_if(run.result.connect.begin(), run.result.connect.end(),
+                                   [](const ConnectCost& k) { return k.driver == "sqlite3"; });
+      run.result.connect.insert(at, py.begin(), py.end());
+    }
   }
 }
 

@@ -4,6 +4,7 @@
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 
+#include <algorithm>
 #include <memory>
 #include <pqxx/pqxx>
 
@@ -88,7 +89,8 @@ class SqliteConnector final : public Connector {
 // One combination: an untimed open and close, then up to n timed ones. Returns false once
 // `stop` is seen, so the caller starts nothing more.
 bool measure_one(Connector& conn, const std::string& target, std::uint64_t n, Clock& clock,
-                 const std::atomic<bool>& stop, ConnectCost& out) {
+                 const std::atomic<bool>& stop, ConnectCost& out,
+                 std::atomic<std::uint64_t>* progress) {
   if (stop.load()) return false;
   try {
     // The first connect of a process pays one-time set-up (libpq's and OpenSSL's
@@ -105,6 +107,7 @@ bool measure_one(Connector& conn, const std::string& target, std::uint64_t n, Cl
       const auto t2 = clock.now();
       out.connect_ns.push_back((t1 - t0).count());
       out.close_ns.push_back((t2 - t1).count());
+      if (progress) progress->fetch_add(1, std::memory_order_relaxed);
     }
   } catch (const std::exception& e) {
     conn.close();
@@ -118,18 +121,21 @@ bool measure_one(Connector& conn, const std::string& target, std::uint64_t n, Cl
 std::vector<ConnectCost> measure_connect_costs(const std::vector<ConnectTarget>& targets,
                                                std::uint64_t n, Clock& clock,
                                                const std::atomic<bool>& stop,
-                                               const std::optional<SqliteConnectTarget>& sqlite) {
+                                               const std::optional<SqliteConnectTarget>& sqlite,
+                                               const std::vector<std::string>& libraries,
+                                               std::atomic<std::uint64_t>* progress) {
   LibpqConnector libpq;
   PqxxConnector pqxx;
   SociPgConnector soci_pg;
-  const std::pair<const char*, Connector*> libraries[] = {
+  const std::pair<const char*, Connector*> all[] = {
       {"libpq", &libpq}, {"libpqxx", &pqxx}, {"soci-postgresql", &soci_pg}};
 
   std::vector<ConnectCost> results;
-  for (const auto& [driver, conn] : libraries) {
+  for (const auto& [driver, conn] : all) {
+    if (std::find(libraries.begin(), libraries.end(), driver) == libraries.end()) continue;
     for (const auto& t : targets) {
       results.push_back(ConnectCost{driver, transport_name(t.transport), t.auth, {}, {}, {}});
-      if (!measure_one(*conn, t.conninfo, n, clock, stop, results.back())) {
+      if (!measure_one(*conn, t.conninfo, n, clock, stop, results.back(), progress)) {
         if (results.back().connect_ns.empty() && !results.back().error) results.pop_back();
         return results;
       }
@@ -138,7 +144,7 @@ std::vector<ConnectCost> measure_connect_costs(const std::vector<ConnectTarget>&
   if (sqlite) {
     SqliteConnector conn(sqlite->settings);
     results.push_back(ConnectCost{"sqlite3", transport_name(Transport::file), "none", {}, {}, {}});
-    if (!measure_one(conn, sqlite->path, n, clock, stop, results.back()) &&
+    if (!measure_one(conn, sqlite->path, n, clock, stop, results.back(), progress) &&
         results.back().connect_ns.empty()) {
       results.pop_back();
     }

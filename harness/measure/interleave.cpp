@@ -106,6 +106,7 @@ std::vector<CaseResult> run_interleaved(const std::vector<CaseTarget>& cases, co
                              : open_native_writer(c, e, seed, clock);
       s.connect_ns = s.writer->connect_ns();
       s.writer->warm_up(cfg.warmup);
+      if (cfg.progress) cfg.progress->fetch_add(cfg.warmup, std::memory_order_relaxed);
     } catch (const std::exception& ex) {
       s.error = one_line(ex.what());
       if (s.writer) s.inserted = s.writer->finish();

@@ -66,6 +66,7 @@ Measurement measure_native(const Case& c, const Endpoint& e, const RunConfig& cf
 
     for (; m.inserted < cfg.warmup && !stop.load(std::memory_order_relaxed); ++m.inserted) {
       session->insert(gen.next());
+      if (cfg.progress) cfg.progress->fetch_add(1, std::memory_order_relaxed);
     }
     auto schedule = case_schedule(c, cfg);
     cpu_start = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
@@ -148,6 +149,7 @@ Measurement measure_concurrent(const Case& c, const Endpoint& e, const RunConfig
     m.connect_ns = (clock.now() - t_connect).count() / cfg.connections();
     for (; m.generated < cfg.warmup && !stop.load(std::memory_order_relaxed); ++m.generated) {
       sessions[m.generated % sessions.size()]->insert(gen.next());
+      if (cfg.progress) cfg.progress->fetch_add(1, std::memory_order_relaxed);
     }
   } catch (const std::exception& ex) {
     m.error = one_line(ex.what());

@@ -99,10 +99,12 @@ std::string summary_cell(const std::optional<LatencySummary>& s) {
 
 // " unix 0.031 ms, tcp 0.052 ms": a floor over every transport that has round trips, in table
 // order, "-" where it was not measured.
-std::string per_transport(const std::map<std::string, LatencySummary>& by_transport) {
+// The floors of the run's own transports only: one it did not use has none to show.
+std::string per_transport(const std::map<std::string, LatencySummary>& by_transport,
+                          const RunContext& context) {
   std::string out;
   for (const auto& spec : transport_specs()) {
-    if (!spec.round_trips) continue;
+    if (!spec.round_trips || !context.transports.count(spec.name)) continue;
     const auto it = by_transport.find(spec.name);
     out += std::string(out.empty() ? " " : ", ") + spec.name + " " +
            summary_cell(it == by_transport.end() ? std::nullopt
@@ -159,9 +161,9 @@ std::string console_table(const RunResult& run) {
   }
   if (run.floors) {
     const auto& f = *run.floors;
-    out += "\nfloors (p50): round trip" + per_transport(f.rt);
+    out += "\nfloors (p50): round trip" + per_transport(f.rt, run.context);
     if (!f.rt_idle.empty())
-      out += "; on a connection idle between rounds" + per_transport(f.rt_idle);
+      out += "; on a connection idle between rounds" + per_transport(f.rt_idle, run.context);
     out += "; PostgreSQL insert synchronous_commit on " + summary_cell(f.pg_on) + " vs off " +
            summary_cell(f.pg_off) + "; disk " +
            (f.disk_sync_method.empty() ? "sync" : f.disk_sync_method) + " " +

@@ -1,30 +1,76 @@
 #include "output/progress.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 
 namespace wpbench {
 
-Progress::Progress(bool enabled, int repetitions, std::size_t total_runs,
-                   std::uint64_t samples_per_run)
-    : enabled_(enabled), reps_(repetitions), total_(total_runs), per_run_(samples_per_run) {
+namespace {
+const char* const kUnits[] = {"", "inserts", "cases", "connects"};
+const char* const kKinds[] = {"floors", "inserts", "instruction counts", "connects"};
+
+// A kind's pace is trusted after a second of its work, or once a whole phase of it is done:
+// the first units of a phase include opening sessions.
+constexpr double kPacedAfterS = 1.0;
+
+std::string duration_text(double s) {
+  const long t = std::lround(std::max(0.0, s));
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
+  return buf;
+}
+}  // namespace
+
+Eta estimate_left(const std::array<PhaseTally, 4>& tally) {
+  Eta eta;
+  for (std::size_t k = 0; k < tally.size(); ++k) {
+    const PhaseTally& t = tally[k];
+    const bool paced = t.done > 0 && t.spent_s > 0;
+    if (k == static_cast<std::size_t>(Phase::inserts)) eta.inserts_known = paced;
+    if (t.expected <= t.done) continue;
+    if (!paced) {
+      eta.unpaced += (eta.unpaced.empty() ? "" : ", ") + std::string(kKinds[k]);
+      continue;
+    }
+    eta.seconds +=
+        static_cast<double>(t.expected - t.done) * t.spent_s / static_cast<double>(t.done);
+  }
+  return eta;
+}
+
+Progress::Progress(bool enabled, int repetitions) : enabled_(enabled), reps_(repetitions) {
   if (enabled_) thread_ = std::thread([this] { loop(); });
 }
 
 Progress::~Progress() { finish(); }
 
-void Progress::set(int rep, std::string what) {
+void Progress::expect(Phase kind, std::uint64_t units) {
   std::lock_guard<std::mutex> lock(mu_);
-  rep_ = rep;
-  what_ = std::move(what);
-  samples.store(0, std::memory_order_relaxed);
+  tally_[static_cast<std::size_t>(kind)].expected += units;
 }
 
-void Progress::case_done() {
+void Progress::close_phase() {
+  if (!in_phase_) return;
+  PhaseTally& t = tally_[static_cast<std::size_t>(kind_)];
+  // A phase that ended counts whole: what it did not do (a stop, a failed case) is not left.
+  t.done += units_;
+  t.spent_s +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - phase_start_).count();
+  in_phase_ = false;
+}
+
+void Progress::begin(int rep, std::string what, Phase kind, std::uint64_t units) {
   std::lock_guard<std::mutex> lock(mu_);
-  ++done_;
+  close_phase();
+  rep_ = rep;
+  what_ = std::move(what);
+  kind_ = kind;
+  units_ = units;
+  in_phase_ = true;
+  phase_start_ = std::chrono::steady_clock::now();
+  samples.store(0, std::memory_order_relaxed);
 }
 
 void Progress::finish() {
@@ -39,25 +85,44 @@ void Progress::finish() {
 }
 
 void Progress::loop() {
-  const auto t0 = std::chrono::steady_clock::now();
   std::unique_lock<std::mutex> lock(mu_);
   while (!cv_.wait_for(lock, std::chrono::milliseconds(250), [this] { return stopped_; })) {
-    const double frac =
-        (static_cast<double>(done_) +
-         std::min(1.0, static_cast<double>(samples.load(std::memory_order_relaxed)) /
-                           static_cast<double>(std::max<std::uint64_t>(1, per_run_)))) /
-        static_cast<double>(std::max<std::size_t>(1, total_));
-    const double spent =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    char eta[32] = "?";
-    if (frac > 0.005) {
-      const long left = std::lround(spent * (1 - frac) / frac);
-      std::snprintf(eta, sizeof eta, "%ldm%02lds", left / 60, left % 60);
+    if (!in_phase_) continue;
+    const auto now = std::chrono::steady_clock::now();
+    const std::uint64_t done = std::min(units_, samples.load(std::memory_order_relaxed));
+    const double in_phase_s = std::chrono::duration<double>(now - phase_start_).count();
+    // The tally as if the phase ended now, with what it has done so far.
+    auto live = tally_;
+    auto& cur = live[static_cast<std::size_t>(kind_)];
+    if (kind_ == Phase::inserts || kind_ == Phase::connects) {
+      if (in_phase_s >= kPacedAfterS || cur.done > 0) {
+        cur.done += done;
+        cur.spent_s += in_phase_s;
+      }
     }
-    std::fprintf(stderr, "\r\033[Krepetition %d/%d, case %zu/%zu: %s  %llu/%llu samples  ETA %s",
-                 rep_ + 1, reps_, std::min(done_ + 1, total_), total_, what_.c_str(),
-                 static_cast<unsigned long long>(samples.load(std::memory_order_relaxed)),
-                 static_cast<unsigned long long>(per_run_), eta);
+    const Eta eta = estimate_left(live);
+    std::string eta_text = eta.inserts_known ? duration_text(eta.seconds) : "?";
+    if (eta.inserts_known && !eta.unpaced.empty()) eta_text += " + " + eta.unpaced;
+    if (eta.inserts_known && !told_estimate_) {
+      // Once, as soon as the inserts have shown their pace: the whole run, start to end.
+      told_estimate_ = true;
+      const double total = std::chrono::duration<double>(now - run_start_).count() + eta.seconds;
+      const std::time_t end =
+          std::time(nullptr) + static_cast<std::time_t>(std::lround(eta.seconds));
+      char clock[16];
+      std::strftime(clock, sizeof clock, "%H:%M", std::localtime(&end));
+      std::fprintf(
+          stderr, "\r\033[Kestimated run time: about %s in all (ends around %s)%s\n",
+          duration_text(total).c_str(), clock,
+          eta.unpaced.empty() ? "" : (", plus " + eta.unpaced + ", not yet timed").c_str());
+    }
+    std::string count;
+    if (units_ > 1 || kind_ == Phase::inserts || kind_ == Phase::connects) {
+      count = "  " + std::to_string(done) + "/" + std::to_string(units_) + " " +
+              kUnits[static_cast<std::size_t>(kind_)];
+    }
+    std::fprintf(stderr, "\r\033[Krepetition %d/%d: %s%s  ETA %s", rep_ + 1, reps_, what_.c_str(),
+                 count.c_str(), eta_text.c_str());
     std::fflush(stderr);
   }
 }

@@ -150,6 +150,102 @@ PythonCheck check_python(const RunConfig& cfg, const std::vector<Case>& cases,
   return out;
 }
 
+namespace {
+// The counts a child of the arm writes to its stdout (`run` and `connect`: inserts or connects
+// done, one number a line), read between checks on it and added to the run's progress counter.
+class ChildProgress {
+ public:
+  explicit ChildProgress(std::atomic<std::uint64_t>* counter) : counter_(counter) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+      throw std::runtime_error("pipe: " + std::string(strerror(errno)));
+    }
+    read_ = fds[0];
+    write_ = fds[1];
+  }
+  ~ChildProgress() {
+    close_child_end();
+    close(read_);
+  }
+  ChildProgress(const ChildProgress&) = delete;
+  ChildProgress& operator=(const ChildProgress&) = delete;
+
+  int child_end() const { return write_; }
+  void close_child_end() {
+    if (write_ >= 0) close(write_);
+    write_ = -1;
+  }
+  void poll() {
+    char chunk[256];
+    for (;;) {
+      const ssize_t n = read(read_, chunk, sizeof chunk);
+      if (n > 0) {
+        buf_.append(chunk, static_cast<std::size_t>(n));
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      break;  // EAGAIN (nothing more now) or the end
+    }
+    // Every whole line is a count; the last is the newest.
+    std::uint64_t done = reported_;
+    for (auto nl = buf_.find('\n'); nl != std::string::npos; nl = buf_.find('\n')) {
+      std::uint64_t v = 0;
+      if (std::sscanf(buf_.c_str(), "%" SCNu64, &v) == 1) done = std::max(done, v);
+      buf_.erase(0, nl + 1);
+    }
+    if (done == reported_) return;
+    if (counter_) counter_->fetch_add(done - reported_, std::memory_order_relaxed);
+    reported_ = done;
+  }
+
+ private:
+  std::atomic<std::uint64_t>* counter_;
+  int read_ = -1, write_ = -1;
+  std::string buf_;
+  std::uint64_t reported_ = 0;
+};
+
+struct ChildEnd {
+  int status = 0;
+  bool forwarded = false;  ///< a stop was passed on to it
+};
+
+// Waits for a child of the arm, checking on it five times a second: often enough to forward a
+// stop promptly and keep the progress line moving, rarely enough not to compete with the
+// measured process for the CPU (a signal cuts the sleep short).
+ChildEnd wait_forwarding_stop(pid_t pid, const std::atomic<bool>& stop, ChildProgress& progress) {
+  ChildEnd end;
+  for (;;) {
+    progress.poll();
+    const pid_t r = waitpid(pid, &end.status, WNOHANG);
+    if (r == pid || (r < 0 && errno != EINTR)) break;
+    if (stop.load() && !end.forwarded) {
+      kill(pid, SIGINT);  // the arm finishes the insert in flight and writes what it measured
+      end.forwarded = true;
+    }
+    const timespec pause{0, 200 * 1000 * 1000};
+    nanosleep(&pause, nullptr);
+  }
+  progress.poll();
+  return end;
+}
+
+// How every measuring child of the arm starts: its own session (a terminal's Ctrl-C reaches
+// wpbench, which forwards it), SIGKILL when wpbench dies (nothing in the child can catch it; an
+// arm whose wpbench is gone would go on inserting), the targets in `env` (not argv: they may hold
+// a password), the progress pipe as stdout.
+SpawnOptions measuring_child(const std::string& log, std::vector<std::string> env,
+                             const ChildProgress& progress) {
+  SpawnOptions so;
+  so.log_path = log;
+  so.own_session = true;
+  so.death_signal = SIGKILL;
+  so.extra_env = std::move(env);
+  so.stdout_fd = progress.child_end();
+  return so;
+}
+}  // namespace
+
 Measurement measure_python(const Case& c, const Endpoint& e, const RunConfig& cfg,
                            const std::atomic<bool>& stop) {
   Measurement m(cfg);
@@ -158,13 +254,7 @@ Measurement measure_python(const Case& c, const Endpoint& e, const RunConfig& cf
   const std::string result = dir + "/result.json", log = dir + "/arm.log";
   remove_quietly(result);
   remove_quietly(log);
-  SpawnOptions so;
-  so.log_path = log;
-  so.own_session = true;  // a terminal's Ctrl-C reaches wpbench, which forwards it below
-  // Nothing in the child can catch or ignore SIGKILL; an arm whose wpbench is gone would go on
-  // inserting into the table and writing into the temp dir.
-  so.death_signal = SIGKILL;
-  so.extra_env = {"WPBENCH_TARGET=" + e.target};  // not argv: it may hold a password
+  ChildProgress progress(cfg.progress);
   const pid_t pid = spawn(arm_argv(cfg, {"run",
                                          "--case",
                                          c.path->id(),
@@ -190,21 +280,9 @@ Measurement measure_python(const Case& c, const Endpoint& e, const RunConfig& cf
                                          schedule_name(cfg.schedule),
                                          "--schedule-seed",
                                          std::to_string(case_seed(cfg.seed, c.name()))}),
-                          so);
-  // Check on the child five times a second: often enough to forward a stop promptly, rarely
-  // enough not to compete with the measured process for the CPU (a signal cuts the sleep short).
-  bool forwarded = false;
-  int status = 0;
-  for (;;) {
-    const pid_t r = waitpid(pid, &status, WNOHANG);
-    if (r == pid || (r < 0 && errno != EINTR)) break;
-    if (stop.load() && !forwarded) {
-      kill(pid, SIGINT);  // the arm finishes the insert in flight and writes what it measured
-      forwarded = true;
-    }
-    const timespec pause{0, 200 * 1000 * 1000};
-    nanosleep(&pause, nullptr);
-  }
+                          measuring_child(log, {"WPBENCH_TARGET=" + e.target}, progress));
+  progress.close_child_end();
+  const ChildEnd end = wait_forwarding_stop(pid, stop, progress);
   try {
     const auto j = nlohmann::json::parse(read_file(result));
     // The arm hands back raw samples with their start offsets (and lags, open loop); they go
@@ -219,20 +297,71 @@ Measurement measure_python(const Case& c, const Endpoint& e, const RunConfig& cf
       m.rec.record(starts[i], samples[i]);
       if (cfg.open_loop()) m.rec.record_lag(lags[i]);
     }
-    if (cfg.progress) cfg.progress->fetch_add(samples.size(), std::memory_order_relaxed);
     m.connect_ns = j.at("connect_ns").get<std::int64_t>();
     m.elapsed_ns = j.at("elapsed_ns").get<std::int64_t>();
     m.cpu_ns = j.at("cpu_ns").get<std::int64_t>();
     m.inserted = j.at("inserted").get<std::uint64_t>();
     if (!j.at("error").is_null()) m.error = j.at("error").get<std::string>();
   } catch (const std::exception&) {
-    if (forwarded) return m;  // stopped before the arm could report: interrupted, nothing kept
-    m.error = "the Python arm " + exit_text(status) +
+    if (end.forwarded) return m;  // stopped before the arm could report: interrupted, nothing kept
+    m.error = "the Python arm " + exit_text(end.status) +
               " without a result: " + one_line(tail_lines(log, 2));
     // How many rows it wrote is unknown, so the table cannot be checked against a count.
     m.inserted_known = false;
   }
   return m;
+}
+
+std::vector<ConnectCost> measure_python_connects(const std::vector<std::string>& libraries,
+                                                 const std::vector<ConnectTarget>& targets,
+                                                 std::uint64_t n, const RunConfig& cfg,
+                                                 const std::atomic<bool>& stop) {
+  std::vector<ConnectCost> out;
+  const std::string dir = dir_of_arm(cfg);
+  const std::string result = dir + "/connect.json", log = dir + "/connect.log";
+  // One child per library for every target: Python's start and imports once, not per row.
+  for (const auto& library : libraries) {
+    if (stop.load() || targets.empty()) return out;
+    remove_quietly(result);
+    remove_quietly(log);
+    ChildProgress progress(cfg.progress);
+    std::vector<std::string> env;
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+      env.push_back("WPBENCH_TARGET_" + std::to_string(i) + "=" + targets[i].conninfo);
+    }
+    const pid_t pid =
+        spawn(arm_argv(cfg, {"connect", "--library", library, "--samples", std::to_string(n),
+                             "--targets", std::to_string(targets.size()), "--result", result}),
+              measuring_child(log, std::move(env), progress));
+    progress.close_child_end();
+    const ChildEnd end = wait_forwarding_stop(pid, stop, progress);
+    try {
+      const auto j = nlohmann::json::parse(read_file(result));
+      const auto& rows = j.at("rows");
+      if (rows.size() > targets.size()) throw std::runtime_error("more rows than targets");
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        ConnectCost k{library, transport_name(targets[i].transport), targets[i].auth, {}, {}, {}};
+        k.connect_ns = rows[i].at("connect_ns").get<std::vector<std::int64_t>>();
+        k.close_ns = rows[i].at("close_ns").get<std::vector<std::int64_t>>();
+        if (k.close_ns.size() != k.connect_ns.size()) throw std::runtime_error("uneven lists");
+        if (!rows[i].at("error").is_null()) k.error = rows[i].at("error").get<std::string>();
+        out.push_back(std::move(k));
+      }
+    } catch (const std::exception&) {
+      if (end.forwarded) return out;  // stopped before it could report: nothing to keep
+      for (const auto& t : targets) {
+        out.push_back({library,
+                       transport_name(t.transport),
+                       t.auth,
+                       {},
+                       {},
+                       "the Python arm " + exit_text(end.status) +
+                           " without a result: " + one_line(tail_lines(log, 2))});
+      }
+    }
+    if (end.forwarded) return out;
+  }
+  return out;
 }
 
 namespace {

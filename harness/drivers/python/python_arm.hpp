@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/driver.hpp"
+#include "core/result.hpp"
 #include "core/run_config.hpp"
 #include "measure/arm_ops.hpp"
 #include "measure/measurement.hpp"
@@ -47,6 +48,17 @@ PythonCheck check_python(const RunConfig& cfg, const std::vector<Case>& cases,
 /// thread: the child dies with the thread that started it (process.hpp).
 Measurement measure_python(const Case& c, const Endpoint& e, const RunConfig& cfg,
                            const std::atomic<bool>& stop);
+
+/// What opening and closing a connection costs through the Python libraries `libraries`
+/// ("psycopg2", "psycopg3", "sqlalchemy": a new Engine and its first connect, dialect set-up
+/// included), for each target, as measure_connect_costs (measure/connect_cost.hpp) does for the
+/// C++ ones: one untimed open and close, then `n` timed. A child's failure (a refusal) is that
+/// row's error; a stop keeps what was timed and starts nothing more. Each connect bumps
+/// cfg.progress. Call it from the main thread (process.hpp).
+std::vector<ConnectCost> measure_python_connects(const std::vector<std::string>& libraries,
+                                                 const std::vector<ConnectTarget>& targets,
+                                                 std::uint64_t n, const RunConfig& cfg,
+                                                 const std::atomic<bool>& stop);
 
 /// The session of a Python case for interleaved rounds (writer.hpp): a long-lived child running
 /// `wpbench_arm.py serve`, one insert per request over a pipe, timed by the child itself. Throws

@@ -18,9 +18,15 @@ wpbench embeds this file, writes it to its temp dir and runs it with Debian's py
                                          ones sample by sample (see serve() for the protocol)
   wpbench_arm.py count --case NAME ...  one case under valgrind's callgrind (--instructions):
                                          instructions counted around each insert alone
+  wpbench_arm.py connect --library L ... what opening and closing a connection costs through
+                                         psycopg2, psycopg 3 or SQLAlchemy (its first connect)
   wpbench_arm.py checksum --seed S --count N   the row checksum of the first N decisions
 
-The connection target comes in the WPBENCH_TARGET environment variable, never on the command
+`run` and `connect` write how many inserts (warm-up ones too) or connects they have done to stdout (a pipe wpbench reads for
+its progress line), one number a line, at most ten times a second.
+
+The connection target comes in the WPBENCH_TARGET environment variable (`connect`: WPBENCH_TARGET_0,
+_1, ...), never on the command
 line, where any user could read a password from the process list. Statistics and verification
 are not done here: wpbench computes them with the same code as for every other case.
 """
@@ -328,6 +334,24 @@ def wait_until(clock, t):
         pass
 
 
+class ProgressOut:
+    """Tells wpbench how many samples are done: the count on stdout, at most every 0.1 s, so the
+    write costs nothing a sample would notice. It runs between samples, outside the timed region."""
+
+    def __init__(self, clock):
+        self.clock, self.next = clock, 0
+
+    def __call__(self, done, force=False):
+        now = self.clock()
+        if force or now >= self.next:
+            self.next = now + 100_000_000
+            try:
+                sys.stdout.write(f"{done}\n")
+                sys.stdout.flush()
+            except OSError:  # wpbench stopped reading: progress is not worth failing for
+                pass
+
+
 def open_case(name, target, table, sqlite):
     """Connects case `name`: (insert, close, adapt), adapt turning a decision row into what the
     case's insert takes (the row itself unless the case says otherwise)."""
@@ -348,6 +372,7 @@ def run(args):
     schedule = Schedule(args.rate, args.schedule, args.schedule_seed) if args.rate > 0 else None
     close = None
     clock = time.perf_counter_ns
+    progress = ProgressOut(clock)
     start = end = cpu0 = None
     try:
         import_modules(args.case)
@@ -357,6 +382,7 @@ def run(args):
         while out["inserted"] < args.warmup and not STOPPING:
             insert(adapt(next(gen)))
             out["inserted"] += 1
+            progress(out["inserted"])
         cpu0 = time.process_time_ns()
         start = end = clock()
         total = args.warmup + args.samples
@@ -377,6 +403,7 @@ def run(args):
                 lags.append(max(0, t0 - intended))
             else:
                 samples.append(end - t0)
+            progress(out["inserted"])
     except Exception as e:  # any driver error ends the case; it is reported, not raised
         out["error"] = " ".join(f"{type(e).__name__}: {e}".split())
     finally:
@@ -391,6 +418,78 @@ def run(args):
                 pass
     with open(args.result, "w", encoding="utf-8") as f:
         json.dump(out, f)
+    progress(out["inserted"], force=True)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Connect cost: each library's way to hand back a connection ready for statements, and to close
+# it, as harness/measure/connect_cost.cpp times the C++ libraries'.
+
+def connect_psycopg2(target):
+    import psycopg2
+    conn = psycopg2.connect(target)
+    return conn.close
+
+
+def connect_psycopg3(target):
+    import psycopg
+    conn = psycopg.connect(target)
+    return conn.close
+
+
+def connect_sqlalchemy(target):
+    """SQLAlchemy's first connect: a new Engine (the post's creator=) and its first connection,
+    which runs the dialect's set-up queries (server version, schema, string settings) that every
+    later checkout from the pool skips. What a program that builds an Engine per write pays."""
+    engine = creator_engine(target)
+    conn = engine.connect()
+
+    def close():
+        conn.close()
+        engine.dispose()
+    return close
+
+
+CONNECTORS = {"psycopg2": (connect_psycopg2, ("psycopg2",)),
+              "psycopg3": (connect_psycopg3, ("psycopg",)),
+              "sqlalchemy": (connect_sqlalchemy, ("sqlalchemy", "psycopg2"))}
+
+
+def connect(args):
+    """For each of the `targets` targets (WPBENCH_TARGET_0, _1, ...): one untimed open and close
+    (imports, one-time set-up), then `samples` timed ones. A database error ends that target's row
+    with `error` set and the next one starts; a stop ends all, keeping the rows begun."""
+    rows = []
+    opener, modules = CONNECTORS[args.library]
+    clock = time.perf_counter_ns
+    progress = ProgressOut(clock)
+    done = 0
+    for module in modules:
+        __import__(module)
+    for i in range(args.targets):
+        if STOPPING:
+            break
+        target = os.environ.get(f"WPBENCH_TARGET_{i}", "")
+        row = {"connect_ns": [], "close_ns": [], "error": None}
+        rows.append(row)
+        try:
+            opener(target)()
+            while len(row["connect_ns"]) < args.samples and not STOPPING:
+                t0 = clock()
+                close = opener(target)
+                t1 = clock()
+                close()
+                t2 = clock()
+                row["connect_ns"].append(t1 - t0)
+                row["close_ns"].append(t2 - t1)
+                done += 1
+                progress(done)
+        except Exception as e:
+            row["error"] = " ".join(f"{type(e).__name__}: {e}".split())
+    with open(args.result, "w", encoding="utf-8") as f:
+        json.dump({"rows": rows}, f)
+    progress(done, force=True)
     return 0
 
 
@@ -533,6 +632,11 @@ def main(argv):
     n = sub.add_parser("count")
     writer_args(n, counted=True)
     n.add_argument("--toggle-lib", required=True)
+    o = sub.add_parser("connect")
+    o.add_argument("--library", required=True, choices=sorted(CONNECTORS))
+    o.add_argument("--samples", type=int, required=True)
+    o.add_argument("--targets", type=int, required=True, help="WPBENCH_TARGET_0 ... _N-1")
+    o.add_argument("--result", required=True)
     k = sub.add_parser("checksum")
     k.add_argument("--seed", type=int, default=DEFAULT_SEED)
     k.add_argument("--count", type=int, required=True)
@@ -553,6 +657,8 @@ def main(argv):
         return serve(args)
     if args.cmd == "count":
         return count(args)
+    if args.cmd == "connect":
+        return connect(args)
     if args.cmd == "checksum":
         gen = decisions(args.seed)
         print(f"{checksum(next(gen) for _ in range(args.count)):016x}")

@@ -302,6 +302,22 @@ TEST(Gbench, EmptyRunHasNoBenchmarks) {
   EXPECT_EQ(j["context"]["executable"], "wpbench");
 }
 
+// A second run with the same --export-gbench path replaces the file the first one wrote, and
+// only that: Google Benchmark's own output names another executable.
+TEST(Gbench, RecognizesItsOwnFilesOnly) {
+  EXPECT_TRUE(is_gbench_file(serialize_gbench(sample_run())));
+  RunResult empty;
+  empty.context = collect_context();
+  EXPECT_TRUE(is_gbench_file(serialize_gbench(empty)));
+  std::string theirs = serialize_gbench(sample_run());
+  const std::string ours = "\"executable\": \"wpbench\"";
+  theirs.replace(theirs.find(ours), ours.size(), "\"executable\": \"./bench_fib\"");
+  EXPECT_FALSE(is_gbench_file(theirs));
+  EXPECT_FALSE(is_gbench_file(serialize_json(sample_run())));
+  EXPECT_FALSE(is_gbench_file(serialize_csv(sample_run())));
+  EXPECT_FALSE(is_gbench_file(""));
+}
+
 // google/benchmark's own comparison tool (Debian: libbenchmark-tools, which needs python3-scipy)
 // on two exports: the second run is twice as slow in real time, and as costly in CPU.
 TEST(Gbench, GoogleBenchmarkComparePyReadsIt) {
@@ -465,6 +481,13 @@ TEST(Csv, ErrorWithCommaAndQuoteIsQuoted) {
             std::string::npos)
       << text;
   EXPECT_EQ(parse_csv(text)[2][kErrorColumn], "server said \"no\", then closed the connection");
+}
+
+TEST(Csv, RecognizesItsOwnFilesOnly) {
+  EXPECT_TRUE(is_csv_file(serialize_csv(sample_run())));
+  EXPECT_FALSE(is_csv_file("name,driver\nx,y\n"));
+  EXPECT_FALSE(is_csv_file(serialize_gbench(sample_run())));
+  EXPECT_FALSE(is_csv_file(""));
 }
 
 TEST(Csv, FieldQuoting) {

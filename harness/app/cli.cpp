@@ -98,6 +98,12 @@ std::optional<int> parse_command_line(int argc, char** argv, Options& opt) {
   app.add_option("--export-gbench", opt.export_gbench,
                  "also write the run as Google Benchmark JSON (for compare.py and CI trackers)");
   app.add_option("--export-csv", opt.export_csv, "also write the run as CSV, one row per case");
+  app.add_option("--export-gha", opt.export_gha,
+                 "also write each case's p50 and p99 (ms, with 95 % interval) as "
+                 "github-action-benchmark's customSmallerIsBetter JSON");
+  app.add_option("--export-bmf", opt.export_bmf,
+                 "also write each complete case's p50 and p99 (ns, with 95 % interval) as Bencher "
+                 "Metric Format JSON (bencher run --adapter json)");
   app.add_option("--dsn", opt.dsn,
                  "use an existing server (libpq conninfo or URI) instead of a throwaway one");
   app.add_option("--socket-dir", opt.socket_dir,

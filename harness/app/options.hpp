@@ -27,6 +27,8 @@ struct Options {
   std::string out;            ///< empty: results/runs/<run-id>.json
   std::string export_gbench;  ///< Google Benchmark JSON; empty: none
   std::string export_csv;     ///< CSV, one row per case; empty: none
+  std::string export_gha;     ///< github-action-benchmark customSmallerIsBetter; empty: none
+  std::string export_bmf;     ///< Bencher Metric Format; empty: none
   std::string dsn;            ///< empty: start a throwaway server
   std::string socket_dir, tcp_host;
   std::string table = "wpbench_trade_decisions";

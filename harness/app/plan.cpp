@@ -8,8 +8,10 @@
 
 #include "app/cases.hpp"
 #include "db/context.hpp"
+#include "export/bmf_writer.hpp"
 #include "export/csv_writer.hpp"
 #include "export/gbench_writer.hpp"
+#include "export/gha_writer.hpp"
 #include "export/json_writer.hpp"
 
 namespace fs = std::filesystem;
@@ -70,11 +72,18 @@ Run plan_run(const Options& opt, const std::vector<Case>& cases) {
   run.out = opt.out.empty() ? runs_dir + "/" + result.context.run_id + ".json" : opt.out;
   // The JSON result first: it is the primary one, the others are derived from the same run.
   std::vector<Export> exports{{"--out", run.out, serialize_json, is_json_file}};
-  if (!opt.export_gbench.empty()) {
-    exports.push_back({"--export-gbench", opt.export_gbench, serialize_gbench, is_gbench_file});
-  }
-  if (!opt.export_csv.empty()) {
-    exports.push_back({"--export-csv", opt.export_csv, serialize_csv, is_csv_file});
+  // One row per other format: its flag, path, serializer and recognizer.
+  const struct {
+    const char* flag;
+    const std::string& path;
+    Serializer serialize;
+    Recognizer recognizes;
+  } derived[] = {{"--export-gbench", opt.export_gbench, serialize_gbench, is_gbench_file},
+                 {"--export-csv", opt.export_csv, serialize_csv, is_csv_file},
+                 {"--export-gha", opt.export_gha, serialize_gha, is_gha_file},
+                 {"--export-bmf", opt.export_bmf, serialize_bmf, is_bmf_file}};
+  for (const auto& d : derived) {
+    if (!d.path.empty()) exports.push_back({d.flag, d.path, d.serialize, d.recognizes});
   }
   // Cheap checks first: a bad output path or --sqlite-dir must not cost a server start.
   try {

@@ -125,9 +125,10 @@ void aggregates(json& benchmarks, const CaseReport& c, int family_index, int rep
 }  // namespace
 
 bool is_gbench_file(std::string_view head) {
-  const std::string_view start = R"({"context":{"date":)";
+  // As serialize_gbench indents it: the context first, its date first, the executable wpbench.
+  const std::string_view start = "{\n  \"context\": {\n    \"date\": ";
   return head.substr(0, start.size()) == start &&
-         head.substr(0, 1024).find(R"("executable":"wpbench")") != std::string_view::npos;
+         head.substr(0, 1024).find("\n    \"executable\": \"wpbench\",") != std::string_view::npos;
 }
 
 std::string serialize_gbench(const RunResult& run) {

@@ -22,12 +22,15 @@ import time
 # Debian's package; scripts/setup installs it.
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
-# What the page shows, read after it loaded: its text as rendered, and each image's state.
+# What the page shows, read after it loaded: its text as rendered, each image's state, and each
+# table's header cells and the first cell of each of its rows, as rendered.
 PAGE_STATE = """JSON.stringify({
   text: document.body ? document.body.innerText : "",
   images: Array.from(document.images).map(i => ({alt: i.alt, ok: i.complete && i.naturalWidth > 0,
                                                    scheme: i.src.split(":")[0]})),
-  tables: document.querySelectorAll("table").length,
+  tables: Array.from(document.querySelectorAll("table")).map(t => ({
+    head: Array.from(t.querySelectorAll("thead th")).map(c => c.innerText),
+    first: Array.from(t.querySelectorAll("tbody tr")).map(r => r.cells.length ? r.cells[0].innerText : "")})),
   scripts: document.scripts.length
 })"""
 
@@ -144,7 +147,7 @@ class Page:
 
     def load(self, path):
         """Loads a local file and returns what it did: {"errors": [...], "requests": [...], "text",
-        "images", "tables", "scripts"}. An error is any exception, console error or assertion, and
+        "images", "tables" ({"head", "first"}), "scripts"}. An error is any exception, console error or assertion, and
         any error or warning the browser logged; a request is any URL the page asked for other
         than its own file and data: URIs."""
         url = "file://" + os.path.abspath(path)

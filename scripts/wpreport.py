@@ -512,11 +512,21 @@ def plot_bars(groups, subtitle, path):
             xerr=bars[50][1], error_kw=style)
     ax.barh(y + 0.2, bars[99][0], height=0.4, label="p99 (whisker: 95 % interval)", color="#DD8452",
             xerr=bars[99][1], error_kw=style)
-    right = max(float((bars[99][0] + bars[99][1][1]).max()), float((bars[50][0] + bars[50][1][1]).max()))
+    # The axis is the bars', not the whiskers': an interval from two short repetitions can reach a
+    # thousand times past its value, and would shrink every bar to nothing. Such a whisker ends at
+    # the edge in an arrowhead.
+    tallest = float(max(bars[99][0].max(), bars[50][0].max()))
+    ends = np.concatenate([bars[p][0] + bars[p][1][1] for p in (50, 99)])
+    right = max(1.12 * tallest, min(float(ends.max()) * 1.04, 1.6 * tallest))
     for limit, label in claim_lines():
         ax.axvline(limit, color="#C0392B", linestyle="--", linewidth=1.4, label=label)
-        right = max(right, limit)
-    ax.set_xlim(0, right * 1.08)
+        right = max(right, limit * 1.08)
+    ax.set_xlim(0, right)
+    # ends holds the p50 bars' whiskers, then the p99 bars' (0.2 below and above each case's line).
+    past = [y[i % len(cases)] + (-0.2 if i < len(cases) else 0.2) for i in np.flatnonzero(ends > right)]
+    if past:
+        ax.scatter([right] * len(past), past, marker=">", s=30, color="black", clip_on=False, zorder=4,
+                   label="95 % interval reaches past the edge (the table has it)")
     ax.set_yticks(y, names, fontsize=8)
     # A rule between transports: the groups are not comparable bar for bar.
     edge = -0.5

@@ -71,7 +71,8 @@ def _table(rows):
 
     def row(values, tag):
         right = [i < len(align) and align[i] for i in range(len(values))]
-        return "<tr>" + "".join(f"<{tag}{RIGHT if r else ''}>{inline(v)}</{tag}>" for v, r in zip(values, right)) + "</tr>"
+        return ("<tr>" + "".join(f"<{tag}{RIGHT if r else ''}>{inline(v)}</{tag}>" for v, r in zip(values, right))
+                + "</tr>")
     return ("<div class=\"table\"><table><thead>" + row(head, "th") + "</thead><tbody>"
             + "".join(row(r, "td") for r in body) + "</tbody></table></div>")
 

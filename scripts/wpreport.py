@@ -97,8 +97,9 @@ def context_section(runs):
         if sq.get("dir"):
             lines.append(f"  - SQLite {sq.get('version', '')} journal_mode={sq['journal_mode']} "
                          f"synchronous={sq['synchronous']} on {sq['filesystem']}")
-        lines.append("  - transports: " + "; ".join(transport_text(name, row) for name, row in wr.transports(run).items()
-                                                     if name in {c.transport for c in runs.cases.values()}))
+        used = {c.transport for c in runs.cases.values()}
+        rows = [transport_text(name, row) for name, row in wr.transports(run).items() if name in used]
+        lines.append("  - transports: " + "; ".join(rows))
         cfg = run["config"]
         if run["schema_version"] >= 2:
             loop = cfg["loop"]
@@ -173,6 +174,7 @@ def colours(runs):
 
 
 def style_of(colour, c):
+    """(colour, line style) of a case, from colours()."""
     return colour[f"{c.driver}/{c.variant}"]
 
 

@@ -929,8 +929,8 @@ class ReportAndPublish(Scratch):
         src = fixtures.write(self.tmp / "a.json", run)
         # What wpbench printed: its table names each case with its p50 in ms.
         console = self.tmp / "console.txt"
-        console.write_text("case  rt  p50 ms\n" + "".join(f"{c['name']}  {c['round_trips']}  "
-                                                          f"{c['latency_ns']['p50'] / 1e6:.3f}\n" for c in run["cases"]))
+        rows = [f"{c['name']}  {c['round_trips']}  {c['latency_ns']['p50'] / 1e6:.3f}\n" for c in run["cases"]]
+        console.write_text("case  rt  p50 ms\n" + "".join(rows))
         wrong = self.tmp / "wrong.txt"  # another run's: one p50 differs
         wrong.write_text(console.read_text().replace(f"{run['cases'][2]['latency_ns']['p50'] / 1e6:.3f}", "9.999"))
         with self.assertRaisesRegex(wr.InputError, f"not this run's output: no line of case {run['cases'][2]['name']}"):
@@ -1039,7 +1039,8 @@ class HtmlReport(unittest.TestCase):
             found = [f"error: {e}" for e in shown["errors"]] + [f"request: {u}" for u in shown["requests"]]
             found += [f"image not shown: {i['alt']}" for i in shown["images"] if not i["ok"] or i["scheme"] != "data"]
             # Every case in the rows of its transport's table, once, and in the repetitions'.
-            listed = [n for t in shown["tables"] if t["head"][:3] == ["case", "rt", "p50 [95 % CI]"] for n in t["first"]]
+            listed = [n for t in shown["tables"] if t["head"][:3] == ["case", "rt", "p50 [95 % CI]"]
+                      for n in t["first"]]
             reps = [n for t in shown["tables"] if t["head"][-1:] == ["CV of p50"] for n in t["first"]]
             found += [f"case not in its table: {n}" for n in names if listed.count(n) != 1 or n not in reps]
             found += [f"case not shown: {n}" for n in names if n not in shown["text"]]

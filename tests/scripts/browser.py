@@ -15,6 +15,7 @@ import json
 import os
 import select
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -69,7 +70,7 @@ class Page:
              "--disable-extensions", "--disable-background-networking", "--disable-component-update",
              "--disable-sync", "--mute-audio", "--host-resolver-rules=MAP * ~NOTFOUND", "about:blank"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            preexec_fn=pipes_as_3_and_4, close_fds=False)
+            preexec_fn=pipes_as_3_and_4, close_fds=False, start_new_session=True)
         os.close(cmd_r)
         os.close(out_w)
         try:
@@ -92,6 +93,10 @@ class Page:
                     self.proc.kill()
                     self.proc.wait()
         finally:
+            try:  # its renderer and helper processes too: the session it was started in
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             for fd in (self._cmd_w, self._out_r):
                 try:
                     os.close(fd)

@@ -2,6 +2,8 @@
 
 Shared by scripts/validate-result, claims, report, gate, precision and publish. Every problem
 with an input file raises InputError with a one-line reason; the scripts print it and exit 2.
+A result file may be gzip-compressed (told by its first bytes, not its name): every script reads
+it as the JSON it holds.
 
 Three formats are read. schema_version 3 (results/wpbench-result.schema.json) is 2 with what
 depends on the transport keyed by transport name: context.transports carries the transport table's
@@ -34,11 +36,14 @@ the source next to the method wherever they show an interval.
 """
 import argparse
 import fnmatch
+import gzip
+import io
 import json
 import os
 import pathlib
 import stat
 import sys
+import zlib
 
 import jsonschema
 import numpy as np
@@ -117,6 +122,53 @@ def read_bytes(path, limit=MAX_TEXT_BYTES, hint=""):
         raise InputError(f"cannot read: {e.strerror or e}")
     _check_regular(stat.S_IFREG, len(data), limit, hint)
     return data
+
+
+# A result may be stored gzip-compressed (published runs are: results/<run-id>/wpbench.json.gz);
+# it is told by these first two bytes, whatever its name, and read as if it were not.
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def gunzip(data, limit, hint=""):
+    """`data`, or when it starts with gzip's magic bytes, what it decompresses to (every member
+    of the stream), at most `limit` bytes of it: a small file that would inflate past the cap is
+    refused after `limit` bytes, as a large one is before reading. InputError (the reason alone)
+    for a stream that is cut short, corrupt or followed by other bytes."""
+    if data[:2] != GZIP_MAGIC:
+        return data
+    out, rest = bytearray(), data
+    try:
+        while rest:
+            if rest[:2] != GZIP_MAGIC:
+                raise InputError("cannot read: bytes after the end of its gzip stream")
+            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            out += d.decompress(rest, limit + 1 - len(out))
+            if len(out) > limit:
+                raise InputError(f"decompresses to more than the {limit} ({_size_text(limit)}) these scripts "
+                                 f"read{hint}")
+            if not d.eof:
+                raise InputError("cannot read: its gzip stream is cut short")
+            rest = d.unused_data
+    except zlib.error as e:
+        raise InputError(f"cannot read: corrupt gzip stream ({e})")
+    return bytes(out)
+
+
+def gzip_bytes(data):
+    """`data` gzip-compressed the same way every time (no file name, mtime 0), so publishing a
+    run again writes the same bytes."""
+    buf = io.BytesIO()
+    with gzip.GzipFile(fileobj=buf, mode="wb", compresslevel=9, mtime=0, filename="") as f:
+        f.write(data)
+    return buf.getvalue()
+
+
+def read_result_bytes(path):
+    """The bytes of the result file at `path`, decompressed when it is gzip-compressed, within
+    result_limit() both before and after (InputError with the reason alone otherwise)."""
+    hint = f" (set {MAX_RESULT_ENV} to read more)"
+    limit = result_limit()
+    return gunzip(read_bytes(path, limit, hint), limit, hint)
 
 
 def read_text(path, limit=MAX_TEXT_BYTES):
@@ -443,7 +495,7 @@ def _consistency_problem(doc, version):
 def _read(path):
     """(document, its bytes, None) for a valid result file, else (None, None, why not)."""
     try:
-        data = read_bytes(path, result_limit(), f" (set {MAX_RESULT_ENV} to read more)")
+        data = read_result_bytes(path)
         doc = parse_json(data)
     except InputError as e:
         return None, None, str(e)
@@ -480,7 +532,8 @@ def document_problem(doc):
 
 
 def read_run(path):
-    """(the parsed result file, its bytes); raises InputError naming the file and the problem."""
+    """(the parsed result file, its bytes, decompressed when the file is gzip-compressed); raises
+    InputError naming the file and the problem."""
     doc, data, reason = _read(path)
     if reason is not None:
         raise InputError(f"{path}: {reason}")
@@ -492,15 +545,18 @@ def load_run(path):
     return read_run(path)[0]
 
 
+RESULT_PATTERNS = ("*.json", "*.json.gz")
+
+
 def expand_paths(args):
-    """Files named directly, plus the *.json files of named directories (sorted)."""
+    """Files named directly, plus the *.json and *.json.gz files of named directories (sorted)."""
     files = []
     for a in args:
         p = pathlib.Path(a)
         if p.is_dir():
-            found = sorted(str(x) for x in p.glob("*.json"))
+            found = sorted(str(x) for pattern in RESULT_PATTERNS for x in p.glob(pattern))
             if not found:
-                raise InputError(f"{a}: directory holds no *.json result files")
+                raise InputError(f"{a}: directory holds no *.json or *.json.gz result files")
             files.extend(found)
         else:
             files.append(a)

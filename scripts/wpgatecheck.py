@@ -37,7 +37,7 @@ def wpbench(binary, server, out, extra):
 
 def heavier(src, dst, factor):
     """A copy of a result with every client instruction count multiplied by `factor`."""
-    doc = json.loads(pathlib.Path(src).read_text())
+    doc = wr.parse_json(wr.read_result_bytes(src))
 
     def scale(node):
         if isinstance(node, dict):
@@ -117,7 +117,7 @@ def main(argv):
             ok = code in expected
             results.append(ok)
             print(f"{'as expected' if ok else 'NOT as expected'}: {what}: exit {code}; {verdict}", flush=True)
-    except (ToolError, OSError) as e:
+    except (ToolError, wr.InputError, OSError) as e:
         print(f"gate-check: {e}", file=sys.stderr)
         return 1
     finally:

@@ -378,3 +378,11 @@ def make_run(cases=None, n=2000, seed=1, slow=None, run_id="20261124T000000Z", h
 def write(path, run):
     pathlib.Path(path).write_text(json.dumps(run), encoding="utf-8")
     return str(path)
+
+
+def published_runs():
+    """{path: document} of every published run in results/, plain wpbench.json or, as publish
+    writes them now, wpbench.json.gz."""
+    import wpbench_results as wr
+    paths = sorted(ROOT.glob("results/2*/wpbench.json")) + sorted(ROOT.glob("results/2*/wpbench.json.gz"))
+    return {p: wr.parse_json(wr.read_result_bytes(p)) for p in paths}

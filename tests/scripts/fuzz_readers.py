@@ -54,8 +54,8 @@ def seeds():
     """(name, JSON text) of every seed: each published run, trimmed, and fixtures of both formats
     with raw samples, histograms only, an open loop, a case not measured and one that failed."""
     out = []
-    for path in sorted(fixtures.ROOT.glob("results/*/wpbench.json")):
-        out.append((path.parent.name, trimmed(json.loads(path.read_text(encoding="utf-8")))))
+    for path, doc in fixtures.published_runs().items():
+        out.append((path.parent.name, trimmed(doc)))
     small = dict(cases={k: fixtures.DEFAULT_CASES[k] for k in KEEP}, n=200)
     out += [("v2", fixtures.make_run(reps=2, **small)),
             ("v2-histograms", fixtures.make_run(reps=2, raw=False, **small)),

@@ -40,6 +40,9 @@ class BadInputs(fixtures.Scratch):
             f.truncate(wr.MAX_RESULT_BYTES + 1)
         (t / "huge-claims.json").write_text(" " * (wr.MAX_TEXT_BYTES + 1) + "{}")
         (t / "out-file").write_text("a file where report wants a directory")
+        packed = wr.gzip_bytes(wr.read_bytes(self.good, wr.MAX_RESULT_BYTES))
+        (t / "cut.json.gz").write_bytes(packed[: len(packed) // 2])
+        (t / "bomb.json.gz").write_bytes(wr.gzip_bytes(b" " * (1 << 20)))  # 1 MiB of spaces in 1 kB
         (t / "surrogate-claims.json").write_text('{"claims": [{"id": "x", "text": "\\udcff"}]}')
         incomplete = fixtures.make_run(n=300)
         incomplete["status"] = "interrupted"
@@ -88,7 +91,11 @@ class BadInputs(fixtures.Scratch):
             ("report", ["--out", t / "r", t / "list.json"], {}, 2, "not a JSON object"),
             ("report", ["--out", t / "r", t / "huge.json"], {}, 2,
              f"{wr.MAX_RESULT_BYTES + 1} bytes, more than the {wr.MAX_RESULT_BYTES} (2 GiB) these scripts read"),
-            ("report", ["--out", t / "r", t / "empty-dir"], {}, 2, "directory holds no *.json result files"),
+            ("report", ["--out", t / "r", t / "empty-dir"], {}, 2,
+             "directory holds no *.json or *.json.gz result files"),
+            ("validate-result", [t / "cut.json.gz"], {}, 2, "cut.json.gz: cannot read: its gzip stream is cut short"),
+            ("claims", [t / "bomb.json.gz"], {"WPBENCH_MAX_RESULT_BYTES": "100000"}, 2,
+             "bomb.json.gz: decompresses to more than the 100000 (97.7 KiB) these scripts read"),
             ("report", ["--out", t / "out-file", good], {}, 1, "report: cannot write"),
             ("gate", [good, t / "v9.json"], {}, 2, "schema_version is 9, newer than these scripts read (1, 2 and 3)"),
             ("gate", [good, t / "fifo.json"], {}, 2, "a FIFO, not a regular file"),
@@ -98,7 +105,11 @@ class BadInputs(fixtures.Scratch):
             ("gate", [good], {}, 2, "expected BASELINE CURRENT, got 1 argument(s)"),
             ("gate", [t / "base", t / "cur"], {}, 2, "kept only its histogram (more samples than --raw-samples)"),
             ("publish", [t / "fifo.json"], publish_env, 2, "a FIFO, not a regular file"),
-            ("publish", [self.incomplete], publish_env, 2, "status is interrupted; publish complete runs only"),
+            ("publish", [self.incomplete], publish_env, 2,
+             "status is interrupted; publish complete runs only (--partial publishes it as it is)"),
+            ("publish", ["--console", t / "not.json", good], publish_env, 2,
+             "not.json: not this run's output: no line of case libpq/prepared/unix with its p50"),
+            ("publish", ["--console", t / "fifo.json", good], publish_env, 2, "fifo.json: a FIFO, not a regular file"),
             ("publish", [good], publish_env, 2, "20261124T000000Z/NOTE: a FIFO, not a regular file"),
             ("publish", ["--note", "two\nlines", good], publish_env, 2, "--note must be one line of UTF-8 text"),
             ("publish", ["--note", "not UTF-8: \udcff", good], publish_env, 2, "--note must be one line of UTF-8"),

@@ -1,12 +1,18 @@
 """Tests of scripts/ (validate-result, claims, report, gate, publish) on fixture results of both
 formats (schema_version 2, and 1 as the published runs are), and, when WPBENCH_BINARY is set
 (CTest sets it), on real runs of the wpbench binary."""
+import colorsys
+import html
 import json
 import os
 import pathlib
 import random
+import re
+import shutil
 import subprocess
+import tempfile
 import unittest
+import unittest.mock
 
 import numpy as np
 
@@ -14,6 +20,8 @@ import fixtures
 import wpclaims
 import wpgate
 import wpgatecheck
+import wphtml
+import wppublish
 import wpreport
 import wpstats
 import wpbench_results as wr
@@ -91,8 +99,8 @@ class Validate(Scratch):
     def test_every_published_format_still_reads(self):
         # The published runs are in the formats of their day (schema_version 1 and 2): the scripts
         # keep reading them beside the current one.
-        published = sorted(fixtures.ROOT.glob("results/2*/wpbench.json"))
-        versions = {json.loads(p.read_text())["schema_version"] for p in published}
+        published = fixtures.published_runs()
+        versions = {doc["schema_version"] for doc in published.values()}
         self.assertTrue({1, 2} <= versions, versions)
         for path in published:
             r = run_script("validate-result", path)
@@ -120,10 +128,10 @@ class Validate(Scratch):
         self.assertEqual(case.percentile(50), wpstats.percentile(case.samples, 50))
 
     def test_published_runs_of_both_versions_stay_readable(self):
-        published = sorted(fixtures.ROOT.glob("results/*/wpbench.json"))
+        published = fixtures.published_runs()
         r = run_script("validate-result", *published)
         self.assertEqual(r.returncode, 0, r.stderr)
-        versions = {json.loads(p.read_text())["schema_version"] for p in published}
+        versions = {doc["schema_version"] for doc in published.values()}
         self.assertEqual(versions, {1, 2})
 
     def test_bad_v2_input_is_one_line(self):
@@ -188,6 +196,48 @@ class Validate(Scratch):
         path = fixtures.write(self.tmp / "t.json", alter(in_its_bucket))
         for script in ("validate-result", "claims"):
             self.assert_one_line_error(run_script(script, path), 2, "case libpq/tx/unix repetition 1: histogram sum")
+
+
+class Gzip(Scratch):
+    """Published results are gzip-compressed: every script reads a .json.gz (told by its first
+    bytes, whatever its name) as the JSON it holds."""
+
+    def test_every_script_reads_a_compressed_result_as_the_json_it_holds(self):
+        plain = pathlib.Path(self.fixture("run.json", reps=2, n=300))
+        data = plain.read_bytes()
+        packed = wr.gzip_bytes(data)
+        self.assertEqual(packed, wr.gzip_bytes(data))  # the same bytes every time: mtime 0, no name
+        self.assertEqual(packed[4:8], b"\0\0\0\0")
+        gz = self.tmp / "gz" / "run.json.gz"
+        gz.parent.mkdir()
+        gz.write_bytes(packed)
+        misnamed = self.tmp / "misnamed.json"  # compressed, named as plain JSON
+        misnamed.write_bytes(packed)
+        self.assertEqual(wr.read_run(gz)[1], data)
+        r = run_script("validate-result", gz, misnamed)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = run_script("claims", "--format", "json", gz.parent)  # a directory's *.json.gz too
+        self.assertEqual(r.returncode, 0, r.stderr)
+        runs = wr.RunSet([str(plain)])
+        expected = wpclaims.evaluate(wpclaims.load_claims(wpclaims.DEFAULT_CLAIMS), runs)
+        self.assertEqual(json.loads(r.stdout)["claims"], json.loads(json.dumps(expected)))
+        self.assertEqual(run_script("gate", "--no-policy", plain, misnamed).returncode, 0)
+        self.assertEqual(run_script("precision", plain, gz).returncode, 0)
+        heavy = wpgatecheck.heavier(gz, self.tmp / "heavy.json", 1.1)  # gate-check's synthetic copy
+        self.assertIsNone(wr.problem(heavy))
+
+    def test_a_broken_or_oversized_stream_is_one_line(self):
+        packed = wr.gzip_bytes(pathlib.Path(self.fixture("run.json", n=300)).read_bytes())
+        for name, content, needle in (("cut.json.gz", packed[:-9], "its gzip stream is cut short"),
+                                      ("corrupt.json.gz", packed[:40] + bytes(40) + packed[80:], "corrupt gzip stream"),
+                                      ("trailing.json.gz", packed + b"tail", "bytes after the end of its gzip stream")):
+            (self.tmp / name).write_bytes(content)
+            self.assertIn(needle, wr.problem(self.tmp / name))
+        # A small file that inflates past the cap is refused as a large one is, in one line.
+        (self.tmp / "bomb.json.gz").write_bytes(wr.gzip_bytes(b" " * 5000))
+        r = run_script("validate-result", self.tmp / "bomb.json.gz", env={"WPBENCH_MAX_RESULT_BYTES": "4000"})
+        self.assert_one_line_error(r, 2, "decompresses to more than the 4000 (3.91 KiB) these scripts read (set "
+                                         "WPBENCH_MAX_RESULT_BYTES")
 
 
 class IntervalSource(unittest.TestCase):
@@ -687,6 +737,98 @@ class BadInput(Scratch):
             self.assert_one_line_error(run_script(script), 2, "error:")
 
 
+class Plots(unittest.TestCase):
+    """The parts of the plots that can be checked without looking at them."""
+
+    # Every driver/variant wpbench measures (wpbench --list), and a few it might one day.
+    KEYS = ["libpq/exec-params", "libpq/prepared", "libpq/tx", "libpq/pipeline", "libpqxx/work",
+            "libpqxx/nontx-prepared", "soci-postgresql/transaction", "soci-postgresql/prepared",
+            "soci-sqlite3/oneshot", "soci-sqlite3/prepared", "sqlite3/oneshot", "sqlite3/prepared",
+            "psycopg2/direct", "psycopg2/autocommit", "psycopg2/pool", "sqlalchemy-core/creator",
+            "sqlalchemy-orm/creator", "psycopg3/direct", "python-sqlite3/seed",
+            "duckdb/appender", "duckdb/insert", "asyncpg/direct", "mysql/direct"]
+
+    def test_no_two_cases_share_a_colour_and_a_family_shares_its_hue(self):
+        styles = wpreport.case_styles(self.KEYS)
+        colours = [styles[k][0] for k in self.KEYS]
+        self.assertEqual(len(set(colours)), len(self.KEYS))
+        # Apart enough to tell: no two closer than this in RGB (0 to 1 a channel).
+        closest = min(np.linalg.norm(np.subtract(a, b)) for i, a in enumerate(colours) for b in colours[i + 1:])
+        self.assertGreater(closest, 0.05)
+        hue = {k: round(colorsys.rgb_to_hls(*styles[k][0])[0], 2) for k in self.KEYS}
+        for family in (["libpq/exec-params", "libpq/prepared", "libpq/tx", "libpq/pipeline"],
+                       ["soci-postgresql/transaction", "soci-sqlite3/oneshot"],
+                       ["sqlalchemy-core/creator", "sqlalchemy-orm/creator"]):
+            self.assertEqual(len({hue[k] for k in family}), 1, family)
+        self.assertNotEqual(hue["libpq/tx"], hue["libpqxx/work"])
+        self.assertNotEqual(hue["duckdb/insert"], hue["asyncpg/direct"])  # a new family each
+        # The variants of a family differ in line style too, and a case keeps its style wherever
+        # it is drawn with others.
+        self.assertEqual(len({styles[k][1] for k in self.KEYS[:4]}), 4)
+        self.assertEqual(wpreport.case_styles(self.KEYS[:5])["libpq/tx"], styles["libpq/tx"])
+        # Twenty variants of one new driver still get twenty colours.
+        many = wpreport.case_styles([f"newdb/v{i}" for i in range(20)])
+        self.assertEqual(len({c for c, _ in many.values()}), 20)
+
+    def test_the_lower_whisker_never_reaches_below_zero(self):
+        err = wpreport.whiskers([0.5, 1.0, 2.0, 0.3], [(-0.2, 0.9), (0.8, 1.3), None, (0.4, 0.35)])
+        self.assertEqual(err.shape, (2, 4))
+        np.testing.assert_allclose(err[:, 0], [0.5, 0.4])  # clipped at the value: the bar's foot, 0
+        np.testing.assert_allclose(err[:, 1], [0.2, 0.3])
+        np.testing.assert_allclose(err[:, 2], [0.0, 0.0])  # no interval, no whisker
+        np.testing.assert_allclose(err[:, 3], [0.0, 0.05])  # an interval not around its value
+        self.assertTrue((np.array([0.5, 1.0, 2.0, 0.3]) - err[0] >= 0).all())
+        self.assertTrue((err >= 0).all())
+
+    def test_direct_labels_keep_their_order_and_a_gap(self):
+        ys = [0.5, 0.5, 0.52, 0.9, 0.1, 0.98, 1.0]
+        placed = wpreport.spread_labels(ys, 0.05, 0.0, 1.0)
+        order = sorted(range(len(ys)), key=lambda i: ys[i])
+        along = [placed[i] for i in order]
+        self.assertTrue(all(b - a >= 0.05 - 1e-12 for a, b in zip(along, along[1:])), along)
+        self.assertTrue(all(0.0 <= y <= 1.0 for y in placed), placed)
+        self.assertEqual(placed[4], 0.1)  # a label with room stays where its line ends
+        self.assertEqual(wpreport.spread_labels([], 0.05, 0.0, 1.0), [])
+
+    def test_the_p50_p99_chart_draws_the_posts_2ms_claim(self):
+        self.assertEqual([limit for limit, _ in wpreport.claim_lines()], [2.0])
+        self.assertIn("p99 under 2 ms", wpreport.claim_lines()[0][1])
+
+
+class OverTime(unittest.TestCase):
+    """What the report draws over time: a line per case where the repetitions' time series are long
+    enough, each repetition's p50 where they are not, and nothing with one short repetition."""
+
+    def test_the_plot_says_what_it_shows(self):
+        long = fixtures.make_run(reps=2, n=600)
+        for case in long["cases"]:  # 20 ms intervals: half a dozen or more a repetition
+            for rep in case["repetitions"]:
+                rep["timeseries"] = fixtures.timeseries(rep["samples_ns"], 20_000_000)
+        self.assertIsNone(wr.document_problem(long))
+        for run, kind, words in ((long, "intervals", "per 0.02 s interval"),
+                                 (fixtures.make_run(reps=3, n=300), "repetitions", "each repetition's p50"),
+                                 (fixtures.make_run(n=300), None, "No plot: one repetition per case"),
+                                 (fixtures.make_run(version=1, n=300), None, "no time series in the file")):
+            runs = wr.RunSet.from_documents([run])
+            found, text = wpreport.over_time(runs, list(runs.cases.values()))
+            self.assertEqual(found, kind)
+            self.assertIn(words, text)
+
+    def test_sample_by_sample_repetitions_share_one_window(self):
+        run = fixtures.make_run(reps=2, n=300)
+        line = wpreport.timeline(wr.RunSet.from_documents([run]))
+        starts = [start for start, *_ in line]
+        self.assertEqual(len(set(starts)), len(line))  # case by case: back to back
+        run["config"]["interleave"] = "sample"
+        line = wpreport.timeline(wr.RunSet.from_documents([run]))
+        by_rep = {}
+        for start, span, _, r in line:
+            by_rep.setdefault(r.index, set()).add((start, span))
+        self.assertEqual([len(v) for v in by_rep.values()], [1, 1])  # every case of a repetition at once
+        (s0, w0), (s1, _) = by_rep[0].pop(), by_rep[1].pop()
+        self.assertEqual((s0, s1), (0.0, w0))
+
+
 class ReportAndPublish(Scratch):
     def test_report_writes_tables_and_plots(self):
         out = self.tmp / "rep"
@@ -697,9 +839,13 @@ class ReportAndPublish(Scratch):
                         "## Latency over time"):
             self.assertIn(heading, md)
         self.assertIn("1 (fastest)", md)
-        for png in ("p50-p99.png", "spectrum-unix.png", "spectrum-tcp.png", "spectrum-file.png", "timeseries.png"):
+        for png in ("p50-p99.png", "spectrum-unix.png", "spectrum-tcp.png", "spectrum-file.png"):
             self.assertEqual((out / png).read_bytes()[:8], b"\x89PNG\r\n\x1a\n", png)
+        # One repetition of under a second a case: a time series of one point, which is no plot.
+        self.assertIn("No plot: one repetition per case, and a median of 1 interval(s) of 1 s", md)
+        self.assertFalse((out / "timeseries.png").exists())
         self.assertFalse((out / "decomposition.png").exists())
+        self.assertIn("<h2 id=\"s1\">Verdict on the post&#x27;s claims</h2>", (out / "report.html").read_text())
         for absent in ("## Floors", "## Connection cost", "## Where the time goes", "schedule lag"):
             self.assertNotIn(absent, md)
 
@@ -777,17 +923,156 @@ class ReportAndPublish(Scratch):
         results.mkdir()
         (results / "README.md").write_text("# results\n\n<!-- published runs: generated by scripts/publish -->\n"
                                            "<!-- end of published runs -->\n\nmore text\n")
-        src = self.fixture("a.json")
-        r = run_script("publish", "--note", "fixture run", src, env={"WPBENCH_RESULTS_DIR": str(results)})
+        env = {"WPBENCH_RESULTS_DIR": str(results)}
+        run = fixtures.make_run(reps=3, n=300)
+        run["cases"][1]["cv_p50"] = 1.10  # a case whose p50 moved 110 % between repetitions
+        src = fixtures.write(self.tmp / "a.json", run)
+        # What wpbench printed: its table names each case with its p50 in ms.
+        console = self.tmp / "console.txt"
+        rows = [f"{c['name']}  {c['round_trips']}  {c['latency_ns']['p50'] / 1e6:.3f}\n" for c in run["cases"]]
+        console.write_text("case  rt  p50 ms\n" + "".join(rows))
+        wrong = self.tmp / "wrong.txt"  # another run's: one p50 differs
+        wrong.write_text(console.read_text().replace(f"{run['cases'][2]['latency_ns']['p50'] / 1e6:.3f}", "9.999"))
+        with self.assertRaisesRegex(wr.InputError, f"not this run's output: no line of case {run['cases'][2]['name']}"):
+            wppublish.console_of(wrong, run)
+        r = run_script("publish", "--note", "fixture run", "--console", console, src, env=env)
         self.assertEqual(r.returncode, 0, r.stderr)
         d = results / "20261124T000000Z"
-        self.assertEqual((d / "wpbench.json").read_bytes(), pathlib.Path(src).read_bytes())
-        for f in ("report.md", "claims.md", "p50-p99.png"):
+        packed = (d / "wpbench.json.gz").read_bytes()
+        self.assertEqual(packed, wr.gzip_bytes(pathlib.Path(src).read_bytes()))  # the run's bytes, compressed
+        self.assertFalse((d / "wpbench.json").exists())
+        self.assertEqual((d / "console.txt").read_text(), console.read_text())
+        for f in ("report.md", "report.html", "claims.md", "p50-p99.png"):
             self.assertTrue((d / f).exists(), f)
         index = (results / "README.md").read_text()
-        self.assertIn("[20261124T000000Z](20261124T000000Z/report.md)", index)
+        self.assertIn("[20261124T000000Z](20261124T000000Z/report.md) ([html](20261124T000000Z/report.html)) | "
+                      "complete | **noisy**: p50 varied > 5 % in ", index)
+        self.assertIn("(CV up to 110 %)", index)
         self.assertIn("fixture run", index)
         self.assertTrue(index.endswith("more text\n"))
+        # A run published before results were compressed is read as it is; publishing it again
+        # (here: a partial run, which needs --partial) replaces its wpbench.json with the .json.gz.
+        old = fixtures.make_run(n=200, run_id="20261123T000000Z", fail=("libpq/tx/unix",),
+                                cases={k: fixtures.DEFAULT_CASES[k] for k in ("libpq/prepared/unix", "libpq/tx/unix")})
+        old["status"] = "partial"
+        old_dir = results / old["run_id"]
+        old_dir.mkdir()
+        fixtures.write(old_dir / "wpbench.json", old)
+        with unittest.mock.patch.object(wppublish, "RESULTS", results):
+            rows = "\n".join(wppublish.index_rows())
+        self.assertIn("| [20261123T000000Z](20261123T000000Z/report.md) | partial: 1 of 2 cases ok (`libpq/tx/unix` "
+                      "failed) | one repetition: not measured |", rows)
+        r = run_script("publish", "--partial", old_dir / "wpbench.json", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(sorted(p.name for p in old_dir.glob("wpbench.json*")), ["wpbench.json.gz"])
+        self.assertEqual((d / "wpbench.json.gz").read_bytes(), packed)  # the other run untouched
+        index = (results / "README.md").read_text()
+        self.assertLess(index.index("20261124T000000Z/report.md"), index.index("20261123T000000Z/report.md"))
+
+
+class HtmlReport(unittest.TestCase):
+    """report.html: one file that shows every case, the verdict and the run's context, loads
+    nothing, runs nothing, and turns no string from a result file into markup. Rendered by
+    headless Chromium (scripts/setup installs it), which must report no error."""
+
+    # Strings a result file may hold that would be markup if the report pasted them in.
+    HOSTILE_CASE = '<script>alert("case")</script>'.replace("/", "") + "`|x`/tx/unix"  # no / in a driver
+    HOSTILE_HOST = "<img src=x onerror=alert(1)>"
+    HOSTILE_WARNING = "</td></table><script>alert(2)</script>"
+    # Every tag the report itself writes.
+    TAGS = {"html", "head", "meta", "title", "style", "body", "main", "nav", "ul", "li", "a", "h1", "h2", "h3", "p",
+            "div", "table", "thead", "tbody", "tr", "th", "td", "code", "strong", "figure", "img", "figcaption"}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = pathlib.Path(tempfile.mkdtemp(prefix="wpbench-html-"))
+        cases = dict(fixtures.DEFAULT_CASES, **{cls.HOSTILE_CASE: (3, 500_000)})
+        run = fixtures.make_run(reps=2, n=300, cases=cases, warnings={cls.HOSTILE_CASE: [cls.HOSTILE_WARNING]})
+        run["context"]["host"]["hostname"] = cls.HOSTILE_HOST
+        cls.names = [c["name"] for c in run["cases"]]
+        wpreport.write_report(wr.RunSet.from_documents([run]), cls.tmp)
+        cls.html = (cls.tmp / "report.html").read_text()
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_markdown_becomes_escaped_html(self):
+        self.assertEqual(wphtml.inline("a **b** `<c>` <d> & `` e`f ``"),
+                         "a <strong>b</strong> <code>&lt;c&gt;</code> &lt;d&gt; &amp; <code>e`f</code>")
+        self.assertEqual(wphtml.cells("| `a\\|b` | 2 |"), ["`a|b`", "2"])
+        self.assertEqual(wpreport.code("a|b`c"), "`` a\\|b`c ``")
+        page = wphtml.page("# T\n\n## One\n\n| a | b |\n|---|--:|\n| x | 1 |\n\n- top\n  - inner\n- next\n\n"
+                           "![plot](p.png)\n\n![not drawn](q.png)\n", {"p.png": b"\x89PNG"}, "T<")
+        for needle in ("<title>T&lt;</title>", '<h2 id="s1">One</h2>', '<a href="#s1">One</a>',
+                       '<th>a</th><th class="r">b</th>', '<td>x</td><td class="r">1</td>',
+                       "<ul><li>top<ul><li>inner</li></ul></li><li>next</li></ul>",
+                       '<img alt="plot" src="data:image/png;base64,iVBORw==">', "<p>[not drawn: q.png]</p>"):
+            self.assertIn(needle, page)
+
+    def test_no_string_from_the_result_becomes_markup(self):
+        # The page's only tags are the report's own: no script, no event handler, nothing fetched.
+        tags = re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)([^>]*)>", self.html)
+        self.assertEqual({t for t, _ in tags} - self.TAGS, set())
+        self.assertEqual([a for _, a in tags if re.search(r"\bon[a-z]+\s*=", a, re.I)], [])
+        self.assertEqual(re.findall(r'\b(?:src|href)="(?!data:image/png;base64,|#s\d+")', self.html), [])
+        self.assertNotIn("url(", self.html)
+        self.assertIn('http-equiv="Content-Security-Policy" content="default-src \'none\'', self.html)
+        for text in (self.HOSTILE_CASE, self.HOSTILE_HOST, self.HOSTILE_WARNING):
+            self.assertIn(html.escape(text), self.html)
+        # In report.md too, the | in a name stays inside its cell: every row of a table has its
+        # header's cells.
+        tables = re.findall(r"^(\|.*\|)\n\|[-:|]+\|\n((?:\|.*\n)+)", (self.tmp / "report.md").read_text(), re.M)
+        hostile = 0
+        for head, rows in tables:
+            for row in rows.splitlines():
+                self.assertEqual(len(wphtml.cells(row)), len(wphtml.cells(head)), row)
+                hostile += "alert(" in row
+        self.assertGreaterEqual(hostile, 3)
+
+    def test_chromium_shows_every_case_and_reports_no_error(self):
+        import browser
+        self.assertTrue(os.access(browser.CHROMIUM, os.X_OK),
+                        f"{browser.CHROMIUM} not found: scripts/setup installs Debian's chromium")
+
+        def problems(shown, names):
+            found = [f"error: {e}" for e in shown["errors"]] + [f"request: {u}" for u in shown["requests"]]
+            found += [f"image not shown: {i['alt']}" for i in shown["images"] if not i["ok"] or i["scheme"] != "data"]
+            # Every case in the rows of its transport's table, once, and in the repetitions'.
+            listed = [n for t in shown["tables"] if t["head"][:3] == ["case", "rt", "p50 [95 % CI]"]
+                      for n in t["first"]]
+            reps = [n for t in shown["tables"] if t["head"][-1:] == ["CV of p50"] for n in t["first"]]
+            found += [f"case not in its table: {n}" for n in names if listed.count(n) != 1 or n not in reps]
+            found += [f"case not shown: {n}" for n in names if n not in shown["text"]]
+            return found + ([f"{shown['scripts']} script(s)"] if shown["scripts"] else [])
+
+        # The checker must be able to fail: the report with a script put in and a case taken
+        # out, and a page without the report's Content-Security-Policy that throws, logs an
+        # error and asks for a file that is not there.
+        dropped = self.names[0]
+        broken = self.tmp / "broken.html"
+        broken.write_text(self.html.replace(html.escape(dropped, quote=False), "gone").replace(
+            "<main>", "<main><script>throw new Error('put in')</script>", 1))
+        loose = self.tmp / "loose.html"
+        loose.write_text("<!DOCTYPE html><title>x</title><p>shown</p><script>console.error('logged');"
+                         "null.f()</script><link rel=stylesheet href='missing.css'>")
+        with browser.Page() as page:
+            shown = page.load(self.tmp / "report.html")
+            sabotaged = page.load(broken)
+            bare = page.load(loose)
+        self.assertEqual(problems(shown, self.names), [])
+        self.assertGreaterEqual(len(shown["tables"]), 5)
+        self.assertEqual(len(shown["images"]), len(re.findall(r"^!\[", (self.tmp / "report.md").read_text(), re.M)))
+        for text in ("Verdict on the post's claims", "consistently under 2 ms", "Context", self.HOSTILE_HOST,
+                     self.HOSTILE_WARNING, "transports:", "Unix socket (host=/tmp/x port=5432, peer auth)"):
+            self.assertIn(text, shown["text"])
+        found = problems(sabotaged, self.names)
+        self.assertIn(f"case not in its table: {dropped}", found)
+        self.assertIn(f"case not shown: {dropped}", found)
+        self.assertTrue(any("Content Security Policy" in p for p in found), found)  # the script was refused
+        found = problems(bare, [])
+        for needle in ("console.error: logged", "exception: TypeError", "missing.css", "1 script(s)"):
+            self.assertTrue(any(needle in p for p in found), (needle, found))
 
 
 @unittest.skipUnless(os.environ.get("WPBENCH_BINARY"), "WPBENCH_BINARY not set (CTest sets it)")

@@ -3,9 +3,10 @@ a Python module that a Debian package brings, when it is missing, ends the scrip
 that names the package, instead of a traceback. The exit code is 2, as for unusable input: the
 script reached no verdict (the gate's 1 means a regression).
 
-The Debian package of wpbench recommends numpy, jsonschema and scipy, and only suggests
-matplotlib (the report's plots), so an installation without recommends, or a report on a VM
-without matplotlib, lands here (docs/target-vm.md).
+The Debian package of wpbench recommends numpy and jsonschema, and only suggests scipy (the
+gate's tests; in bookworm it brings a compiler) and matplotlib (the report's plots), so an
+installation without recommends, or a gate or a report on a VM without them, lands here
+(docs/target-vm.md).
 """
 import contextlib
 import os

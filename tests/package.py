@@ -9,7 +9,9 @@ seconds: nothing is compiled). Then checks that:
   - every shared library the package's ELF files need (objdump -p: NEEDED, found by ldd) belongs,
     by dpkg -S, to a package its Depends names; and the check itself, given those Depends less
     one package, finds it missing (so it can fail);
-  - no relation (Depends, Recommends, Suggests) names a -dev package or a build tool;
+  - no relation (Depends, Recommends, Suggests) names a -dev package or a build tool, and
+    nothing that apt installs with the package by default (Depends and Recommends, and theirs,
+    all the way down: apt-cache depends --recurse) is a compiler or a -dev package;
   - the files are there: /usr/bin/wpbench, the toggle library, every wpbench-<script> and its
     man page, wpbench.1, the docs;
   - unpacked (dpkg-deb -x), from another directory: wpbench --version runs, every
@@ -31,6 +33,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 SCRIPTS = ["claims", "report", "gate", "publish", "validate-result", "precision", "gate-check",
            "pgbench-check"]
 BUILD_TOOLS = {"g++", "gcc", "cpp", "cmake", "make", "build-essential", "pkg-config", "help2man", "dpkg-dev"}
+# What must not come with the package: a compiler (also a virtual one, <c++-compiler>), a build
+# tool, a -dev package.
+BUILD = re.compile(r"^(g\+\+|gcc|cpp|clang)(-[0-9.]+)?$|^<c(\+\+)?-compiler>$|^(cmake|make|build-essential)$|-dev$")
 FILES = ["usr/bin/wpbench", "usr/lib/wpbench/libwpbench_toggle.so", "usr/share/man/man1/wpbench.1.gz",
          "usr/share/doc/wpbench/README.md", "usr/share/doc/wpbench/docs/target-vm.md",
          "usr/share/wpbench/results/wpbench-result.schema.json", "usr/share/wpbench/scripts/claims.json",
@@ -60,6 +65,16 @@ def relations(field):
         if name:
             names.add(name)
     return names
+
+
+def closure(packages):
+    """Every package apt could install with `packages` and their Depends, Pre-Depends and
+    Recommends, all the way down (alternatives included), from this machine's apt cache."""
+    r = subprocess.run(["apt-cache", "depends", "--recurse", "--no-suggests", "--no-conflicts", "--no-breaks",
+                        "--no-replaces", "--no-enhances", *sorted(packages)], capture_output=True, text=True)
+    if r.returncode != 0:
+        return None, r.stderr.strip()[-300:]
+    return {line for line in r.stdout.splitlines() if line and not line.startswith(" ")}, ""
 
 
 def elf_files(root):
@@ -152,6 +167,9 @@ def main(argv):
         bad = sorted(f"{f}: {n}" for f, v in fields.items() for n in relations(v)
                      if n.endswith("-dev") or n in BUILD_TOOLS)
         c.check("no -dev package or build tool in Depends, Recommends or Suggests", bad)
+        pulled, error = closure(depends | relations(fields["Recommends"]))
+        c.check(f"no compiler or -dev package among the {len(pulled or ())} packages Depends and Recommends "
+                "bring, all the way down", [error] if pulled is None else sorted(p for p in pulled if BUILD.search(p)))
         c.check("the files are there", [f for f in FILES if not os.path.lexists(root / f)])
 
         cwd = pathlib.Path(tmp, "elsewhere")

@@ -215,9 +215,9 @@ class BadDocuments(fixtures.Scratch):
 
 
 class MissingModules(fixtures.Scratch):
-    """Without a module from a Debian package (the package of wpbench recommends numpy,
-    jsonschema and scipy and suggests matplotlib), a script says which package to install, in one
-    line, and exits 2: no verdict. Each module is hidden by one of the same name that is not
+    """Without a module from a Debian package (the package of wpbench recommends numpy and
+    jsonschema, and suggests scipy and matplotlib), a script says which package to install, in
+    one line, and exits 2: no verdict. Each module is hidden by one of the same name that is not
     there."""
 
     def test_each_missing_module_is_one_line_naming_its_package(self):

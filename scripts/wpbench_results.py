@@ -528,7 +528,11 @@ def default_results_dir():
     if not INSTALLED:
         return ROOT / "results"
     here = pathlib.Path("results")
-    if os.access(here, os.W_OK) if here.is_dir() else not here.exists() and os.access(".", os.W_OK):
+    if here.is_dir():
+        writable = os.access(here, os.W_OK)
+    else:
+        writable = not here.exists() and os.access(".", os.W_OK)  # the script will make it
+    if writable:
         return here
     xdg, home = os.environ.get("XDG_DATA_HOME", ""), os.environ.get("HOME", "")
     if xdg.startswith("/"):

@@ -41,6 +41,7 @@ import io
 import json
 import os
 import pathlib
+import shutil
 import stat
 import sys
 import zlib
@@ -52,6 +53,10 @@ import wphist
 import wpstats as st
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+# A checkout has its CMakeLists.txt at ROOT. The Debian package (packaging/CMakeLists.txt) lays
+# out scripts/ and the schemas in results/ alike under /usr/share/wpbench, with wpbench itself in
+# /usr/bin and nothing to write to under ROOT.
+INSTALLED = not (ROOT / "CMakeLists.txt").is_file()
 SCHEMAS = {1: ROOT / "results" / "wpbench-result.v1.schema.json",
            2: ROOT / "results" / "wpbench-result.v2.schema.json",
            3: ROOT / "results" / "wpbench-result.schema.json"}
@@ -563,8 +568,44 @@ def expand_paths(args):
     return files
 
 
+def default_binary():
+    """The wpbench binary the self-checks run: build/wpbench in a checkout; installed, the one on
+    PATH (/usr/bin/wpbench)."""
+    if not INSTALLED:
+        return ROOT / "build" / "wpbench"
+    return pathlib.Path(shutil.which("wpbench") or "/usr/bin/wpbench")
+
+
+def default_results_dir():
+    """Where a report or a published run goes without --out: results/ of the checkout. Installed,
+    beside the runs wpbench writes without --out (harness/app/plan.cpp, default_runs_dir):
+    results/ of the current directory when it can be written there, else $XDG_DATA_HOME/wpbench
+    (~/.local/share/wpbench)."""
+    if not INSTALLED:
+        return ROOT / "results"
+    here = pathlib.Path("results")
+    if here.is_dir():
+        writable = os.access(here, os.W_OK)
+    else:
+        writable = not here.exists() and os.access(".", os.W_OK)  # the script will make it
+    if writable:
+        return here
+    xdg, home = os.environ.get("XDG_DATA_HOME", ""), os.environ.get("HOME", "")
+    if xdg.startswith("/"):
+        return pathlib.Path(xdg) / "wpbench"
+    if home.startswith("/"):
+        return pathlib.Path(home) / ".local" / "share" / "wpbench"
+    return here  # nowhere better: writing there says why it cannot
+
+
 class OneLineParser(argparse.ArgumentParser):
-    """argparse whose usage errors are one line on stderr and exit 2, like every other error."""
+    """argparse whose usage errors are one line on stderr and exit 2, like every other error. Run
+    as the installed wpbench-<prog>, it names itself so."""
+
+    def __init__(self, *args, prog=None, **kw):
+        if prog and os.path.basename(sys.argv[0]) == f"wpbench-{prog}":
+            prog = f"wpbench-{prog}"
+        super().__init__(*args, prog=prog, **kw)
 
     def error(self, message):
         print(f"{self.prog}: error: {message} (see --help)", file=sys.stderr)

@@ -79,7 +79,7 @@ def gate(a, b, thresholds):
 def main(argv):
     args_end = argv.index("--") if "--" in argv else len(argv)
     ap = wr.OneLineParser(prog="gate-check", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--wpbench", default=str(wr.ROOT / "build" / "wpbench"), help="the wpbench binary")
+    ap.add_argument("--wpbench", default=str(wr.default_binary()), help="the wpbench binary")
     ap.add_argument("--tmp-dir", default=None, help="where the throwaway cluster goes (default $TMPDIR or /tmp)")
     ap.add_argument("--out-dir", default=None, help="where the three runs are kept (default: a new dir in --tmp-dir)")
     ap.add_argument("--instructions", type=int, default=50, help="inserts counted per case (0: skip that part)")

@@ -119,7 +119,7 @@ def main(argv):
     ap = wr.OneLineParser(prog="pgbench-check", description=__doc__.split("\n\n")[0])
     ap.add_argument("--rounds", type=int, default=5, help="alternating rounds (default 5)")
     ap.add_argument("--transactions", type=int, default=5000, help="inserts per tool per round (default 5000)")
-    ap.add_argument("--wpbench", default=str(wr.ROOT / "build" / "wpbench"), help="the wpbench binary")
+    ap.add_argument("--wpbench", default=str(wr.default_binary()), help="the wpbench binary")
     ap.add_argument("--tmp-dir", default=None, help="where the throwaway cluster goes (default $TMPDIR or /tmp)")
     args = ap.parse_args(argv[1:])
     if args.rounds < 1 or args.transactions < 1:

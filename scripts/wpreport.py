@@ -796,11 +796,12 @@ def write_report(runs, out):
 def main(argv):
     ap = wr.OneLineParser(prog="report", description=__doc__.split("\n\n")[0])
     ap.add_argument("results", nargs="+", help="wpbench result files or directories")
-    ap.add_argument("--out", help="output directory (default: results/<run-id>/)")
+    ap.add_argument("--out", help="output directory (default: results/<run-id>/; installed, beside wpbench's "
+                                  "runs: results/<run-id>/ here or under $XDG_DATA_HOME/wpbench)")
     args = ap.parse_args(argv[1:])
     try:
         runs = wr.RunSet(args.results)
-        out = pathlib.Path(args.out) if args.out else wr.ROOT / "results" / runs.runs[0]["run_id"]
+        out = pathlib.Path(args.out) if args.out else wr.default_results_dir() / runs.runs[0]["run_id"]
         path = write_report(runs, out)
     except wr.InputError as e:
         print(f"report: {e}", file=sys.stderr)

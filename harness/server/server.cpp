@@ -78,8 +78,8 @@ std::string find_pg_bindir(const std::string& preferred) {
   }
   throw std::runtime_error(
       preferred.empty()
-          ? "no PostgreSQL server binaries found (install postgresql-15, run scripts/setup, or "
-            "pass --pg-bindir)"
+          ? "no PostgreSQL server binaries found for a throwaway server (install postgresql-15, "
+            "run scripts/setup, or pass --pg-bindir; or measure your own server with --dsn)"
           : "no initdb/postgres in " + preferred);
 }
 

@@ -224,5 +224,26 @@ class BadDocuments(fixtures.Scratch):
         self.assertAlmostEqual(wpstats.smallest_u_p_value(1000, 3) * math.comb(1003, 3), 1.0, places=9)
 
 
+
+class MissingModules(fixtures.Scratch):
+    """Without a module from a Debian package (the package of wpbench recommends numpy and
+    jsonschema, and suggests scipy and matplotlib), a script says which package to install, in
+    one line, and exits 2: no verdict. Each module is hidden by one of the same name that is not
+    there."""
+
+    def test_each_missing_module_is_one_line_naming_its_package(self):
+        base, current = self.fixture("base.json"), self.fixture("current.json", seed=2,
+                                                                 slow={"libpq/tx/unix": 1.5})
+        for script, args, module in [("validate-result", ["--help"], "numpy"), ("claims", ["--help"], "jsonschema"),
+                                     ("report", ["--help"], "matplotlib"), ("gate", [base, current], "scipy")]:
+            with self.subTest(module=module):
+                hide = self.tmp / f"without-{module}"
+                hide.mkdir()
+                (hide / f"{module}.py").write_text(
+                    f"raise ModuleNotFoundError(\"No module named '{module}'\", name={module!r})\n")
+                r = fixtures.run_script(script, *args, env={"PYTHONPATH": str(hide)}, timeout=TIMEOUT_S)
+                self.assert_one_line_error(r, 2, f"{script}: python module {module} is missing (apt-get install ")
+                self.assertIn(f" python3-{module}", r.stderr)
+
 if __name__ == "__main__":
     unittest.main()

@@ -242,7 +242,7 @@ def repetitions_section(runs, cases):
         return lines + ["One repetition per case: the intervals come from blocks of consecutive samples and "
                         "do not see drift from one repetition to the next (`--repetitions` measures it)."
                         + (f" Order seed {seeds}." if seeds else ""), ""]
-    lines += [f"p50 (ms) of each repetition, in the order they ran"
+    lines += ["p50 (ms) of each repetition, in the order they ran"
               + (" (files in the order given, then their repetitions)" if len(runs.runs) > 1 else "")
               + "; **bold**: an outlier among the case's repetitions. CV is the coefficient of variation "
               "of these p50s: how far repetitions of one case disagree."

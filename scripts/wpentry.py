@@ -3,9 +3,10 @@ a Python module that a Debian package brings, when it is missing, ends the scrip
 that names the package, instead of a traceback. The exit code is 2, as for unusable input: the
 script reached no verdict (the gate's 1 means a regression).
 
-The Debian package of wpbench recommends numpy and jsonschema, and only suggests scipy (the
-gate's tests) and matplotlib (the report's plots), so an installation without recommends, or a
-gate or a report on a VM without them, lands here (docs/target-vm.md). In Debian 12 scipy depends
+The Debian package of wpbench recommends numpy and jsonschema, so an installation without
+recommends lands here (docs/target-vm.md). It only suggests scipy and matplotlib, and the scripts
+do without them (scripts/wpdist.py stands in for scipy; the report leaves its plots out); the
+lines for them stay for a module imported without that care. In Debian 12 scipy depends
 on python3-pythran, which brings g++ and -dev packages; matplotlib depends on python3-fonttools,
 which takes scipy unless python3-munkres, its other choice, is installed with it. The line says
 how to keep a compiler off the VM.

@@ -247,6 +247,9 @@ def render(cases, ratios, instructions, base, cur, args):
               f"AND one-sided p = min(Kolmogorov-Smirnov, Mann-Whitney U) over time blocks below {args.alpha:g}, "
               f"Holm-corrected over the {tests} tests below (p shown corrected); inconclusive = beyond the "
               "threshold but not significant"]
+    if not st.exact_tests():
+        lines.append("- scipy is not installed: the Kolmogorov-Smirnov p-values are its asymptotic approximation "
+                     "(scripts/wpdist.py), a few per cent below the exact ones at these sizes")
     if wr.machine(base.runs[0]) != wr.machine(cur.runs[0]):
         lines.append("- **baseline and current ran on different machines: absolute times do not carry "
                      "across machines; trust the instruction counts and the ratio rules below**")

@@ -21,14 +21,25 @@ import pathlib
 import re
 import sys
 
-import matplotlib
+import textwrap
 
-matplotlib.use("Agg")  # files only; no display needed
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib import ticker  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-import textwrap  # noqa: E402
+import numpy as np
+
+# matplotlib draws the plots; without it (the Debian package only suggests it: in Debian 12 its
+# default dependencies bring scipy and a compiler, docs/target-vm.md) the report has every table
+# and says how to add the plots.
+try:
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only; no display needed
+    import matplotlib.pyplot as plt
+    from matplotlib import ticker
+    from matplotlib.lines import Line2D
+except ModuleNotFoundError as e:
+    if (e.name or "").partition(".")[0] != "matplotlib":
+        raise
+    matplotlib = None
+ADD_PLOTS = "apt-get install --no-install-recommends python3-matplotlib python3-munkres"
 
 import wpbench_results as wr  # noqa: E402
 import wpclaims  # noqa: E402
@@ -142,6 +153,12 @@ def family(driver):
     return FAMILIES.get(driver) or next((f for p, f in FAMILY_PREFIXES if driver.startswith(p)), driver)
 
 
+def rgb(hex_colour):
+    """'#1f77b4' -> (r, g, b) in 0..1, as matplotlib.colors.to_rgb (which may not be installed)."""
+    h = hex_colour.lstrip("#")
+    return tuple(int(h[i:i + 2], 16) / 255 for i in (0, 2, 4))
+
+
 def case_styles(keys):
     """{key: (colour, line style)} for "driver/variant" keys: one hue per family, its variants
     shades from dark to light (lightness 0.22 to 0.62 in HLS) with a line style each, so no two
@@ -149,11 +166,11 @@ def case_styles(keys):
     members = {}
     for k in sorted(set(keys)):
         members.setdefault(family(k.split("/", 1)[0]), []).append(k)
-    hues = sorted(colorsys.rgb_to_hls(*matplotlib.colors.to_rgb(c))[0] for c in FAMILY_HUES.values())
+    hues = sorted(colorsys.rgb_to_hls(*rgb(c))[0] for c in FAMILY_HUES.values())
     out = {}
     for fam, ks in sorted(members.items(), key=lambda kv: (kv[0] not in FAMILY_HUES, kv[0])):
         if fam in FAMILY_HUES:
-            base = matplotlib.colors.to_rgb(FAMILY_HUES[fam])
+            base = rgb(FAMILY_HUES[fam])
         else:  # the middle of the widest gap between the hues taken so far, round the circle
             gap, at = max((((b - a) % 1.0 or 1.0), a) for a, b in zip(hues, hues[1:] + hues[:1]))
             hues = sorted(hues + [(at + gap / 2) % 1.0])
@@ -315,7 +332,7 @@ def instructions_section(cases):
     return lines + [""]
 
 
-def decomposition_section(cases, notes):
+def decomposition_section(cases, notes, plotted=True):
     lines = ["## Where the time goes", "",
              "The p50 of each case split by the floors measured on the same server and disk (below): round "
              "trips × the transport's round-trip floor, waking a connection that sat idle (sample by sample: "
@@ -330,7 +347,7 @@ def decomposition_section(cases, notes):
         parts = [ms_cell(d.get(k)) if k in d else "-" for k, _ in PARTS]
         lines.append(f"| {code(c.name)} | {ms_cell(d.get('total_ns', c.percentile(50)))} | " + " | ".join(parts) +
                      f" | {'yes' if d.get('complete', True) else 'no'} | {cell('; '.join(d.get('notes') or []))} |")
-    lines += ["", "![where the time goes](decomposition.png)", ""]
+    lines += ["", "![where the time goes](decomposition.png)", ""] if plotted else [""]
     if notes:
         lines += ["Drawn as 0 in the plot (a part below 0 is within the floors' noise): " + "; ".join(notes) + ".", ""]
     return lines
@@ -546,6 +563,13 @@ def plot_bars(groups, subtitle, path):
     plt.close(fig)
 
 
+def decomposition_notes(cases):
+    """The parts below 0 (the driver's rest, within the floors' noise), which a bar cannot draw as
+    a length: one note each."""
+    return [f"{code(c.name)} {label} {c.decomposition[key] / 1e6:.3f} ms"
+            for key, label in PARTS for c in cases if c.decomposition and c.decomposition.get(key, 0) < 0]
+
+
 def plot_decomposition(cases, subtitle, path):
     """Stacked bars of where each case's p50 goes, for runs that measured it. A part below 0
     (the driver's rest, within the floors' noise) cannot be drawn as a length: it is drawn as 0
@@ -744,13 +768,19 @@ def write_report(runs, out):
         return "\n".join(textwrap.wrap(runs.describe(transport), 100))
 
     colour = colours(runs)
-    lines += ["![p50 and p99 per case](p50-p99.png)", ""]
-    plot_bars(groups, subtitle(), out / "p50-p99.png")
+    plots = matplotlib is not None
+    if plots:
+        lines += ["![p50 and p99 per case](p50-p99.png)", ""]
+        plot_bars(groups, subtitle(), out / "p50-p99.png")
+    else:
+        lines += [f"No plots: python3's matplotlib is not installed here ({ADD_PLOTS} adds it without "
+                  "a compiler; or run this report on another machine). Every table is below.", ""]
     for transport, cases in groups:
         lines += transport_table(runs, transport, cases)
-        png = f"spectrum-{transport}.png"
-        plot_spectrum(transport, title(runs, transport), cases, subtitle(transport), out / png, colour)
-        lines += [f"![latency by percentile, {transport}]({png})", ""]
+        if plots:
+            png = f"spectrum-{transport}.png"
+            plot_spectrum(transport, title(runs, transport), cases, subtitle(transport), out / png, colour)
+            lines += [f"![latency by percentile, {transport}]({png})", ""]
     all_cases = [c for _, cs in groups for c in cs]
     lines += repetitions_section(runs, all_cases)
     if any(r["schema_version"] >= 2 for r in runs.runs):
@@ -761,13 +791,14 @@ def write_report(runs, out):
         lines += schedule_lag_section(runs, all_cases)
     kind, words = over_time(runs, all_cases)
     lines += ["## Latency over time", "", words, ""]
-    if kind is not None:
+    if kind is not None and plots:
         draw = plot_timeseries if kind == "intervals" else plot_repetitions
         draw(groups, runs, subtitle(), out / "timeseries.png", colour)
         lines += ["![latency over time](timeseries.png)", ""]
     if any(c.decomposition for c in all_cases):
-        notes = plot_decomposition(all_cases, subtitle(), out / "decomposition.png")
-        lines += decomposition_section(all_cases, notes)
+        notes = plot_decomposition(all_cases, subtitle(), out / "decomposition.png") if plots else \
+            decomposition_notes(all_cases)
+        lines += decomposition_section(all_cases, notes, plots)
     if runs.floors:
         lines += floors_section(runs)
     if runs.connect:

@@ -25,6 +25,8 @@ import math
 
 import numpy as np
 
+import wpdist
+
 CONFIDENCE = 0.95
 BLOCKS = 50  # a bootstrap resample is made of this many blocks ...
 MIN_BLOCK = 50  # ... of at least this many consecutive samples
@@ -32,10 +34,21 @@ RESAMPLES = 1000
 
 
 def _sps():
-    """scipy.stats, imported when first needed: it is most of a script's start-up time, and
-    validation and every error path do without it."""
-    from scipy import stats
+    """scipy.stats, imported when first needed (it is most of a script's start-up time, and
+    validation and every error path do without it); None when it is not installed: then
+    scripts/wpdist.py's own functions stand in (scipy is only suggested by the Debian package,
+    because in Debian 12 it brings a compiler)."""
+    try:
+        from scipy import stats
+    except ModuleNotFoundError:
+        return None
     return stats
+
+
+def exact_tests():
+    """Whether the gate's tests are scipy's (the Kolmogorov-Smirnov p-value exact up to 10,000
+    values a side) rather than wpdist's (its asymptotic approximation)."""
+    return _sps() is not None
 
 
 def rank(n, p):
@@ -203,7 +216,10 @@ def _t_quantile(df, confidence):
     scipy's for anything else (Welch's fractional df), which the harness never computes."""
     if confidence == CONFIDENCE and df >= 1 and int(df) == df:
         return t_quantile_975(df)
-    return float(_sps().t.ppf(0.5 + confidence / 2, df))
+    sps = _sps()
+    if sps is None:
+        return wpdist.t_ppf(0.5 + confidence / 2, df)
+    return float(sps.t.ppf(0.5 + confidence / 2, df))
 
 
 def t_interval(values, center, log=False, confidence=CONFIDENCE):
@@ -278,7 +294,10 @@ def mann_whitney(current, baseline, alternative):
     `baseline`; 1.0 when either side has fewer than two values."""
     if len(current) < 2 or len(baseline) < 2:
         return 1.0
-    return float(_sps().mannwhitneyu(current, baseline, alternative=alternative).pvalue)
+    sps = _sps()
+    if sps is None:
+        return wpdist.mannwhitneyu_p(current, baseline, alternative)
+    return float(sps.mannwhitneyu(current, baseline, alternative=alternative).pvalue)
 
 
 def kolmogorov_smirnov(current, baseline, alternative):
@@ -289,12 +308,16 @@ def kolmogorov_smirnov(current, baseline, alternative):
     if len(current) < 2 or len(baseline) < 2:
         return 1.0
     side = "less" if alternative == "greater" else "greater"
-    return float(_sps().ks_2samp(current, baseline, alternative=side).pvalue)
+    sps = _sps()
+    if sps is None:
+        return wpdist.ks_2samp_p(current, baseline, side)
+    return float(sps.ks_2samp(current, baseline, alternative=side).pvalue)
 
 
 def normal_quantile(q):
     """The standard normal's quantile q in (0, 1)."""
-    return float(_sps().norm.ppf(q))
+    sps = _sps()
+    return wpdist.norm_ppf(q) if sps is None else float(sps.norm.ppf(q))
 
 
 def smallest_u_p_value(n1, n2):

@@ -472,6 +472,21 @@ class Gate(Scratch):
                       self.fixture("b.json", seed=2, slow={"libpq/tx/unix": 1.04}), "--no-policy")
         self.assertEqual(r.returncode, 0, r.stdout)
 
+    def test_without_scipy_the_gate_decides_the_same(self):
+        # The Debian package only suggests scipy (it brings a compiler): a python3 that cannot
+        # import it gets scripts/wpdist.py's tests, and the same verdicts.
+        no_scipy = without_module(self.tmp, "scipy")
+        pairs = [(self.fixture("a.json", seed=1), self.fixture("b.json", seed=2)),
+                 (self.fixture("c.json", seed=1), self.fixture("d.json", seed=2, slow={"libpq/tx/unix": 1.3}))]
+        for base, cur in pairs:
+            with_scipy, without = self.gate(base, cur), run_script("gate", base, cur, env=no_scipy)
+            self.assertEqual(without.returncode, with_scipy.returncode, without.stdout + without.stderr)
+            verdicts = [[l.rsplit("|", 2)[-2] for l in r.stdout.splitlines() if l.startswith("| `")]
+                        for r in (with_scipy, without)]
+            self.assertEqual(verdicts[1], verdicts[0])
+            self.assertIn("scipy is not installed", without.stdout)
+            self.assertNotIn("scipy is not installed", with_scipy.stdout)
+
     def test_files_and_repetitions_pool_into_time_blocks(self):
         # Seven files a side, or one file of seven repetitions a side: the same test, over every
         # repetition's time blocks.
@@ -829,7 +844,29 @@ class OverTime(unittest.TestCase):
         self.assertEqual((s0, s1), (0.0, w0))
 
 
+def without_module(tmp, module):
+    """The environment of a python3 that cannot import `module` (as on a VM where the Debian
+    package's Suggests were left out): a package of that name on PYTHONPATH that refuses."""
+    hidden = tmp / f"no-{module}" / module
+    hidden.mkdir(parents=True)
+    (hidden / "__init__.py").write_text(f'raise ModuleNotFoundError("No module named {module!r}", name={module!r})\n')
+    return {"PYTHONPATH": str(hidden.parent)}
+
+
 class ReportAndPublish(Scratch):
+    def test_without_matplotlib_the_report_has_every_table_and_says_how_to_add_the_plots(self):
+        out = self.tmp / "rep"
+        r = run_script("report", "--out", out, self.fixture("a.json"), env=without_module(self.tmp, "matplotlib"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(sorted(p.name for p in out.iterdir()), ["report.html", "report.md"])
+        md = (out / "report.md").read_text()
+        self.assertIn("No plots: python3's matplotlib is not installed here (apt-get install "
+                      "--no-install-recommends python3-matplotlib python3-munkres", md)
+        self.assertNotIn(".png", md)
+        for heading in ("## Unix socket", "## TCP", "## SQLite file (in-process)", "## Where the time goes"):
+            self.assertIn(heading, md)
+        self.assertIn("No plots", (out / "report.html").read_text())
+
     def test_report_writes_tables_and_plots(self):
         out = self.tmp / "rep"
         r = run_script("report", "--out", out, self.fixture("a.json", measured_floors=False))

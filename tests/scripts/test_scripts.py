@@ -18,7 +18,6 @@ import numpy as np
 
 import fixtures
 import wpclaims
-import wpgate
 import wpgatecheck
 import wphtml
 import wppublish

@@ -725,6 +725,12 @@ class Case:
         return all(r["status"] == "ok" for r in self.records)
 
     @property
+    def not_measured(self):
+        """Every file reports the case not measured (it could not run there: a transport the DSN
+        cannot reach, a Python module missing), not failed."""
+        return all(r["status"] == "not_measured" for r in self.records)
+
+    @property
     def first_error(self):
         """Why the case did not count: the first non-ok record's error (or its status)."""
         return next((r.get("error") or r["status"] for r in self.records if r["status"] != "ok"), None)

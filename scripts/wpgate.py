@@ -109,6 +109,11 @@ def compare_case(name, base, cur, args):
     row = {"case": name}
     if cur is None:
         return {**row, "verdict": "missing", "fail": True, "note": "not in CURRENT"}
+    if cur.not_measured and (base is None or base.not_measured):
+        # Neither side could run it (a peer-only DSN leaves TCP out of both): nothing to compare,
+        # and nothing that changed.
+        return {**row, "verdict": "not measured", "fail": False,
+                "note": f"not measured in either run: {cur.first_error or 'not measured'}"}
     if not cur.ok or not cur.count:
         return {**row, "verdict": "failed", "fail": True, "note": f"failed in CURRENT: {cur.first_error or 'no samples'}"}
     if not base.ok or not base.count:

@@ -471,6 +471,18 @@ class Gate(Scratch):
                       self.fixture("b.json", seed=2, slow={"libpq/tx/unix": 1.04}), "--no-policy")
         self.assertEqual(r.returncode, 0, r.stdout)
 
+    def test_a_case_neither_run_could_measure_is_no_failure(self):
+        # A peer-only DSN leaves the TCP cases out of every run: the gate compares the rest.
+        gone = {"libpq/prepared/tcp"}
+        r = self.gate(self.fixture("a.json", seed=1, not_measured=gone),
+                      self.fixture("b.json", seed=2, not_measured=gone))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        row = next(l for l in r.stdout.splitlines() if "`libpq/prepared/tcp`" in l)
+        self.assertIn("**not measured**", row)
+        # Measured before and not now is still a failure: the case went away.
+        r = self.gate(self.fixture("c.json", seed=1), self.fixture("d.json", seed=2, not_measured=gone))
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+
     def test_without_scipy_the_gate_decides_the_same(self):
         # The Debian package only suggests scipy (it brings a compiler): a python3 that cannot
         # import it gets scripts/wpdist.py's tests, and the same verdicts.

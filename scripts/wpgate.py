@@ -105,6 +105,13 @@ def block_values(case, p, blocks):
     return [st.percentile(b, p) for r in case.measured for b in st.blocks(r.samples, blocks, min_size)]
 
 
+def machine_changes(runs):
+    """What wpbench saw change under each run of a side (every case slower from some repetition
+    on, a frequency or governor change), with the run id when the side pools several files."""
+    return [m if len(runs.runs) == 1 else f"run {run['run_id']}: {m}"
+            for run in runs.runs for m in run.get("machine_changes") or []]
+
+
 def compare_case(name, base, cur, args):
     row = {"case": name}
     if cur is None:
@@ -255,6 +262,11 @@ def render(cases, ratios, instructions, base, cur, args):
     if not st.exact_tests():
         lines.append("- scipy is not installed: the Kolmogorov-Smirnov p-values are its asymptotic approximation "
                      "(scripts/wpdist.py), a few per cent below the exact ones at these sizes")
+    for side, runs in (("baseline", base), ("current", cur)):
+        for change in machine_changes(runs):
+            lines.append(f"- **the {side} run saw its machine change** ({change}): a difference between the runs "
+                         "may be the machine's, not the code's; rerun, or trust the instruction counts and the "
+                         "ratio rules below")
     if wr.machine(base.runs[0]) != wr.machine(cur.runs[0]):
         lines.append("- **baseline and current ran on different machines: absolute times do not carry "
                      "across machines; trust the instruction counts and the ratio rules below**")
@@ -284,8 +296,9 @@ def json_verdict(cases, ratios, instructions, base, cur, args):
     """The gate's verdicts as one JSON-ready dict (what --format json prints), and the exit code."""
     word, code = outcome(cases, ratios, instructions)
     out = {"verdict": {"FAIL": "fail"}.get(word, word), "exit_code": code,
-           "baseline": None if args.ratios_only else {"paths": base.paths, "describe": base.describe()},
-           "current": {"paths": cur.paths, "describe": cur.describe()},
+           "baseline": None if args.ratios_only else {"paths": base.paths, "describe": base.describe(),
+                                                      "machine_changes": machine_changes(base)},
+           "current": {"paths": cur.paths, "describe": cur.describe(), "machine_changes": machine_changes(cur)},
            "ratios_only": args.ratios_only,
            "different_machines": not args.ratios_only and wr.machine(base.runs[0]) != wr.machine(cur.runs[0]),
            "alpha": args.alpha, "blocks": args.blocks,

@@ -841,6 +841,7 @@ def main(argv):
         print(f"report: cannot write: {e}", file=sys.stderr)
         return 1
     print(path)
+    print(path.with_name("report.html"))
     return 0
 
 

@@ -364,7 +364,22 @@ TEST(Cli, PeerAuthenticationAsAnotherOsUserSaysWhoToRunAs) {
   const Cli r = run_cli("--dsn " + shq(dsn) + " --transports unix --drivers libpq/prepared");
   expect_one_line_error(r, 1, "run as the OS user botuser: sudo -u botuser wpbench");
   EXPECT_NE(r.err.find("Peer authentication failed"), std::string::npos) << r.err;
+  // The README's command, no --transports: TCP asks for a password too. The one line still
+  // leads with whom to run as, not with the password TCP wants.
+  const Cli all = run_cli("--dsn " + shq(dsn) + " --drivers libpq/prepared");
+  expect_one_line_error(all, 1, "no transport reaches the server: over unix");
+  EXPECT_LT(all.err.find("sudo -u botuser wpbench"), all.err.find("over tcp")) << all.err;
   pg_exec(c.get(), "DROP ROLE botuser");
+}
+
+// A run that fails before measuring (no server) writes nothing and leaves no empty
+// results/runs/ in the directory it ran in.
+TEST(Cli, AFailedRunLeavesNoDirectoryBehind) {
+  TempPath tmp;
+  const Cli r = run_cli("--dsn 'dbname=x host=/nonexistent' --drivers libpq/prepared",
+                        "--chdir=" + shq(tmp.path()));
+  expect_one_line_error(r, 1, "no transport reaches the server");
+  EXPECT_TRUE(fs::is_empty(tmp.path())) << fs::directory_iterator(tmp.path())->path();
 }
 
 // The post's DSN reaches the socket only (peer, no password): wpbench measures what it can

@@ -128,7 +128,8 @@ TEST(Dsn, ConnectHintsNameTheFix) {
   const std::string peer = "FATAL:  Peer authentication failed for user \"botuser\"";
   EXPECT_EQ(connect_hint(peer, "dbname=kalshi_trades user=botuser", "root"),
             "peer authentication admits only the OS user named like the role: run as the OS user "
-            "botuser: sudo -u botuser wpbench ...");
+            "botuser: sudo -u botuser wpbench ... (as root without sudo: runuser -u botuser -- "
+            "wpbench ...)");
   EXPECT_NE(connect_hint(peer, "dbname=x", "alice").find("a role named alice"), std::string::npos);
   EXPECT_NE(connect_hint("fe_sendauth: no password supplied", "host=h", "bob").find("password="),
             std::string::npos);

@@ -22,9 +22,16 @@ std::string default_runs_dir() {
   // results/runs of the current directory (a checkout, a CI job's workspace), when it can hold
   // it; else the user's data dir, as an installed tool writes: the post's botuser in a checkout
   // root owns cannot write there.
+  // Asked of the nearest part that exists, so nothing is made yet: the export check makes the
+  // directories, and removes them again if the run ends before writing there.
   std::error_code ec;
-  fs::create_directories("results/runs", ec);
-  if (!ec && access("results/runs", W_OK) == 0) return "results/runs";
+  fs::path nearest = fs::absolute("results/runs", ec);
+  while (!ec && !nearest.empty() && !fs::exists(nearest, ec) && nearest != nearest.parent_path()) {
+    nearest = nearest.parent_path();
+  }
+  if (!ec && fs::is_directory(nearest, ec) && access(nearest.c_str(), W_OK) == 0) {
+    return "results/runs";
+  }
   const char* xdg = std::getenv("XDG_DATA_HOME");
   const char* home = std::getenv("HOME");
   if (xdg != nullptr && *xdg == '/') return std::string(xdg) + "/wpbench/runs";

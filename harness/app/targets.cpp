@@ -136,6 +136,7 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
   // a password over TCP, a TCP-only one without a local socket) is skipped, saying why, and the
   // others are measured; one the user named, or the last one, stops the run.
   const bool skip_unreachable = !opt.dsn.empty() && opt.transports.empty();
+  static constexpr const char* kUnreachable = "not reachable with this --dsn: ";
   std::string first;
   for (auto it = t.conninfo.begin(); it != t.conninfo.end();) {
     const auto& [tr, ci] = *it;
@@ -147,8 +148,18 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
       const std::string hint = connect_hint(e.what(), ci, current_os_user().name);
       const std::string why = "over " + name + " (" + redact_conninfo(ci) +
                               "): " + one_line(e.what()) + (hint.empty() ? "" : " (" + hint + ")");
-      if (!skip_unreachable || t.conninfo.size() == 1) throw std::runtime_error(why);
-      t.unreachable[tr] = "not reachable with this --dsn: " + why;
+      if (!skip_unreachable) throw std::runtime_error(why);
+      if (t.conninfo.size() == 1) {
+        // None reachable: every transport's reason, the skipped ones first (a peer refusal on
+        // the socket says whom to run as; the TCP one after it only asks for a password).
+        std::string all;
+        for (const auto& [skipped, reason] : t.unreachable) {
+          all += reason.substr(std::string(kUnreachable).size()) + "; ";
+        }
+        throw std::runtime_error(all.empty() ? why
+                                             : "no transport reaches the server: " + all + why);
+      }
+      t.unreachable[tr] = kUnreachable + why;
       ctx.warnings.push_back("the " + name + " cases are not measured: " + why);
       ctx.transports.erase(name);
       it = t.conninfo.erase(it);

@@ -86,7 +86,8 @@ std::string connect_hint(const std::string& error, const std::string& conninfo,
              os_user + ", or run wpbench as the OS user of the role";
     }
     return "peer authentication admits only the OS user named like the role: run as the OS user " +
-           user + ": sudo -u " + user + " wpbench ...";
+           user + ": sudo -u " + user + " wpbench ... (as root without sudo: runuser -u " + user +
+           " -- wpbench ...)";
   }
   if (error.find("no password supplied") != std::string::npos) {
     return "the server asks this transport for a password: add password= to --dsn (or use "

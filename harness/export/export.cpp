@@ -137,6 +137,12 @@ void check_writable(Export& e) {
   }
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
   std::error_code ec;
+  e.made_dirs.clear();
+  for (fs::path p = fs::absolute(dir, ec); !ec && !p.empty() && !fs::exists(p, ec);
+       p = p.parent_path()) {
+    e.made_dirs.push_back(p.string());
+    if (p == p.parent_path()) break;
+  }
   fs::create_directories(dir, ec);
   std::string probe = (dir / ".wpbench-probe-XXXXXX").string();
   const int fd = mkstemp(probe.data());
@@ -169,6 +175,14 @@ void check_exports(std::vector<Export>& exports) {
                                     " name the same file " + exports[i].path);
       }
     }
+  }
+}
+
+ExportLog::~ExportLog() {
+  for (const auto& s : states_) {
+    if (s.holds) continue;
+    // rmdir removes only an empty directory: anything put there meanwhile stays.
+    for (const auto& d : s.e.made_dirs) rmdir(d.c_str());
   }
 }
 

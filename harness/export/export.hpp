@@ -37,6 +37,9 @@ struct Export {
   /// The target existed when checked (a file this format wrote, or an empty one): the first
   /// write replaces it. Otherwise the first write never replaces a file that appeared since.
   bool existed = false;
+  /// The directories check_writable made for it, deepest first: removed again (when still
+  /// empty) if the run ends before writing anything there.
+  std::vector<std::string> made_dirs;
 };
 
 /// Throws std::invalid_argument (a path wpbench must not write) or std::runtime_error (one it
@@ -61,6 +64,11 @@ void check_exports(std::vector<Export>& exports);
 class ExportLog {
  public:
   explicit ExportLog(std::vector<Export> exports);
+  /// Removes the directories made for an export that was never written (a run that failed
+  /// before measuring leaves no empty results/runs/ behind).
+  ~ExportLog();
+  ExportLog(ExportLog&&) = default;
+  ExportLog& operator=(ExportLog&&) = default;
   /// Rewrites every export from `run`, `runs_done` of `runs_total` case runs in.
   void write(const RunResult& run, std::size_t runs_done, std::size_t runs_total);
   /// The last write of every export succeeded.

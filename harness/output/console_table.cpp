@@ -1,6 +1,7 @@
 #include "output/console_table.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -233,6 +234,21 @@ std::string console_table(const RunResult& run) {
   };
   waits("schedule lag, start behind the schedule", &CaseResult::schedule_lag);
   waits("pool wait, for a free connection", &CaseResult::pool_wait);
+  // Cases not measured for one reason (a transport the DSN cannot reach: every case over it) are
+  // one line, not one line each.
+  std::vector<std::pair<std::string, std::vector<std::string>>> unmeasured;
+  for (const auto& c : run.cases) {
+    if (!c.not_measured) continue;
+    auto it = std::find_if(unmeasured.begin(), unmeasured.end(),
+                           [&](const auto& u) { return u.first == *c.not_measured; });
+    if (it == unmeasured.end()) it = unmeasured.insert(unmeasured.end(), {*c.not_measured, {}});
+    it->second.push_back(c.name);
+  }
+  for (const auto& [why, names] : unmeasured) {
+    out += names.size() == 1 ? fmt::format("{}: not measured: {}\n", names[0], why)
+                             : fmt::format("{} cases not measured ({}): {}\n", names.size(),
+                                           fmt::join(names, ", "), why);
+  }
   for (const auto& c : run.cases) {
     for (const auto& r : c.repetitions) {
       if (r.error) {
@@ -242,7 +258,6 @@ std::string console_table(const RunResult& run) {
                            r.repetition + 1, r.verification->message);
       }
     }
-    if (c.not_measured) out += fmt::format("{}: not measured: {}\n", c.name, *c.not_measured);
     if (!c.durable) out += fmt::format("{}: {}\n", c.name, c.durability);
   }
   if (const auto line = noise_line(run)) out += *line + "\n";

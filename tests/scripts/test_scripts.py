@@ -483,6 +483,17 @@ class Gate(Scratch):
         r = self.gate(self.fixture("c.json", seed=1), self.fixture("d.json", seed=2, not_measured=gone))
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
 
+    def test_a_run_that_saw_its_machine_change_says_so(self):
+        changed = fixtures.make_run(seed=2)
+        changed["machine_changes"] = ["the machine changed during the run: every case ran 1.37x slower "
+                                      "from repetition 4 of 10 on"]
+        cur = fixtures.write(self.tmp / "changed.json", changed)
+        r = self.gate(self.fixture("a.json", seed=1), cur)
+        self.assertIn("**the current run saw its machine change** (the machine changed during the run: every "
+                      "case ran 1.37x slower", r.stdout)
+        r = self.gate("--format", "json", self.fixture("a.json", seed=1), cur)
+        self.assertEqual(json.loads(r.stdout)["current"]["machine_changes"], changed["machine_changes"])
+
     def test_without_scipy_the_gate_decides_the_same(self):
         # The Debian package only suggests scipy (it brings a compiler): a python3 that cannot
         # import it gets scripts/wpdist.py's tests, and the same verdicts.

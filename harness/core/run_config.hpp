@@ -29,8 +29,8 @@ struct RunConfig {
   int pool_size = 0;
   std::string python = "/usr/bin/python3";  ///< interpreter of the Python arm (Debian's)
   std::string python_arm;  ///< the arm's script (written by write_python_arm()); empty: none
-  /// When set, incremented after every insert (warm-up ones too) so a progress line can read it from
-  /// another thread (relaxed: it is a display, not a synchronisation).
+  /// When set, incremented after every insert (warm-up ones too) so a progress line can read it
+  /// from another thread (relaxed: it is a display, not a synchronisation).
   std::atomic<std::uint64_t>* progress = nullptr;
 
   bool open_loop() const { return rate_per_s > 0; }

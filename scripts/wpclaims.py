@@ -299,7 +299,31 @@ def in_words(result, runs):
                          f"{st.fmt_ms(wire)} ms here, would have to be {(3e6 - p50 + wire) / wire:.0f}x slower "
                          f"(a remote server, a slower disk), or the write would have to do more than one insert "
                          f"and commit (a connection per write, say).")
+    words += connect_words(runs)
+    for run in runs.runs:
+        for change in run.get("machine_changes") or []:
+            words.append(f"Run {run['run_id']} saw its machine change ({change}): its absolute latencies mix "
+                         "both states; the ratios between drivers do not.")
     return " ".join(words)
+
+
+def connect_words(runs):
+    """What a connection per write would add, from the connect costs the last file measured: the
+    post's driver, and SQLAlchemy's new Engine with its first connect, over the socket."""
+    rows = runs.connect[-1][1] if runs.connect else []
+
+    def p50(driver):
+        row = next((r for r in rows if r["driver"] == driver and r["transport"] == "unix" and r["connect_ns"]
+                    and r["auth"] != "trust"), None)
+        return (row["connect_ns"]["p50"], row["auth"]) if row else None
+    pg2, sa = p50("psycopg2"), p50("sqlalchemy")
+    if pg2 is None:
+        return []
+    text = (f"Opening a connection per write (the post's get_connection() called for every decision) would add "
+            f"{st.fmt_ms(pg2[0])} ms to each with psycopg2 over the socket ({pg2[1]})")
+    if sa is not None:
+        text += f", and a new SQLAlchemy Engine per write {st.fmt_ms(sa[0])} ms (its first connect)"
+    return [text + "."]
 
 
 # A mark after an interval the scripts computed, in tables where others are the file's.

@@ -370,8 +370,27 @@ class Claims(Scratch):
         self.assertIn("For SQLAlchemy Core to take the post's 3 ms", words)
         r = run_script("claims", self.tmp / "w.json")
         self.assertTrue(r.stdout.startswith("On this machine psycopg2"), r.stdout[:200])
+        self.assertNotIn("connection per write (the post's", words)  # no Python connect cost measured
         # Without the post's driver there is nothing to say in its words.
         self.assertEqual(wpclaims.in_words(result, wr.RunSet([self.fixture("a.json")])), "")
+
+    def test_the_verdict_in_words_says_what_a_connection_per_write_adds_and_a_machine_change(self):
+        cases = dict(fixtures.DEFAULT_CASES)
+        cases.update({"psycopg2/direct/unix": (3, 300_000), "sqlalchemy-core/creator/unix": (3, 370_000)})
+        run = fixtures.make_run(cases=cases, n=3000)
+        run["connect"] += [dict(run["connect"][0], driver="psycopg2", auth="trust"),
+                           dict(run["connect"][0], driver="psycopg2"),
+                           dict(run["connect"][0], driver="sqlalchemy", connect_ns={**run["connect"][0]["connect_ns"],
+                                                                                   "p50": 9_000_000})]
+        run["machine_changes"] = ["the machine changed during the run: every case ran 1.37x slower from repetition "
+                                  "4 of 10 on"]
+        runs = wr.RunSet([fixtures.write(self.tmp / "c.json", run)])
+        words = wpclaims.in_words(wpclaims.evaluate(wpclaims.load_claims(wpclaims.DEFAULT_CLAIMS), runs), runs)
+        pg2 = wpstats.fmt_ms(run["connect"][0]["connect_ns"]["p50"])
+        self.assertIn(f"Opening a connection per write (the post's get_connection() called for every decision) "
+                      f"would add {pg2} ms to each with psycopg2 over the socket (peer), and a new SQLAlchemy "
+                      f"Engine per write 9.000 ms (its first connect).", words)
+        self.assertIn("saw its machine change (the machine changed during the run: every case ran 1.37x slower", words)
 
     def test_a_slow_layer_matches_the_post(self):
         # libpq/tx at 2 ms, libpqxx at 4 ms (+100 %), SOCI at 3.6 ms (+80 %): the post's picture, so its

@@ -29,7 +29,11 @@ std::string default_runs_dir() {
   while (!ec && !nearest.empty() && !fs::exists(nearest, ec) && nearest != nearest.parent_path()) {
     nearest = nearest.parent_path();
   }
-  if (!ec && fs::is_directory(nearest, ec) && access(nearest.c_str(), W_OK) == 0) {
+  // A real attempt, not access(): root passes every permission check, yet /proc or a read-only
+  // mount takes no directory.
+  std::string probe = (nearest / ".wpbench-probe-XXXXXX").string();
+  if (!ec && fs::is_directory(nearest, ec) && mkdtemp(probe.data()) != nullptr) {
+    rmdir(probe.c_str());
     return "results/runs";
   }
   const char* xdg = std::getenv("XDG_DATA_HOME");

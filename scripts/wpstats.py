@@ -21,6 +21,7 @@ Intervals, as the harness draws them (harness/stats/repstats.cpp, harness/analys
     several times too narrow. The harness uses the same block rule but its own random stream
     (std::mt19937_64), so the two agree in method, not digit for digit.
 """
+import functools
 import math
 
 import numpy as np
@@ -33,11 +34,13 @@ MIN_BLOCK = 50  # ... of at least this many consecutive samples
 RESAMPLES = 1000
 
 
+@functools.lru_cache(maxsize=None)
 def _sps():
     """scipy.stats, imported when first needed (it is most of a script's start-up time, and
     validation and every error path do without it); None when it is not installed: then
     scripts/wpdist.py's own functions stand in (scipy is only suggested by the Debian package,
-    because in Debian 12 it brings a compiler)."""
+    because in Debian 12 it brings a compiler). Cached: Python retries a failed import on every
+    call, a search of the whole path, and the gate asks once per test."""
     try:
         from scipy import stats
     except ModuleNotFoundError:

@@ -170,20 +170,32 @@ TEST(ConnectCostServer, TrustRoleAuthenticatesWithoutPasswordAndMainRoleKeepsIts
             "local wpbench_trust trust, host wpbench_trust trust");
 }
 
+// Statements the server ran for the trust role (pg_stat_statements counts per role; only the
+// connect tests use the trust role), optionally narrowed by `and_where`.
+class TrustRoleCalls {
+ public:
+  TrustRoleCalls() : admin_(pg_connect(server().conninfo(Transport::unix_socket))) {
+    pg_exec(admin_.get(), "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+  }
+  long long operator()(const std::string& and_where = "") {
+    return std::stoll(
+        pg_query_value(admin_.get(),
+                       "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s JOIN pg_roles r "
+                       "ON r.oid = s.userid WHERE r.rolname = 'wpbench_trust'" +
+                           and_where));
+  }
+
+ private:
+  PgConn admin_;
+};
+
 TEST(ConnectCostServer, OnlySociSendsAStatementAtOpen) {
   // What an open costs includes what the library sends before handing the connection back:
   // SOCI sets extra_float_digits (one more round trip), libpq and libpqxx send nothing.
   // pg_stat_statements counts per role, and only these connects use the trust role's socket.
-  auto admin = pg_connect(server().conninfo(Transport::unix_socket));
-  pg_exec(admin.get(), "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
-  const std::string calls =
-      "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s JOIN pg_roles r "
-      "ON r.oid = s.userid WHERE r.rolname = 'wpbench_trust'";
-  const std::string set_calls = calls + " AND query ILIKE 'SET extra_float_digits%'";
-  const auto count = [&](const std::string& q) {
-    return std::stoll(pg_query_value(admin.get(), q));
-  };
-  const auto all_before = count(calls), set_before = count(set_calls);
+  TrustRoleCalls count;
+  const std::string set = " AND query ILIKE 'SET extra_float_digits%'";
+  const auto all_before = count(), set_before = count(set);
 
   SteadyClock clock;
   std::atomic<bool> stop{false};
@@ -194,8 +206,8 @@ TEST(ConnectCostServer, OnlySociSendsAStatementAtOpen) {
   ASSERT_EQ(r.size(), 3u);
   for (const auto& c : r) EXPECT_FALSE(c.error) << *c.error;
   // Each library opened 4 + 1 (the warm-up) times; only SOCI's opens sent anything.
-  EXPECT_EQ(count(set_calls) - set_before, 5);
-  EXPECT_EQ(count(calls) - all_before, 5);
+  EXPECT_EQ(count(set) - set_before, 5);
+  EXPECT_EQ(count() - all_before, 5);
 }
 
 // The post's own libraries, through the Python arm: each row timed as often as asked, the
@@ -237,12 +249,7 @@ TEST(PythonConnectCost, SqlalchemysFirstConnectRunsTheDialectSetUp) {
   // A new Engine's first connect asks the server what it is (version, schema, string settings)
   // before handing the connection back; psycopg2's plain connect sends nothing. Seen per role in
   // pg_stat_statements, as for SOCI above: only these connects use the trust role.
-  auto admin = pg_connect(server().conninfo(Transport::unix_socket));
-  pg_exec(admin.get(), "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
-  const std::string calls =
-      "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements s JOIN pg_roles r "
-      "ON r.oid = s.userid WHERE r.rolname = 'wpbench_trust'";
-  const auto count = [&] { return std::stoll(pg_query_value(admin.get(), calls)); };
+  TrustRoleCalls count;
   const std::vector<ConnectTarget> trust = {
       {Transport::unix_socket, "trust",
        server().conninfo(Transport::unix_socket, ServerRole::trust)}};

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -135,6 +136,36 @@ TEST(Cli, ListNamesEveryCase) {
   // A transport measured only when named says so on its lines.
   EXPECT_NE(r.out.find("libpq/pipeline/tls"), std::string::npos);
   EXPECT_NE(r.out.find("[--transports tls]"), std::string::npos);
+  EXPECT_NE(r.out.find("psycopg2/connect-per-write/unix"), std::string::npos);
+  EXPECT_NE(r.out.find("[--connect-per-write N]"), std::string::npos);
+}
+
+// --idle-ms: every measured insert waits out the idle time on its connection, and its
+// back-to-back twin is recorded apart, paired with it.
+TEST(Cli, IdleMsPairsEachIdleInsertWithABackToBackOne) {
+  expect_one_line_error(run_cli("--idle-ms 5 --interleave case"), 2, "--idle-ms");
+  TempPath tmp;
+  fs::permissions(tmp.path(), fs::perms::others_exec | fs::perms::group_exec,
+                  fs::perm_options::add);  // the throwaway server's user goes through it
+  const std::string out = tmp.path() + "/r.json";
+  const Cli r = run_cli(
+      "--drivers libpq/prepared,psycopg2/direct --no-baselines --transports unix --samples 12 "
+      "--warmup 2 -r 1 --idle-ms 30 --floor-samples 0 --connect-samples 0 --tmp-dir " +
+      shq(tmp.path()) + " --out " + shq(out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("after 30 ms idle vs back to back"), std::string::npos) << r.out;
+  const json j = json::parse(read_file(out));
+  EXPECT_EQ(j["config"]["idle_ms"], 30);
+  for (const auto& c : j["cases"]) {
+    EXPECT_EQ(c["status"], "ok") << c["name"];
+    // Both halves of every pair were written and verified: 2 + 12 x 2 rows.
+    EXPECT_EQ(c["repetitions"][0]["verification"]["rows_expected"], 2 + 12 * 2) << c["name"];
+    EXPECT_GE(c["repetitions"][0]["idle_gap_ns"].get<double>(), 30e6) << c["name"];
+    EXPECT_EQ(c["repetitions"][0]["back_to_back_ns"].size(), 12u) << c["name"];
+    EXPECT_GT(c["idle"]["back_to_back_ns"]["p50"].get<double>(), 0) << c["name"];
+    EXPECT_EQ(c["idle"]["idle_minus_back_to_back"]["pairs"], 12) << c["name"];
+    EXPECT_FALSE(c["idle"]["idle_minus_back_to_back"]["interval_95_ns"].is_null()) << c["name"];
+  }
 }
 
 TEST(Cli, TlsIsMeasuredOnlyWhenNamed) {
@@ -490,7 +521,7 @@ TEST(Cli, ThrowawayRunCoversEveryCaseAndValidates) {
   const std::string out = tmp.path() + "/r.json";
   const Cli r = run_cli(
       "--samples 30 --warmup 3 -r 2 --floor-samples 100 --connect-samples 2 "
-      "--tmp-dir " +
+      "--connect-per-write 2 --tmp-dir " +
       shq(tmp.path()) + " --out " + shq(out) + " --transports " + every_transport());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json j = json::parse(read_file(out));
@@ -503,6 +534,14 @@ TEST(Cli, ThrowawayRunCoversEveryCaseAndValidates) {
     ASSERT_EQ(c["repetitions"].size(), 2u) << c["name"];
     EXPECT_EQ(c["interval"]["method"], "t interval over repetitions (log scale)") << c["name"];
     EXPECT_FALSE(c["decomposition"].is_null()) << c["name"];
+    const bool per_write = c["capabilities"]["connects"].get<int>() > 0;
+    EXPECT_EQ(c["samples"].get<int>(), per_write ? 2 * 2 : 30 * 2) << c["name"];
+    // The throwaway server's authentication is known, so is what a connect per write costs in
+    // round trips: peer 1, scram-sha-256 3, TLS 2 more.
+    const std::map<std::string, int> connect_rt{{"unix", 1}, {"tcp", 3}, {"tls", 5}, {"file", 0}};
+    EXPECT_EQ(c["connect_round_trips"].get<int>(),
+              per_write ? connect_rt.at(c["transport"].get<std::string>()) : 0)
+        << c["name"];
   }
   // Each round ran every case once, in the order the JSON records.
   ASSERT_EQ(j["config"]["order"].size(), 2u);
@@ -518,16 +557,16 @@ TEST(Cli, ThrowawayRunCoversEveryCaseAndValidates) {
   EXPECT_FALSE(j["floors"]["disk_sync"].is_null());
   EXPECT_FALSE(j["floors"]["commit_flush"].is_null());
   EXPECT_FALSE(j["floors"]["sqlite_flush"].is_null());
-  // 3 C++ and 3 Python libraries (psycopg2, psycopg 3, SQLAlchemy) x 2 ways in (the transport's
-  // own authentication, trust) per transport, and SQLite
-  EXPECT_EQ(j["connect"].size(), (3 + 3) * 2 * pg.size() + 1);
+  // 3 C++ and 4 Python libraries (psycopg2, psycopg 3, SQLAlchemy, asyncpg) x 2 ways in (the
+  // transport's own authentication, trust) per transport, and SQLite
+  EXPECT_EQ(j["connect"].size(), (3 + 4) * 2 * pg.size() + 1);
   std::set<std::string> libraries;
   for (const auto& k : j["connect"]) {
     libraries.insert(k["driver"].get<std::string>());
     EXPECT_TRUE(k["error"].is_null()) << k;
   }
   EXPECT_EQ(libraries, (std::set<std::string>{"libpq", "libpqxx", "soci-postgresql", "psycopg2",
-                                              "psycopg3", "sqlalchemy", "sqlite3"}));
+                                              "psycopg3", "sqlalchemy", "asyncpg", "sqlite3"}));
   EXPECT_FALSE(j["ratios"].empty());
   EXPECT_NE(r.out.find("where the time goes"), std::string::npos) << r.out;
   EXPECT_EQ(j["context"]["server"]["mode"], "throwaway");

@@ -18,6 +18,22 @@ std::vector<const CaseResult*> measured(const CaseReport& c) {
   return out;
 }
 
+// --idle-ms: the back-to-back twins pooled, and the idle-minus-back-to-back difference pair by
+// pair where the repetition kept its raw samples (sample i is the twin of twin i).
+void pool_idle(const std::vector<const CaseResult*>& reps, PooledResult& p) {
+  std::vector<std::int64_t> twins, differences;
+  for (const auto* r : reps) {
+    twins.insert(twins.end(), r->back_to_back_ns.begin(), r->back_to_back_ns.end());
+    if (!r->raw_kept) continue;
+    const std::size_t pairs = std::min(r->samples_ns.size(), r->back_to_back_ns.size());
+    for (std::size_t i = 0; i < pairs; ++i) {
+      differences.push_back(r->samples_ns[i] - r->back_to_back_ns[i]);
+    }
+  }
+  if (twins.empty()) return;
+  p.idle = IdleComparison{summarize(twins), median_interval(differences)};
+}
+
 }  // namespace
 
 void pool_case(CaseReport& c, std::uint64_t seed) {
@@ -89,6 +105,7 @@ void pool_case(CaseReport& c, std::uint64_t seed) {
     for (std::size_t i = 0; i < tails.size(); ++i) p.*tails[i]->ci = ci[2 + i];
     p.ci_method = "block bootstrap over samples";
   }
+  pool_idle(reps, p);
   // A statistic that is not finite (no samples' mean) says nothing about noise.
   if (std::all_of(means.begin(), means.end(), [](double m) { return std::isfinite(m); })) {
     p.noise = noise_report(p50s, means, all_raw ? sample_outlier_fraction(raw) : 0.0);

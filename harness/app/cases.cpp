@@ -22,7 +22,7 @@ CaseReport describe_case(const Case& c, const Options& opt, const Targets& t,
   r.durable = pg ? postgres_durable(ctx.server) : sqlite_durable(ctx.sqlite);
   r.durability = pg ? postgres_durability(ctx.server) : sqlite_durability(ctx.sqlite);
   r.open_loop = opt.run.open_loop();
-  r.samples_requested = opt.run.samples;
+  r.samples_requested = opt.run.for_path(c.path->caps).samples;
   r.repetitions_requested = opt.repetitions;
   const auto missing = t.python.unavailable.find(c.path->id());
   if (missing != t.python.unavailable.end()) r.not_measured = missing->second;
@@ -80,7 +80,12 @@ std::vector<Case> select_cases(const Options& opt, bool every_transport,
     const auto has = [&](const std::string& n) {
       return std::find(opt.drivers.begin(), opt.drivers.end(), n) != opt.drivers.end();
     };
-    const bool by_driver = opt.drivers.empty() || has(c.path->driver) || has(c.path->id());
+    // A path that connects per insert takes tens of ms a sample: only when asked for, by
+    // --connect-per-write or by its own name (its driver's name alone does not bring it).
+    const bool by_driver = c.path->caps.connects > 0
+                               ? has(c.path->id()) || ((opt.connect_per_write || every_transport) &&
+                                                       (opt.drivers.empty() || has(c.path->driver)))
+                               : opt.drivers.empty() || has(c.path->driver) || has(c.path->id());
     if (has(c.name()) || (by_driver && transport_ok(c))) chosen.push_back(c);
   }
   // A layer is judged against the direct path under it: measure both, in the same rounds.
@@ -112,9 +117,11 @@ int print_case_list(const std::vector<Case>& cases) {
   for (const auto& c : cases) w = std::max(w, c.name().size());
   for (const auto& c : cases) {
     const TransportSpec& spec = spec_of(c.transport);
+    std::string when;  // what a case the default run leaves out needs
+    if (c.path->caps.connects > 0) when += " [--connect-per-write N]";
+    if (!spec.by_default) when += std::string(" [--transports ") + spec.name + "]";
     std::printf("%-*s  %d rt  %s%s\n", static_cast<int>(w), c.name().c_str(), c.path->round_trips,
-                c.path->how,
-                spec.by_default ? "" : (std::string(" [--transports ") + spec.name + "]").c_str());
+                c.path->how, when.c_str());
   }
   return 0;
 }

@@ -85,6 +85,18 @@ std::optional<int> parse_command_line(int argc, char** argv, Options& opt) {
                  "drivers, driver/variant or case names to run, comma-separated (default: all; "
                  "see --list); a layer brings the direct path it is judged against")
       ->delimiter(',');
+  app.add_option("--connect-per-write", opt.run.connect_per_write_samples,
+                 "also run the paths that open a connection for every insert (psycopg2 "
+                 "connect-per-write, SQLAlchemy NullPool and a new Engine per write), N samples "
+                 "each per repetition, spread over the rounds (each costs a new backend: tens of "
+                 "ms); naming one in --drivers runs it with 50")
+      ->each([&opt](const std::string&) { opt.connect_per_write = true; })
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100000}));
+  app.add_option("--idle-ms", opt.run.idle_ms,
+                 "write as a bot does, every so often: each measured insert follows at least N "
+                 "ms of its connection idle, and a back-to-back insert follows it at once, "
+                 "recorded apart so the two compare in one run (--interleave sample)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{3600000}));
   app.add_flag("--no-baselines", opt.no_baselines,
                "with --drivers: measure only what it names, not the baselines of the layers");
   app.add_option(

@@ -38,6 +38,8 @@ struct Options {
   /// Keep wpbench's table on an existing server at the end (by default it is dropped).
   bool keep_table = false;
   bool no_baselines = false;  ///< --drivers measures only what it names
+  /// --connect-per-write given: the paths that connect per insert join the default selection.
+  bool connect_per_write = false;
   /// --instructions N: after the timed run, count each case's client instructions per insert
   /// over N inserts under callgrind (0: not).
   std::uint64_t instructions = 0;

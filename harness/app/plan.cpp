@@ -64,6 +64,11 @@ Run plan_run(const Options& opt, const std::vector<Case>& cases) {
   result.settings.interleave = !opt.interleave.empty() ? opt.interleave
                                : sample_fits           ? "sample"
                                                        : "case";
+  // The idle wait and its back-to-back twin are made between the rounds' turns.
+  if (opt.run.idle_ms > 0 && result.settings.interleave != "sample") {
+    throw UsageError(
+        "--idle-ms runs sample by sample (--interleave sample): a closed loop with one client");
+  }
   for (const auto& c : cases) result.settings.cases_selected.push_back(c.name());
   const std::string runs_dir = opt.out.empty() ? default_runs_dir() : "";
   if (opt.out.empty()) {

@@ -42,8 +42,13 @@ void interleaved_round(const Options& opt, const std::vector<Case>& cases, Targe
     batch.push_back({cases[i], endpoint_for(cases[i].transport, targets, opt)});
     index.push_back(i);
   }
+  std::uint64_t inserts = 0;
+  for (const auto& ct : batch) {
+    const RunConfig cfg = run.cfg.for_path(ct.c.path->caps);
+    inserts += cfg.warmup + cfg.samples * (cfg.idle_ms > 0 ? 2 : 1);
+  }
   progress.begin(rep, std::to_string(batch.size()) + " cases, interleaved", Phase::inserts,
-                 batch.size() * (run.cfg.warmup + run.cfg.samples));
+                 inserts);
   // With the floors: the round trip of a connection as idle as the cases', per transport.
   std::vector<IdleRoundTrip> probes = idle_round_trip_probes(opt, targets);
   auto results = run_interleaved(batch, run.cfg, rounds_seed(run.result.settings.order_seed, rep),
@@ -64,9 +69,10 @@ void round_by_case(const Options& opt, const std::vector<Case>& cases, Targets& 
        ++pos) {
     const std::size_t i = run.order[rep][pos];
     if (!run.result.cases[i].not_measured) {
-      progress.begin(rep, cases[i].name(), Phase::inserts, run.cfg.warmup + run.cfg.samples);
+      const RunConfig cfg = run.cfg.for_path(cases[i].path->caps);
+      progress.begin(rep, cases[i].name(), Phase::inserts, cfg.warmup + cfg.samples);
       accept(cases[i], run.result.cases[i],
-             run_case(cases[i], endpoint_for(cases[i].transport, targets, opt), run.cfg, clock,
+             run_case(cases[i], endpoint_for(cases[i].transport, targets, opt), cfg, clock,
                       stop_flag()),
              rep, pos, targets, run);
     }

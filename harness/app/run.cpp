@@ -22,11 +22,14 @@ namespace {
 // measured case's inserts (warm-up too), the instruction counts and the connects.
 void expect_work(const Options& opt, const std::vector<Case>& cases, const Targets& targets,
                  const Run& run, Progress& progress) {
-  std::uint64_t measured = 0;
-  for (const auto& c : run.result.cases) measured += c.not_measured ? 0 : 1;
+  std::uint64_t inserts = 0;  // per repetition: a connect-per-write path takes fewer
+  for (const auto& c : run.result.cases) {
+    const RunConfig cfg = run.cfg.for_path(c.caps);
+    inserts += c.not_measured ? 0 : cfg.warmup + cfg.samples * (cfg.idle_ms > 0 ? 2 : 1);
+  }
   const auto reps = static_cast<std::uint64_t>(opt.repetitions);
   if (opt.floor_samples > 0) progress.expect(Phase::floors, reps);
-  progress.expect(Phase::inserts, reps * measured * (run.cfg.warmup + run.cfg.samples));
+  progress.expect(Phase::inserts, reps * inserts);
   if (opt.instructions > 0) progress.expect(Phase::instructions, 1);
   progress.expect(Phase::connects, after_steps_connects(opt, cases, targets, run.result));
 }

@@ -51,6 +51,9 @@ struct CaseResult {
   /// --interleave sample: median time the connection sat idle between two of its inserts, while
   /// the other cases took their turns (what each sample's "cold" start is made of).
   std::optional<std::int64_t> idle_gap_ns;
+  /// --idle-ms: after each measured insert (which followed the idle wait), the same
+  /// connection's next insert at once: the back-to-back latency, in order, one per sample.
+  std::vector<std::int64_t> back_to_back_ns;
   std::int64_t elapsed_ns = 0;  ///< wall time of the measured phase
   /// Process CPU time (user + system) of wpbench over the measured phase; divided by the
   /// samples, the client-side CPU cost of one insert, the driver's own work included.

@@ -87,6 +87,10 @@ struct Capabilities {
   /// Works through a transaction-mode pooler such as PgBouncer 1.18: every statement it relies
   /// on lives within one transaction (named prepared statements do not). PostgreSQL paths only.
   bool pooler_safe = true;
+  /// Connections one insert opens (and closes): 1 for the connect-per-write paths, whose every
+  /// insert also pays a new backend and its authentication round trips (connect_round_trips()).
+  /// Such paths run only when asked for (--connect-per-write, or named in --drivers).
+  int connects = 0;
 };
 
 /// One way of using one library, as a row of the registry table.

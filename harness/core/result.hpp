@@ -41,6 +41,15 @@ struct InstructionCount {
   std::optional<std::string> error;
 };
 
+/// --idle-ms: the measured inserts (each after the idle wait) against their back-to-back twins,
+/// the same connection's next insert at once.
+struct IdleComparison {
+  LatencySummary back_to_back;  ///< the twins, pooled over the repetitions
+  /// Median of idle minus back-to-back, pair by pair (a pair shares its moment of the run, so
+  /// drift cancels), with its 95 % interval; empty where raw samples were not kept.
+  std::optional<MedianInterval> difference;
+};
+
 /// What is computed from a case's repetitions together (harness/analysis/pooling.hpp).
 struct PooledResult {
   std::uint64_t samples = 0;
@@ -53,6 +62,7 @@ struct PooledResult {
   std::string ci_method;         ///< how the intervals were drawn
   std::optional<double> cv_p50;  ///< across repetitions (two or more)
   NoiseReport noise;
+  std::optional<IdleComparison> idle;  ///< --idle-ms only
 };
 
 /// One case: every repetition of it, in repetition order, and what they give together.

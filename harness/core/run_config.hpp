@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/decision.hpp"
+#include "core/driver.hpp"
 #include "core/schedule.hpp"
 
 namespace wpbench {
@@ -33,7 +34,27 @@ struct RunConfig {
   /// from another thread (relaxed: it is a display, not a synchronisation).
   std::atomic<std::uint64_t>* progress = nullptr;
 
+  /// Samples per repetition of a path that connects per insert (Capabilities::connects): each
+  /// costs a new backend (tens of ms), so --connect-per-write N takes N of them, spread evenly
+  /// over the run's rounds, instead of `samples`.
+  std::uint64_t connect_per_write_samples = 50;
+  /// Their warm-up per repetition: enough to load the modules' and the server's caches.
+  static constexpr std::uint64_t connect_per_write_warmup = 3;
+  /// --idle-ms: each measured insert comes after its connection sat idle at least this long (a
+  /// bot writes a decision every so often), and is followed at once by a back-to-back one,
+  /// recorded apart; 0: the inserts follow each other as the rounds bring them.
+  std::uint64_t idle_ms = 0;
+
   bool open_loop() const { return rate_per_s > 0; }
+  /// This config as `caps`'s path runs it: a connect-per-write path takes fewer samples.
+  RunConfig for_path(const Capabilities& caps) const {
+    RunConfig c = *this;
+    if (caps.connects > 0) {
+      c.samples = samples < connect_per_write_samples ? samples : connect_per_write_samples;
+      c.warmup = warmup < connect_per_write_warmup ? warmup : connect_per_write_warmup;
+    }
+    return c;
+  }
   int connections() const { return pool_size > 0 ? pool_size : clients; }
 };
 

@@ -67,6 +67,21 @@ bool verifies_server(const TransportSpec& spec) {
   return std::string_view(spec.sslmode).rfind("verify", 0) == 0;
 }
 
+std::optional<int> connect_round_trips(std::string_view auth, std::string_view sslmode) {
+  int rt = 0;
+  if (auth == "trust" || auth == "peer") {
+    rt = 1;  // StartupMessage -> AuthenticationOk ... ReadyForQuery
+  } else if (auth == "md5" || auth == "password") {
+    rt = 2;  // StartupMessage -> password request; PasswordMessage -> AuthenticationOk ...
+  } else if (auth == "scram-sha-256") {
+    rt = 3;  // StartupMessage -> SASL; SASLInitialResponse -> continue; SASLResponse -> final
+  } else {
+    return std::nullopt;
+  }
+  const bool tls = !sslmode.empty() && sslmode != "disable";
+  return tls ? rt + 2 : rt;  // SSLRequest -> 'S'; ClientHello -> ServerHello ... Finished
+}
+
 bool auth_uses_password(std::string_view auth) {
   return auth == "scram-sha-256" || auth == "md5" || auth == "password";
 }

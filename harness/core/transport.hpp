@@ -3,6 +3,7 @@
 /// --dsn set-up, the floors, the decomposition, the JSON and the console all read this table, so
 /// a new transport is one row here plus its fixture (docs/architecture.md, "A new transport").
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,13 @@ struct TransportSpec {
   /// Measured when --transports is not given; the others only when named.
   bool by_default;
 };
+
+/// Protocol round trips a new PostgreSQL connection costs before it takes statements, given how
+/// the server authenticates it and libpq's sslmode: the startup message and the authentication
+/// exchange (trust and peer 1, md5 and password 2, scram-sha-256 3), plus, with TLS, the
+/// SSLRequest and a TLS 1.3 handshake (2 more). The TCP handshake is not counted: on loopback it
+/// costs nothing measurable. nullopt where the method is not known (--dsn: "as configured").
+std::optional<int> connect_round_trips(std::string_view auth, std::string_view sslmode);
 
 /// Every transport, in the order cases, tables and plots list them.
 const std::vector<TransportSpec>& transport_specs();

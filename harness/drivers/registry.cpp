@@ -16,6 +16,12 @@ constexpr Capabilities kAutocommit{1, false, false, true};       // one INSERT, 
 constexpr Capabilities kAutocommitNamed{1, false, true, false};  // EXECUTE of a named statement
 constexpr Capabilities kTransaction{3, true, false, true};       // BEGIN, INSERT, COMMIT
 constexpr Capabilities kTransactionNamed{3, true, true, false};  // the same, INSERT prepared
+// A new connection per insert, then BEGIN, INSERT, COMMIT on it.
+constexpr Capabilities kConnectTransaction{3, true, false, true, 1};
+// A new SQLAlchemy Engine per insert: its first connect runs the dialect's set-up (BEGIN,
+// version, schema, isolation, standard_conforming_strings, hstore look-up, ROLLBACK, twice
+// rolled back) before BEGIN, INSERT, COMMIT: 12 statements, each its own round trip.
+constexpr Capabilities kNewEngine{12, true, false, true, 1};
 }  // namespace
 
 const std::vector<DriverPath>& driver_paths() {
@@ -62,6 +68,27 @@ const std::vector<DriverPath>& driver_paths() {
        "a mapped class, Session.add + commit, over the same creator engine", nullptr, python_arm()},
       {"psycopg3", "direct", B::postgres, 3, kTransactionNamed,
        "psycopg 3: cursor, execute, commit", nullptr, python_arm()},
+      {"psycopg3", "pipeline", B::postgres, 1, kTransactionNamed,
+       "psycopg 3 in pipeline mode: BEGIN, INSERT, COMMIT behind one sync", nullptr, python_arm()},
+      // Async drivers, each insert one run_until_complete on the session's event loop.
+      {"psycopg3", "async", B::postgres, 3, kTransactionNamed,
+       "psycopg 3 AsyncConnection: async cursor, execute, commit", nullptr, python_arm()},
+      {"psycopg3", "async-pool", B::postgres, 3, kTransactionNamed,
+       "psycopg_pool AsyncConnectionPool: async with pool.connection(), execute, commit on exit",
+       nullptr, python_arm()},
+      {"asyncpg", "transaction", B::postgres, 3, kTransactionNamed,
+       "asyncpg: async with conn.transaction(), execute (cached prepared statement)", nullptr,
+       python_arm()},
+      // A connection per insert (--connect-per-write): what turns 1 ms into tens.
+      {"psycopg2", "connect-per-write", B::postgres, 3, kConnectTransaction,
+       "psycopg2.connect, cursor, execute, commit, close for every decision", nullptr,
+       python_arm()},
+      {"sqlalchemy-core", "nullpool", B::postgres, 3, kConnectTransaction,
+       "poolclass=NullPool: engine.begin() opens and closes a psycopg2 connection per insert",
+       nullptr, python_arm()},
+      {"sqlalchemy-core", "engine-per-write", B::postgres, 12, kNewEngine,
+       "a new Engine per insert: first connect's dialect set-up, engine.begin() insert, dispose",
+       nullptr, python_arm()},
       {"python-sqlite3", "seed", B::sqlite, 0, kTransaction,
        "the post's SQLite path: sqlite3.connect(check_same_thread=False), execute, commit", nullptr,
        python_arm()},
@@ -83,6 +110,9 @@ std::string baseline_of(const DriverPath& p) {
       {"sqlalchemy-core/creator", "psycopg2/direct"},
       {"sqlalchemy-orm/creator", "psycopg2/direct"},
       {"psycopg2/pool", "psycopg2/direct"},
+      {"psycopg3/async", "psycopg3/direct"},
+      {"psycopg3/async-pool", "psycopg3/direct"},
+      {"sqlalchemy-core/nullpool", "psycopg2/connect-per-write"},
   };
   const auto it = baselines.find(p.id());
   return it == baselines.end() ? "" : it->second;

@@ -62,6 +62,7 @@ json repetition_json(const CaseResult& r) {
   j["verification"] = verification_json(r.verification);
   j["error"] = r.error ? json(*r.error) : json(nullptr);
   j["samples_ns"] = r.raw_kept ? json(r.samples_ns) : json(nullptr);
+  if (r.raw_kept && !r.back_to_back_ns.empty()) j["back_to_back_ns"] = r.back_to_back_ns;
   j["histogram"] = r.histogram.to_json();
   j["timeseries"] = r.timeseries.to_json();
   j["schedule_lag_ns"] = optional_summary(r.schedule_lag);
@@ -79,7 +80,33 @@ json decomposition_json(const Decomposition& d) {
       {"driver_ns", d.driver_ns}, {"complete", d.complete}, {"notes", d.notes}};
 }
 
-json case_json(const CaseReport& c, const RunConfig& cfg) {
+// --idle-ms: the back-to-back twins and the idle-minus-back-to-back difference.
+json idle_json(const IdleComparison& idle, std::uint64_t idle_ms) {
+  json diff = nullptr;
+  if (idle.difference) {
+    const auto& d = *idle.difference;
+    diff = {{"median_ns", d.median},
+            {"pairs", d.n},
+            {"interval_95_ns", d.ci ? json::array({d.ci->first, d.ci->second}) : json(nullptr)},
+            {"method", "median of paired differences, order-statistic interval (binomial ranks)"}};
+  }
+  return {{"idle_ms", idle_ms},
+          {"back_to_back_ns", summary_json(idle.back_to_back)},
+          {"idle_minus_back_to_back", diff}};
+}
+
+// The protocol round trips of the connection a connect-per-write case opens for every insert,
+// from how its transport authenticated (null where that is not known: --dsn).
+json connect_round_trips_json(const CaseReport& c, const RunContext& ctx) {
+  if (c.caps.connects == 0) return 0;
+  const auto use = ctx.transports.find(c.transport);
+  const TransportSpec* spec = find_transport(c.transport);
+  if (use == ctx.transports.end() || !spec) return nullptr;
+  const auto rt = connect_round_trips(use->second.auth, spec->sslmode);
+  return rt ? json(*rt * c.caps.connects) : json(nullptr);
+}
+
+json case_json(const CaseReport& c, const RunConfig& cfg, const RunContext& ctx) {
   const auto& p = c.pooled;
   json j;
   j["name"] = c.name;
@@ -91,14 +118,16 @@ json case_json(const CaseReport& c, const RunConfig& cfg) {
   j["capabilities"] = {{"statements", c.caps.statements},
                        {"explicit_transaction", c.caps.explicit_transaction},
                        {"named_prepared", c.caps.named_prepared},
-                       {"pooler_safe", c.caps.pooler_safe}};
+                       {"pooler_safe", c.caps.pooler_safe},
+                       {"connects", c.caps.connects}};
+  j["connect_round_trips"] = connect_round_trips_json(c, ctx);
   j["durable"] = c.durable;
   j["durability"] = c.durability;
   j["status"] = c.status_name();
   j["loop"] = c.open_loop ? "open" : "closed";
   j["samples"] = p.samples;
   j["samples_requested"] = c.samples_requested;
-  j["warmup"] = cfg.warmup;
+  j["warmup"] = cfg.for_path(c.caps).warmup;
   j["latency_ns"] = summary_json(p.latency);
   j["throughput_per_s"] = finite(p.throughput_per_s);
   if (p.p50_ci && p.mean_ci) {
@@ -121,6 +150,7 @@ json case_json(const CaseReport& c, const RunConfig& cfg) {
                 {"sample_outlier_fraction", finite(p.noise.sample_outlier_fraction)},
                 {"warnings", noise_warnings(p.noise)}};
   j["decomposition"] = c.decomposition ? decomposition_json(*c.decomposition) : json(nullptr);
+  j["idle"] = p.idle ? idle_json(*p.idle, cfg.idle_ms) : json(nullptr);
   if (c.instructions) {
     const auto& n = *c.instructions;
     j["instructions"] = {{"inserts", n.inserts},
@@ -273,10 +303,12 @@ json to_json(const RunResult& run) {
                  {"sync_commit", st.sync_commit},
                  {"interleave", st.interleave},
                  {"clients", st.run.clients},
+                 {"connect_per_write_samples", st.run.connect_per_write_samples},
+                 {"idle_ms", st.run.idle_ms},
                  {"pool_size", st.run.connections() < st.run.clients ? json(st.run.connections())
                                                                      : json(nullptr)}};
   json cases = json::array();
-  for (const auto& c : run.cases) cases.push_back(case_json(c, run.settings.run));
+  for (const auto& c : run.cases) cases.push_back(case_json(c, run.settings.run, run.context));
   j["cases"] = std::move(cases);
   j["floors"] = floors_json(run.floors);
   j["connect"] = connect_json(run.connect);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
+#include <thread>
 
 #include "core/schedule.hpp"
 #include "db/pg.hpp"
@@ -34,14 +35,36 @@ void idle_round_trip(IdleRoundTrip& p, PgConn& conn, Clock& clock) {
   }
 }
 
+// Takes sample `round` of `rounds` for a case that takes `share` of them: evenly spread, so a
+// connect-per-write case's few samples meet the same drift as the others' many.
+bool takes_round(std::uint64_t round, std::uint64_t rounds, std::uint64_t share) {
+  return share >= rounds || (round + 1) * share / rounds > round * share / rounds;
+}
+
+// --idle-ms: waits until the connection has sat idle `idle_ms` since its last insert ended.
+void wait_idle(std::chrono::nanoseconds last_end, std::uint64_t idle_ms, Clock& clock,
+               const std::atomic<bool>& stop) {
+  if (last_end.count() < 0) return;
+  const auto until = last_end + std::chrono::milliseconds(idle_ms);
+  // Slices of at most 100 ms, so a stop is seen soon.
+  for (auto left = until - clock.now(); left.count() > 0 && !stop.load();
+       left = until - clock.now()) {
+    std::this_thread::sleep_for(
+        std::min<std::chrono::nanoseconds>(left, std::chrono::milliseconds(100)));
+  }
+}
+
 // One case's part of the repetition while it runs.
 struct Slot {
-  explicit Slot(const RunConfig& cfg) : rec(cfg.raw_samples_max, false) {}
+  explicit Slot(const RunConfig& run_cfg, const Capabilities& caps)
+      : cfg(run_cfg.for_path(caps)), rec(cfg.raw_samples_max, false) {}
+  RunConfig cfg;  ///< the run's, as this case's path takes it (samples, warm-up)
   std::unique_ptr<Writer> writer;
   Recorder rec;
   std::int64_t connect_ns = 0, busy_ns = 0, cpu_ns = 0;
   std::chrono::nanoseconds last_end{-1};
-  std::vector<std::int64_t> idle_ns;  ///< per sample, how long the connection had sat idle
+  std::vector<std::int64_t> idle_ns;          ///< per sample, how long the connection had sat idle
+  std::vector<std::int64_t> back_to_back_ns;  ///< --idle-ms: the insert right after each sample
   std::optional<std::uint64_t> inserted = 0;
   std::optional<std::string> error;
 };
@@ -92,7 +115,7 @@ std::vector<CaseResult> run_interleaved(const std::vector<CaseTarget>& cases, co
 
   std::vector<Slot> slots;
   slots.reserve(cases.size());
-  for (std::size_t i = 0; i < cases.size(); ++i) slots.emplace_back(cfg);
+  for (const auto& ct : cases) slots.emplace_back(cfg, ct.c.path->caps);
   for (std::size_t i = 0; i < cases.size() && !stop.load(); ++i) {
     const auto& [c, e] = cases[i];
     Slot& s = slots[i];
@@ -102,11 +125,11 @@ std::vector<CaseResult> run_interleaved(const std::vector<CaseTarget>& cases, co
     }
     try {
       const std::uint64_t seed = case_seed(cfg.seed, c.name());
-      s.writer = c.path->arm ? c.path->arm->open_writer(c, e, cfg, seed)
+      s.writer = c.path->arm ? c.path->arm->open_writer(c, e, s.cfg, seed)
                              : open_native_writer(c, e, seed, clock);
       s.connect_ns = s.writer->connect_ns();
-      s.writer->warm_up(cfg.warmup);
-      if (cfg.progress) cfg.progress->fetch_add(cfg.warmup, std::memory_order_relaxed);
+      s.writer->warm_up(s.cfg.warmup);
+      if (cfg.progress) cfg.progress->fetch_add(s.cfg.warmup, std::memory_order_relaxed);
     } catch (const std::exception& ex) {
       s.error = one_line(ex.what());
       if (s.writer) s.inserted = s.writer->finish();
@@ -139,7 +162,10 @@ std::vector<CaseResult> run_interleaved(const std::vector<CaseTarget>& cases, co
       }
       Slot& s = slots[i];
       if (!s.writer || stop.load(std::memory_order_relaxed)) continue;
+      if (!takes_round(round, cfg.samples, s.cfg.samples)) continue;
       try {
+        if (cfg.idle_ms > 0) wait_idle(s.last_end, cfg.idle_ms, clock, stop);
+        if (stop.load()) continue;
         const Writer::Sample w = s.writer->write_one(clock);
         s.rec.record((w.start - t_phase).count(), w.latency_ns);
         s.busy_ns += w.latency_ns;
@@ -147,6 +173,14 @@ std::vector<CaseResult> run_interleaved(const std::vector<CaseTarget>& cases, co
         if (s.last_end.count() >= 0) s.idle_ns.push_back((w.start - s.last_end).count());
         s.last_end = w.end;
         if (cfg.progress) cfg.progress->fetch_add(1, std::memory_order_relaxed);
+        if (cfg.idle_ms > 0) {
+          // The same connection again at once: the back-to-back twin of the idle sample, under
+          // the same drift. Its end starts the next idle wait.
+          const Writer::Sample hot = s.writer->write_one(clock);
+          s.back_to_back_ns.push_back(hot.latency_ns);
+          s.last_end = hot.end;
+          if (cfg.progress) cfg.progress->fetch_add(1, std::memory_order_relaxed);
+        }
       } catch (const std::exception& ex) {
         s.error = one_line(ex.what());
         s.inserted = s.writer->finish();
@@ -164,7 +198,7 @@ std::vector<CaseResult> run_interleaved(const std::vector<CaseTarget>& cases, co
     Slot& s = slots[i];
     CaseResult r;
     describe_into(r, cases[i].c);
-    r.samples_requested = cfg.samples;
+    r.samples_requested = s.cfg.samples;
     take_recording(r, s.rec);
     r.connect_ns = s.connect_ns;
     // The case's own time: other cases' turns are not its work, so ops/s is what it sustains.
@@ -177,7 +211,8 @@ std::vector<CaseResult> run_interleaved(const std::vector<CaseTarget>& cases, co
       r.idle_gap_ns = *mid;
     }
     r.error = s.error;
-    r.interrupted = !r.error && r.samples < cfg.samples;
+    r.back_to_back_ns = std::move(s.back_to_back_ns);
+    r.interrupted = !r.error && r.samples < s.cfg.samples;
     out.push_back(std::move(r));
   }
   verify_tables(cases, cfg, slots, out);

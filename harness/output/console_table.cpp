@@ -187,6 +187,27 @@ std::string console_table(const RunResult& run) {
       }
     }
   }
+  if (run.settings.run.idle_ms > 0) {
+    out += fmt::format(
+        "\nafter {} ms idle vs back to back (the same connection's next insert at once; p50 ms, "
+        "and the median of the pairs' differences with its 95 % interval):\n",
+        run.settings.run.idle_ms);
+    for (const auto& c : run.cases) {
+      if (!c.pooled.idle) continue;
+      const auto& idle = *c.pooled.idle;
+      std::string diff = "-";
+      if (idle.difference) {
+        diff = fmt::format("{:+.3f}", ms(idle.difference->median));
+        if (idle.difference->ci) {
+          diff += fmt::format(" [{:+.3f}, {:+.3f}]", ms(idle.difference->ci->first),
+                              ms(idle.difference->ci->second));
+        }
+      }
+      out += fmt::format("  {:<{}}  idle {:>7}  back to back {:>7}  idle - back to back {}\n",
+                         c.name, w, ms3(c.pooled.latency.p50_ns), ms3(idle.back_to_back.p50_ns),
+                         diff);
+    }
+  }
   if (std::any_of(run.cases.begin(), run.cases.end(),
                   [](const CaseReport& c) { return c.instructions.has_value(); })) {
     out +=

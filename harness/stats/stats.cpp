@@ -56,4 +56,24 @@ double throughput_per_s(std::uint64_t count, std::int64_t elapsed_ns) {
   return static_cast<double>(count) * 1e9 / static_cast<double>(elapsed_ns);
 }
 
+std::optional<MedianInterval> median_interval(std::vector<std::int64_t> values) {
+  if (values.empty()) return std::nullopt;
+  std::sort(values.begin(), values.end());
+  MedianInterval m;
+  m.n = values.size();
+  m.median = percentile_sorted(values, 50);
+  if (m.n >= 10) {
+    // The median lies between the j-th and k-th order statistics (1-based) with probability
+    // P(j <= B < k), B ~ binomial(n, 1/2): j = floor(n/2 - 1.96 sqrt(n)/2), k = ceil(1 + n/2 +
+    // 1.96 sqrt(n)/2), the usual normal approximation (Conover, Practical Nonparametric
+    // Statistics, 3.2); tests/test_stats.cpp checks its coverage.
+    const double n = static_cast<double>(m.n);
+    const double half = 1.959963984540054 * std::sqrt(n) / 2.0;
+    const auto j = static_cast<std::size_t>(std::max(1.0, std::floor(n / 2.0 - half)));
+    const auto k = static_cast<std::size_t>(std::min(n, std::ceil(1.0 + n / 2.0 + half)));
+    m.ci = std::make_pair(values[j - 1], values[k - 1]);
+  }
+  return m;
+}
+
 }  // namespace wpbench

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace wpbench {
@@ -30,6 +31,21 @@ LatencySummary summarize(std::vector<std::int64_t> samples_ns);
 
 /// Summary of raw samples; nullopt when there are none.
 std::optional<LatencySummary> summary_of(const std::vector<std::int64_t>& samples_ns);
+
+/// A median with its distribution-free 95 % interval.
+struct MedianInterval {
+  std::int64_t median = 0;
+  /// The order statistics around the median that hold it with 95 % (binomial(n, 1/2) ranks,
+  /// normal approximation: n/2 -+ 0.98 sqrt(n)); nullopt under 10 values, where the ranks run
+  /// off the ends.
+  std::optional<std::pair<std::int64_t, std::int64_t>> ci;
+  std::size_t n = 0;
+};
+
+/// The median of `values` (nearest rank, as percentile_sorted) and its 95 % interval, assuming the
+/// values are independent draws of one distribution (paired differences, which cancel the drift
+/// two paired samples share). nullopt for no values.
+std::optional<MedianInterval> median_interval(std::vector<std::int64_t> values);
 
 /// Operations per second for `count` operations over `elapsed_ns` of wall time; 0 when undefined.
 double throughput_per_s(std::uint64_t count, std::int64_t elapsed_ns);

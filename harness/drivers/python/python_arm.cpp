@@ -28,10 +28,10 @@ namespace wpbench {
 
 namespace {
 // The modules a case imports -> the Debian package that provides them.
-const std::map<std::string, std::string> kPackages = {{"psycopg2", "python3-psycopg2"},
-                                                      {"sqlalchemy", "python3-sqlalchemy"},
-                                                      {"psycopg", "python3-psycopg"},
-                                                      {"sqlite3", "python3"}};
+const std::map<std::string, std::string> kPackages = {
+    {"psycopg2", "python3-psycopg2"}, {"sqlalchemy", "python3-sqlalchemy"},
+    {"psycopg", "python3-psycopg"},   {"psycopg_pool", "python3-psycopg-pool"},
+    {"asyncpg", "python3-asyncpg"},   {"sqlite3", "python3"}};
 
 std::string dir_of_arm(const RunConfig& cfg) {
   return fs::path(cfg.python_arm).parent_path().string();

@@ -197,16 +197,14 @@ PARAM_NAMES = ("market_ticker", "direction", "edge", "score", "action", "skip_re
 @case("sqlalchemy-core/creator", "sqlalchemy", "psycopg2", backend="postgres")
 def sqlalchemy_core(target, table, _):
     """Core: engine.begin() + text() insert; the block commits on exit."""
-    from sqlalchemy import text
     engine = creator_engine(target)
-    stmt = text(f"INSERT INTO {table} {COLUMNS} VALUES "
-                "(:market_ticker, :direction, :edge, :score, :action, :skip_reason, NOW())")
+    stmt = core_insert_statement(table)
     engine.connect().close()  # first connect: SQLAlchemy's dialect queries, not a sample's
 
     def insert(params):
         with engine.begin() as conn:
             conn.execute(stmt, params)
-    return insert, engine.dispose, lambda row: dict(zip(PARAM_NAMES, row))
+    return insert, engine.dispose, as_params
 
 
 @case("sqlalchemy-orm/creator", "sqlalchemy", "psycopg2", "sqlalchemy.orm", backend="postgres")
@@ -247,6 +245,240 @@ def psycopg3_direct(target, table, _):
     wpbench's warm-up (200 by default) takes it."""
     import psycopg
     return dbapi_insert(psycopg.connect(target), pg_insert_sql(table))
+
+
+@case("psycopg3/pipeline", "psycopg", backend="postgres")
+def psycopg3_pipeline(target, table, _):
+    """psycopg 3's pipeline mode, the Python twin of libpq/pipeline: the connection stays in one
+    pipeline, so execute queues BEGIN and the INSERT and commit() queues COMMIT behind one sync:
+    one round trip. Entering and leaving a pipeline per insert would add a second sync."""
+    import psycopg
+    conn = psycopg.connect(target)
+    pipeline = conn.pipeline()
+    pipeline.__enter__()
+    sql = pg_insert_sql(table)
+
+    def insert(row):
+        conn.execute(sql, row)
+        conn.commit()  # the sync: returns once COMMIT is acknowledged, raises what failed
+
+    def close():
+        try:
+            pipeline.__exit__(None, None, None)
+        finally:
+            conn.close()
+    return insert, close
+
+
+# Connect per write: the post's get_connection() called for every decision, and the two ways
+# SQLAlchemy code ends up doing the same. Each insert pays a new backend (fork, authentication)
+# besides its statements; --connect-per-write runs them, with fewer samples.
+
+@case("psycopg2/connect-per-write", "psycopg2", backend="postgres")
+def psycopg2_connect_per_write(target, table, _):
+    """psycopg2.connect, cursor, execute, commit, close: a new connection for every decision."""
+    import psycopg2
+    sql = pg_insert_sql(table)
+
+    def insert(row):
+        conn = psycopg2.connect(target)
+        try:
+            cur = conn.cursor()
+            cur.execute(sql, row)
+            conn.commit()
+            cur.close()
+        finally:
+            conn.close()
+    return insert, lambda: None
+
+
+def core_insert_statement(table):
+    from sqlalchemy import text
+    return text(f"INSERT INTO {table} {COLUMNS} VALUES "
+                "(:market_ticker, :direction, :edge, :score, :action, :skip_reason, NOW())")
+
+
+def as_params(row):
+    return dict(zip(PARAM_NAMES, row))
+
+
+@case("sqlalchemy-core/nullpool", "sqlalchemy", "psycopg2", backend="postgres")
+def sqlalchemy_core_nullpool(target, table, _):
+    """create_engine(..., poolclass=NullPool): the Engine stays, but every engine.begin() opens a
+    new psycopg2 connection and closes it at the end (SQLAlchemy's advice for serverless code)."""
+    import psycopg2
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+    engine = create_engine("postgresql+psycopg2://", creator=lambda: psycopg2.connect(target),
+                           poolclass=NullPool)
+    stmt = core_insert_statement(table)
+    engine.connect().close()  # the dialect's one-time set-up queries, not a sample's
+
+    def insert(params):
+        with engine.begin() as conn:
+            conn.execute(stmt, params)
+    return insert, engine.dispose, as_params
+
+
+@case("sqlalchemy-core/engine-per-write", "sqlalchemy", "psycopg2", backend="postgres")
+def sqlalchemy_core_engine_per_write(target, table, _):
+    """A new Engine for every decision (a helper that calls create_engine each time): its first
+    connect runs the dialect's set-up queries again, then the insert, then dispose()."""
+    stmt = core_insert_statement(table)
+
+    def insert(params):
+        engine = creator_engine(target)
+        try:
+            with engine.begin() as conn:
+                conn.execute(stmt, params)
+        finally:
+            engine.dispose()
+    return insert, lambda: None, as_params
+
+
+# Async drivers. wpbench times each insert from outside, so each is one run_until_complete of
+# the coroutine on one event loop kept for the session: the loop's start and stop per insert
+# (tens of microseconds) is counted, on top of what a bot already inside a running loop pays.
+
+def conninfo_params(target):
+    """A libpq target (conninfo or URI) as {keyword: value}, parsed by libpq's own
+    PQconninfoParse (libpq5 is one of wpbench's own dependencies): asyncpg takes keywords or a
+    URI, not conninfo, and a hand-made parser would get quoting and escapes subtly wrong."""
+    import ctypes
+    from ctypes import POINTER, Structure, byref, c_char_p, c_int, c_void_p
+
+    class Option(Structure):  # PQconninfoOption, libpq-fe.h
+        _fields_ = [("keyword", c_char_p), ("envvar", c_char_p), ("compiled", c_char_p),
+                    ("val", c_char_p), ("label", c_char_p), ("dispchar", c_char_p), ("dispsize", c_int)]
+
+    libpq = ctypes.CDLL("libpq.so.5")
+    libpq.PQconninfoParse.restype = POINTER(Option)
+    libpq.PQconninfoParse.argtypes = [c_char_p, POINTER(c_void_p)]
+    libpq.PQconninfoFree.argtypes = [POINTER(Option)]
+    libpq.PQfreemem.argtypes = [c_void_p]
+    err = c_void_p()
+    options = libpq.PQconninfoParse(target.encode(), byref(err))
+    if not options:
+        message = ctypes.string_at(err).decode(errors="replace").strip() if err else "out of memory"
+        if err:
+            libpq.PQfreemem(err)
+        raise ValueError(f"the connection target does not parse: {message}")
+    try:
+        out, i = {}, 0
+        while options[i].keyword is not None:
+            if options[i].val is not None:
+                out[options[i].keyword.decode()] = options[i].val.decode()
+            i += 1
+        return out
+    finally:
+        libpq.PQconninfoFree(options)
+
+
+def asyncpg_connect_args(target):
+    """asyncpg.connect keywords for a libpq target: host (a socket dir or an address), port,
+    user, password, database, and TLS as libpq's sslmode says (verify-full: the CA file and
+    the host name checked, as the tls transport's libpq cases do)."""
+    p = conninfo_params(target)
+    args = {k: p[key] for k, key in (("host", "host"), ("user", "user"), ("password", "password"),
+                                      ("database", "dbname")) if key in p}
+    if "port" in p:
+        args["port"] = int(p["port"])
+    if "hostaddr" in p and "host" not in p:
+        args["host"] = p["hostaddr"]
+    mode = p.get("sslmode", "")
+    if mode in ("verify-full", "verify-ca"):
+        import ssl
+        ctx = ssl.create_default_context(cafile=p.get("sslrootcert"))
+        ctx.check_hostname = mode == "verify-full"
+        args["ssl"] = ctx
+    elif mode == "disable":
+        args["ssl"] = False
+    elif mode:
+        args["ssl"] = mode
+    return args
+
+
+def async_session(connect, write, close):
+    """(insert, close) over one event loop: connect() -> state, write(state, row), close(state),
+    each a coroutine function."""
+    import asyncio
+    loop = asyncio.new_event_loop()
+    try:
+        state = loop.run_until_complete(connect())
+    except BaseException:
+        loop.close()
+        raise
+
+    def insert(row):
+        loop.run_until_complete(write(state, row))
+
+    def finish():
+        try:
+            loop.run_until_complete(close(state))
+        finally:
+            loop.close()
+    return insert, finish
+
+
+@case("asyncpg/transaction", "asyncpg", backend="postgres")
+def asyncpg_transaction(target, table, _):
+    """asyncpg as its documentation writes a write: `async with conn.transaction()` around
+    `conn.execute(query, *args)`, $n placeholders. asyncpg prepares the statement once and keeps
+    it (its statement cache), so the INSERT is a named prepared statement; BEGIN, INSERT, COMMIT."""
+    import asyncpg
+    sql = f"INSERT INTO {table} {COLUMNS} VALUES ($1, $2, $3, $4, $5, $6, NOW())"
+
+    async def connect():
+        return await asyncpg.connect(**asyncpg_connect_args(target))
+
+    async def write(conn, row):
+        async with conn.transaction():
+            await conn.execute(sql, *row)
+
+    async def close(conn):
+        await conn.close()
+    return async_session(connect, write, close)
+
+
+@case("psycopg3/async", "psycopg", backend="postgres")
+def psycopg3_async(target, table, _):
+    """psycopg 3's AsyncConnection as its documentation writes it: an async cursor, execute,
+    commit (its implicit transaction: BEGIN; INSERT; COMMIT)."""
+    import psycopg
+    sql = pg_insert_sql(table)
+
+    async def connect():
+        return await psycopg.AsyncConnection.connect(target)
+
+    async def write(conn, row):
+        async with conn.cursor() as cur:
+            await cur.execute(sql, row)
+        await conn.commit()
+
+    async def close(conn):
+        await conn.close()
+    return async_session(connect, write, close)
+
+
+@case("psycopg3/async-pool", "psycopg", "psycopg_pool", backend="postgres")
+def psycopg3_async_pool(target, table, _):
+    """psycopg_pool's AsyncConnectionPool as its documentation writes it: `async with
+    pool.connection() as conn: await conn.execute(...)`, the block committing on exit."""
+    import psycopg_pool
+    sql = pg_insert_sql(table)
+
+    async def connect():
+        pool = psycopg_pool.AsyncConnectionPool(target, min_size=1, max_size=4, open=False)
+        await pool.open(wait=True)
+        return pool
+
+    async def write(pool, row):
+        async with pool.connection() as conn:
+            await conn.execute(sql, row)
+
+    async def close(pool):
+        await pool.close()
+    return async_session(connect, write, close)
 
 
 @case("python-sqlite3/seed", "sqlite3", backend="sqlite")
@@ -451,7 +683,28 @@ def connect_sqlalchemy(target):
     return close
 
 
-CONNECTORS = {"psycopg2": (connect_psycopg2, ("psycopg2",)),
+def connect_asyncpg(target):
+    """asyncpg.connect on an event loop of its own; it reads the server's type catalogue only
+    when a statement needs it, so a connect is the protocol's exchange alone."""
+    import asyncio
+    import asyncpg
+    loop = asyncio.new_event_loop()
+    try:
+        conn = loop.run_until_complete(asyncpg.connect(**asyncpg_connect_args(target)))
+    except BaseException:
+        loop.close()
+        raise
+
+    def close():
+        try:
+            loop.run_until_complete(conn.close())
+        finally:
+            loop.close()
+    return close
+
+
+CONNECTORS = {"asyncpg": (connect_asyncpg, ("asyncpg",)),
+              "psycopg2": (connect_psycopg2, ("psycopg2",)),
               "psycopg3": (connect_psycopg3, ("psycopg",)),
               "sqlalchemy": (connect_sqlalchemy, ("sqlalchemy", "psycopg2"))}
 

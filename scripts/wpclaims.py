@@ -288,23 +288,27 @@ def in_words(result, runs):
                     if d["verdict"] != "not measured"]
         if verdicts:
             words.append(f"\"{c['text']}\": {'; '.join(verdicts)}.")
-    core = usable(runs, POST_LAYERS[0][0])
-    if core is not None and core.decomposition and "flush_ns" in core.decomposition:
-        d = core.decomposition
-        wire = d["round_trips_ns"] + d.get("wake_ns", 0) + d["flush_ns"]
-        p50 = core.percentile(50)
-        if p50 < 3e6 and wire > 0:
-            words.append(f"For SQLAlchemy Core to take the post's 3 ms, {st.fmt_ms(3e6 - p50)} ms more per write "
-                         f"would have to come from somewhere: its round trips and commit flush, "
-                         f"{st.fmt_ms(wire)} ms here, would have to be {(3e6 - p50 + wire) / wire:.0f}x slower "
-                         f"(a remote server, a slower disk), or the write would have to do more than one insert "
-                         f"and commit (a connection per write, say).")
+    found = origins_of(runs)["sentences"]
+    if found:
+        words.append("Where the post's 3-5 ms can come from, projected from this run's split of each write into "
+                     "round trips, flush, server and client (scripts/whatif projects any RTT and flush): "
+                     + " ".join(found))
     words += connect_words(runs)
     for run in runs.runs:
         for change in run.get("machine_changes") or []:
             words.append(f"Run {run['run_id']} saw its machine change ({change}): its absolute latencies mix "
                          "both states; the ratios between drivers do not.")
     return " ".join(words)
+
+
+def origins_of(runs):
+    """wpwhatif.origins of the last run that measured its floors (a projection starts from one run's
+    split of its p50s): where the post's 3-5 ms can come from. No sentences without one."""
+    import wpwhatif  # imports this module: only here, once both are loaded
+    for run in reversed(runs.runs):
+        if run.get("floors"):
+            return wpwhatif.origins(run)
+    return {"sentences": []}
 
 
 def connect_words(runs):
@@ -407,8 +411,9 @@ def main(argv):
         print(f"claims: {e}", file=sys.stderr)
         return 2
     if args.format == "json":
-        print(json.dumps({"context": runs.describe(), "summary": in_words(result, runs), "claims": result},
-                         indent=1))
+        found = origins_of(runs)
+        print(json.dumps({"context": runs.describe(), "summary": in_words(result, runs), "claims": result,
+                          "origins_3_5ms": found}, indent=1))
     elif args.format == "markdown":
         print(render_markdown(result, runs), end="")
     else:

@@ -31,7 +31,7 @@ import sys
 import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-SCRIPTS = ["claims", "report", "gate", "publish", "validate-result", "precision", "gate-check",
+SCRIPTS = ["claims", "whatif", "report", "gate", "publish", "validate-result", "precision", "gate-check",
            "pgbench-check"]
 BUILD_TOOLS = {"g++", "gcc", "cpp", "cmake", "make", "build-essential", "pkg-config", "help2man", "dpkg-dev"}
 # What must not come with the package: a compiler (also a virtual one, <c++-compiler>), a build

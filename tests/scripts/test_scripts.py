@@ -345,7 +345,15 @@ class Claims(Scratch):
         self.assertTrue(result["abstraction-3-5ms"]["verdict"].startswith("does not hold"))
         self.assertTrue(result["overhead-50-150pct"]["verdict"].startswith("does not hold"))
         rows = {r["case"]: r for r in result["direct-under-2ms"]["rows"]}
-        self.assertEqual(rows["psycopg2/*/unix"]["verdict"], "not measured")
+        self.assertEqual(rows["psycopg2/direct/unix"]["verdict"], "not measured")
+        # A connection per write is not the post's direct driver on its kept connection: measured
+        # apart, it does not make "under 2 ms" fail.
+        cases = dict(fixtures.DEFAULT_CASES)
+        cases["psycopg2/connect-per-write/unix"] = (3, 25_000_000)
+        result = self.evaluate(fixtures.make_run(cases=cases))
+        self.assertTrue(result["direct-under-2ms"]["verdict"].startswith("holds"))
+        self.assertNotIn("psycopg2/connect-per-write/unix",
+                         {r["case"] for r in result["direct-under-2ms"]["rows"]})
         pair = {r["case"]: r for r in result["overhead-50-150pct"]["rows"]}["libpqxx/work/unix vs libpq/tx/unix"]
         self.assertIn("same 3 round trips", pair["reason"])
 
@@ -367,7 +375,11 @@ class Claims(Scratch):
         self.assertIn("SQLAlchemy Core adds", words)
         self.assertIn("the ORM adds", words)
         self.assertIn("psycopg2 holds", words)
-        self.assertIn("For SQLAlchemy Core to take the post's 3 ms", words)
+        # Where 3-5 ms can come from (scripts/wpwhatif.py's origins, tested in test_whatif.py):
+        # 3 ms - 0.37 ms + the fixture's flush is the flush it would take.
+        self.assertIn("Where the post's 3-5 ms can come from", words)
+        self.assertIn("with a commit flush of", words)
+        self.assertIn("A connection per write adds its connect to every write", words)
         r = run_script("claims", self.tmp / "w.json")
         self.assertTrue(r.stdout.startswith("On this machine psycopg2"), r.stdout[:200])
         self.assertNotIn("connection per write (the post's", words)  # no Python connect cost measured

@@ -131,15 +131,18 @@ def pg_insert_sql(table):
     return f"INSERT INTO {table} {COLUMNS} VALUES (%s, %s, %s, %s, %s, %s, NOW())"
 
 
-def dbapi_insert(conn, sql):
+def dbapi_write(conn, sql, row):
     """The post's DB-API write, the same for every driver that has it: a cursor, execute,
     commit, close the cursor (the driver's implicit BEGIN makes it BEGIN; INSERT; COMMIT)."""
-    def insert(row):
-        cur = conn.cursor()
-        cur.execute(sql, row)
-        conn.commit()
-        cur.close()
-    return insert, conn.close
+    cur = conn.cursor()
+    cur.execute(sql, row)
+    conn.commit()
+    cur.close()
+
+
+def dbapi_insert(conn, sql):
+    """(insert, close) writing each row with dbapi_write on the one connection `conn`."""
+    return (lambda row: dbapi_write(conn, sql, row)), conn.close
 
 
 @case("psycopg2/direct", "psycopg2", backend="postgres")
@@ -174,10 +177,7 @@ def psycopg2_pool(target, table, _):
     def insert(row):
         conn = p.getconn()
         try:
-            cur = conn.cursor()
-            cur.execute(sql, row)
-            conn.commit()
-            cur.close()
+            dbapi_write(conn, sql, row)
         finally:
             p.putconn(conn)
     return insert, p.closeall
@@ -283,10 +283,7 @@ def psycopg2_connect_per_write(target, table, _):
     def insert(row):
         conn = psycopg2.connect(target)
         try:
-            cur = conn.cursor()
-            cur.execute(sql, row)
-            conn.commit()
-            cur.close()
+            dbapi_write(conn, sql, row)
         finally:
             conn.close()
     return insert, lambda: None

@@ -145,9 +145,10 @@ std::optional<int> parse_command_line(int argc, char** argv, Options& opt) {
                  "(default: postgres)");
   app.add_option("--pg-bindir", opt.pg_bindir,
                  "dir with initdb and postgres (default: /usr/lib/postgresql/15/bin)");
-  app.add_option("--python", opt.run.python,
-                 "python3 of the Python arm (psycopg2, SQLAlchemy, psycopg, asyncpg, sqlite3 cases); "
-                 "Debian's sees the python3-* packages")
+  app.add_option(
+         "--python", opt.run.python,
+         "python3 of the Python arm (psycopg2, SQLAlchemy, psycopg, asyncpg, sqlite3 cases); "
+         "Debian's sees the python3-* packages")
       ->capture_default_str();
   app.add_option("--instructions", opt.instructions,
                  "after the timed run, count each case's client instructions per insert over N "

@@ -3,7 +3,7 @@ time (RTT) and commit flush, and the RTT at which each of the post's claims (scr
 would hold.
 
 Usage: whatif RUN.json [--rtt DURATION] [--flush DURATION] [--claims] [--no-tcp-handshake]
-              [--transports tcp,unix] [--claims-file FILE] [--format text|markdown|json]
+              [--transports tcp,unix] [--connect-rt N] [--claims-file FILE] [--format text|markdown|json]
 
 A duration is 0.5ms, 500us, 500000ns or 0.0005s; a bare number is ms. The model
 (docs/scripts.md, "The projection"): the run splits each case's p50 into round trips × the
@@ -98,7 +98,7 @@ def _cases(run):
     return runs, [(runs.cases[rec["name"]], rec) for rec in run["cases"]]
 
 
-def params(run, case, rec, rtt_ns=None, flush_ns=None, tcp_handshake=True, need_rtt=False):
+def params(run, case, rec, rtt_ns=None, flush_ns=None, tcp_handshake=True, need_rtt=False, connect_rt=None):
     """What the projection of one case is made of, or NotProjected with the reason: the round
     trips that move with the RTT (n, c, h and their sum k), the floors, and the flush's change.
     A floor is needed only where its term moves (an RTT is given or solved for, `need_rtt`; a
@@ -115,10 +115,14 @@ def params(run, case, rec, rtt_ns=None, flush_ns=None, tcp_handshake=True, need_
     n = rec["round_trips"] if wire else 0
     per_insert = connects_per_insert(rec)
     c = rec.get("connect_round_trips", 0) if wire else 0
+    if c is None and per_insert and connect_rt is not None:  # --connect-rt: the user knows the method
+        c = connect_rt * per_insert
     if c is None:  # the harness could not tell how the transport authenticated (--dsn)
         if per_insert and (rtt_ns is not None or need_rtt):
             raise NotProjected("it opens a connection per insert, and the run does not know its round trips "
-                               "(connect_round_trips null: the authentication method was not known)")
+                               "(connect_round_trips null: the authentication method was not known; "
+                               "--connect-rt N gives them: trust or peer 1, md5 2, scram-sha-256 3, "
+                               "TLS 2 more)")
         c = 0
     # Loopback's handshake costs about nothing, so no floor counts it; a real network charges a
     # round trip for it before the connection's first protocol message. TLS's own round trips are
@@ -194,7 +198,7 @@ def _notes(run, case, p, rtt_ns, flush_ns, tcp_handshake, iv):
     return "; ".join(notes) or None
 
 
-def project_case(run, case, rec, rtt_ns=None, flush_ns=None, tcp_handshake=True):
+def project_case(run, case, rec, rtt_ns=None, flush_ns=None, tcp_handshake=True, connect_rt=None):
     """One case's projection (the dict project() lists)."""
     measured = case.percentile(50) if case.count else None
     iv = case.interval(50) if case.count else None
@@ -205,9 +209,10 @@ def project_case(run, case, rec, rtt_ns=None, flush_ns=None, tcp_handshake=True)
            "measured_interval_ns": [iv["lo"], iv["hi"]] if iv else None,
            "predicted_p50_ns": None, "predicted_interval_ns": None, "delta_ns": None, "terms": None, "note": None}
     try:
-        p = params(run, case, rec, rtt_ns, flush_ns, tcp_handshake)
+        p = params(run, case, rec, rtt_ns, flush_ns, tcp_handshake, connect_rt=connect_rt)
     except NotProjected as e:
         return {**row, "note": f"not projected: {e}"}
+    row["connect_round_trips"] = p["c"]
     d = delta_ns(p, rtt_ns)
     row.update({
         "handshake_round_trips": p["h"], "predicted_p50_ns": measured + d, "delta_ns": d,
@@ -221,13 +226,13 @@ def project_case(run, case, rec, rtt_ns=None, flush_ns=None, tcp_handshake=True)
     return row
 
 
-def project(run, rtt_ns=None, flush_ns=None, tcp_handshake=True, transports=None):
+def project(run, rtt_ns=None, flush_ns=None, tcp_handshake=True, transports=None, connect_rt=None):
     """Every case of `run` (the dict wpbench_results.load_run returns), in run order, projected to
     a round trip of `rtt_ns` and a commit flush of `flush_ns` (None: the run's own); only the
     cases over `transports` when given. A case that cannot be projected has predicted_p50_ns None
     and its note says why."""
     _, cases = _cases(run)
-    return [project_case(run, case, rec, rtt_ns, flush_ns, tcp_handshake) for case, rec in cases
+    return [project_case(run, case, rec, rtt_ns, flush_ns, tcp_handshake, connect_rt) for case, rec in cases
             if transports is None or case.transport in transports]
 
 
@@ -762,6 +767,9 @@ def main(argv):
                     help="do not count the TCP handshake of a connection per insert (a user-space delay proxy "
                          "cannot delay it)")
     ap.add_argument("--transports", type=_transports_arg, help="only these transports, e.g. tcp,unix")
+    ap.add_argument("--connect-rt", type=int, choices=range(0, 11), metavar="N",
+                    help="protocol round trips of a connection, for a run that did not know how its server "
+                         "authenticates (--dsn): trust or peer 1, md5 2, scram-sha-256 3, TLS 2 more")
     ap.add_argument("--format", choices=["text", "markdown", "json"], default="text")
     args = ap.parse_args(argv[1:])
     if args.rtt is None and args.flush is None and not args.claims:
@@ -783,8 +791,9 @@ def main(argv):
         print(f"whatif: {e}", file=sys.stderr)
         return 2
     target = {"rtt_ns": args.rtt, "flush_ns": args.flush, "tcp_handshake": args.tcp_handshake,
-              "transports": sorted(args.transports) if args.transports else None}
-    rows = [] if args.claims else project(run, args.rtt, args.flush, args.tcp_handshake, args.transports)
+              "transports": sorted(args.transports) if args.transports else None, "connect_rt": args.connect_rt}
+    rows = [] if args.claims else project(run, args.rtt, args.flush, args.tcp_handshake, args.transports,
+                                          args.connect_rt)
     conditions = claim_conditions(run, claims, args.flush, args.tcp_handshake)
     if args.transports:
         conditions = [{**c, "rows": [r for r in c["rows"] if r["transport"] in args.transports]} for c in conditions]

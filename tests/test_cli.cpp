@@ -521,7 +521,7 @@ TEST(Cli, ThrowawayRunCoversEveryCaseAndValidates) {
   const std::string out = tmp.path() + "/r.json";
   const Cli r = run_cli(
       "--samples 30 --warmup 3 -r 2 --floor-samples 100 --connect-samples 2 "
-      "--connect-per-write 2 --tmp-dir " +
+      "--connect-per-write 2 --extra-drivers --tmp-dir " +
       shq(tmp.path()) + " --out " + shq(out) + " --transports " + every_transport());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json j = json::parse(read_file(out));

@@ -31,6 +31,19 @@ TEST(Selection, ConnectPerWriteRunsOnlyWhenAskedWithItsOwnSamples) {
   EXPECT_TRUE(has(named, "psycopg2/connect-per-write/tcp"));  // its baseline
   EXPECT_FALSE(has(named, "sqlalchemy-core/creator/tcp"));
 
+  // Outside the default run: the async drivers and psycopg 3's pipeline, by name or flag.
+  opt = Options{};
+  EXPECT_FALSE(has(select_cases(opt), "asyncpg/transaction/unix"));
+  EXPECT_FALSE(has(select_cases(opt), "psycopg3/pipeline/tcp"));
+  EXPECT_TRUE(has(select_cases(opt), "psycopg3/direct/tcp"));
+  opt.extra_drivers = true;
+  EXPECT_TRUE(has(select_cases(opt), "asyncpg/transaction/unix"));
+  EXPECT_TRUE(has(select_cases(opt), "psycopg3/async-pool/tcp"));
+  EXPECT_FALSE(has(select_cases(opt), "psycopg2/connect-per-write/unix"));
+  opt = Options{};
+  opt.drivers = {"asyncpg"};
+  EXPECT_TRUE(has(select_cases(opt), "asyncpg/transaction/tcp"));
+
   RunConfig cfg;
   cfg.samples = 500;
   cfg.warmup = 100;

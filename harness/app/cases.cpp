@@ -81,11 +81,16 @@ std::vector<Case> select_cases(const Options& opt, bool every_transport,
       return std::find(opt.drivers.begin(), opt.drivers.end(), n) != opt.drivers.end();
     };
     // A path that connects per insert takes tens of ms a sample: only when asked for, by
-    // --connect-per-write or by its own name (its driver's name alone does not bring it).
-    const bool by_driver = c.path->caps.connects > 0
-                               ? has(c.path->id()) || ((opt.connect_per_write || every_transport) &&
-                                                       (opt.drivers.empty() || has(c.path->driver)))
-                               : opt.drivers.empty() || has(c.path->driver) || has(c.path->id());
+    // --connect-per-write or by its own name (its driver's name alone does not bring it). One
+    // outside the default run comes with its name, its driver's, or --extra-drivers.
+    const bool named = has(c.path->driver) || has(c.path->id());
+    bool by_driver = opt.drivers.empty() || named;
+    if (c.path->caps.connects > 0) {
+      by_driver = has(c.path->id()) || ((opt.connect_per_write || every_transport) &&
+                                        (opt.drivers.empty() || has(c.path->driver)));
+    } else if (!c.path->by_default) {
+      by_driver = named || ((opt.extra_drivers || every_transport) && opt.drivers.empty());
+    }
     if (has(c.name()) || (by_driver && transport_ok(c))) chosen.push_back(c);
   }
   // A layer is judged against the direct path under it: measure both, in the same rounds.
@@ -118,7 +123,11 @@ int print_case_list(const std::vector<Case>& cases) {
   for (const auto& c : cases) {
     const TransportSpec& spec = spec_of(c.transport);
     std::string when;  // what a case the default run leaves out needs
-    if (c.path->caps.connects > 0) when += " [--connect-per-write N]";
+    if (c.path->caps.connects > 0) {
+      when += " [--connect-per-write N]";
+    } else if (!c.path->by_default) {
+      when += " [--extra-drivers]";
+    }
     if (!spec.by_default) when += std::string(" [--transports ") + spec.name + "]";
     std::printf("%-*s  %d rt  %s%s\n", static_cast<int>(w), c.name().c_str(), c.path->round_trips,
                 c.path->how, when.c_str());

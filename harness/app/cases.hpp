@@ -13,8 +13,9 @@ struct Run;
 struct Targets;
 
 /// The cases `opt` asks for, in registry order; throws UsageError for an unknown name. Without
-/// --transports, only the transports measured by default, and without --connect-per-write no path
-/// that connects per insert, unless `every_transport` (--list).
+/// --transports, only the transports measured by default, without --connect-per-write no path
+/// that connects per insert, and without --extra-drivers no path outside the default run, unless
+/// `every_transport` (--list).
 /// A layer chosen with --drivers brings its baseline (registry.hpp's baseline_of) over the same
 /// transports, unless --no-baselines; `added` gets one line per baseline added.
 std::vector<Case> select_cases(const Options& opt, bool every_transport = false,

@@ -92,6 +92,10 @@ std::optional<int> parse_command_line(int argc, char** argv, Options& opt) {
                  "ms); naming one in --drivers runs it with 50")
       ->each([&opt](const std::string&) { opt.connect_per_write = true; })
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100000}));
+  app.add_flag("--extra-drivers", opt.extra_drivers,
+               "also run the paths the default run leaves out to stay within about four minutes: "
+               "asyncpg, psycopg 3 async and its pool, psycopg 3's pipeline mode (naming one in "
+               "--drivers runs it too)");
   app.add_option("--idle-ms", opt.run.idle_ms,
                  "write as a bot does, every so often: each measured insert follows at least N "
                  "ms of its connection idle, and a back-to-back insert follows it at once, "

@@ -40,6 +40,8 @@ struct Options {
   bool no_baselines = false;  ///< --drivers measures only what it names
   /// --connect-per-write given: the paths that connect per insert join the default selection.
   bool connect_per_write = false;
+  /// --extra-drivers: the paths outside the default run (DriverPath::by_default) join it.
+  bool extra_drivers = false;
   /// --instructions N: after the timed run, count each case's client instructions per insert
   /// over N inserts under callgrind (0: not).
   std::uint64_t instructions = 0;

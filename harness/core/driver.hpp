@@ -106,6 +106,10 @@ struct DriverPath {
   /// times itself (the Python arm, harness/drivers/python/python_arm.cpp), and this is how to
   /// measure it.
   const ArmOps* arm = nullptr;
+  /// In the default run. The others keep it within about four minutes: they run when named in
+  /// --drivers (by driver or driver/variant) or with --extra-drivers (connect-per-write paths,
+  /// Capabilities::connects, with --connect-per-write instead).
+  bool by_default = true;
 
   /// driver/variant, e.g. "libpq/prepared": what --drivers and the Python arm call it.
   std::string id() const { return std::string(driver) + "/" + variant; }

@@ -407,6 +407,31 @@ def connect_section(runs):
     return lines
 
 
+def idle_section(cases):
+    """--idle-ms: each case's inserts after the idle wait against their back-to-back twins, from
+    the files' `idle` (one line per file that has it)."""
+    rows = [(c, rec["idle"]) for c in cases for rec in c.records if rec.get("idle")]
+    if not rows:
+        return []
+    waits = sorted({idle["idle_ms"] for _, idle in rows})
+    lines = ["## After an idle wait, and back to back", "",
+             f"With --idle-ms ({', '.join(f'{w} ms' for w in waits)}), every measured insert came after its "
+             "connection sat idle that long, as a bot writing a decision every so often; the same connection's "
+             "next insert followed at once, its back-to-back twin. A pair shares its moment of the run, so the "
+             "machine's drift cancels in their difference: its median, with a distribution-free 95 % interval "
+             "(binomial order statistics). ms.", "",
+             "| case | idle p50 | back-to-back p50 | idle − back to back (median of pairs) | pairs |",
+             "|---|--:|--:|--:|--:|"]
+    for c, idle in rows:
+        d = idle["idle_minus_back_to_back"] or {}
+        iv = d.get("interval_95_ns")
+        diff = "-" if not d else (f"{d['median_ns'] / 1e6:+.3f}" +
+                                  (f" [{iv[0] / 1e6:+.3f}, {iv[1] / 1e6:+.3f}]" if iv else ""))
+        lines.append(f"| {code(c.name)} | {ms_cell(c.percentile(50))} | {ms_cell(idle['back_to_back_ns']['p50'])} | "
+                     f"{diff} | {d.get('pairs', '-')} |")
+    return lines + [""]
+
+
 def schedule_lag_section(runs, cases):
     loops = [l for l in runs.loops if l["mode"] == "open"]
     rate = "; ".join(sorted({f"{l['rate_per_s']:g} inserts/s on a {l['schedule']} schedule" for l in loops}))
@@ -789,6 +814,7 @@ def write_report(runs, out):
     lines += instructions_section(all_cases)
     if any(c.loop == "open" for c in all_cases):
         lines += schedule_lag_section(runs, all_cases)
+    lines += idle_section(all_cases)
     kind, words = over_time(runs, all_cases)
     lines += ["## Latency over time", "", words, ""]
     if kind is not None and plots:

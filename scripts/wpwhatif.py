@@ -579,6 +579,11 @@ def origins(run):
         here.append(f"a psycopg2 connect takes {ms(connect)} ms on this server")
     words.append(f"A connection per write adds its connect to every write: Core would take 3-5 ms with a connect "
                  f"of {ms(c_lo)}-{ms(c_hi)} ms" + (f" ({'; '.join(here)})" if here else "") + ".")
+    per_write = _usable(runs, "psycopg2/connect-per-write/unix")
+    if per_write is not None:
+        words.append(f"psycopg2 opening a connection for every decision (the post's get_connection() called per "
+                     f"write) took {ms(per_write.percentile(50))} ms at p50 here: its 'under 2 ms' holds only for "
+                     f"a connection kept across writes.")
     # 5. All three numbers at once, on a grid of flushes (from none to 5 ms) and connects (to 6 ms).
     step = 10e3
     flushes = [f0 + i * step for i in range(-int(f0 // step), int(5e6 // step))]

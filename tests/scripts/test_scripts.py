@@ -939,6 +939,24 @@ class ReportAndPublish(Scratch):
         for absent in ("## Floors", "## Connection cost", "## Where the time goes", "schedule lag"):
             self.assertNotIn(absent, md)
 
+    def test_an_idle_run_gets_its_idle_against_back_to_back_table(self):
+        run = fixtures.make_run(n=600)
+        run["config"]["idle_ms"] = 200
+        run["cases"][0]["idle"] = {
+            "idle_ms": 200, "back_to_back_ns": run["cases"][0]["latency_ns"],
+            "idle_minus_back_to_back": {"median_ns": 450_000, "pairs": 600, "interval_95_ns": [390_000, 647_000],
+                                        "method": "median of paired differences"}}
+        out, hidden = self.tmp / "rep", without_module(self.tmp, "matplotlib")
+        r = run_script("report", "--out", out, fixtures.write(self.tmp / "i.json", run), env=hidden)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        md = (out / "report.md").read_text()
+        self.assertIn("## After an idle wait, and back to back", md)
+        self.assertIn(f"| `{run['cases'][0]['name']}` |", md)
+        self.assertIn("| +0.450 [+0.390, +0.647] | 600 |", md)
+        # Without --idle-ms, no such section.
+        r = run_script("report", "--out", out, self.fixture("a.json"), env=hidden)
+        self.assertNotIn("After an idle wait", (out / "report.md").read_text())
+
     def test_report_of_a_published_v1_run(self):
         out = self.tmp / "rep"
         r = run_script("report", "--out", out, self.fixture("v1.json", version=1))

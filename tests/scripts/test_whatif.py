@@ -484,6 +484,16 @@ class Origins(unittest.TestCase):
         self.assertIsNotNone(o["together"]["p99"]["flush_ns"])
         self.assertNotIn("p50", o["together"])
 
+    def test_a_measured_connect_per_write_is_named(self):
+        run = self.run_of()
+        self.assertNotIn("connection for every decision", " ".join(wi.origins(run)["sentences"]))
+        run = fixtures.make_run(cases={"psycopg2/direct/unix": (3, 800_000),
+                                       "sqlalchemy-core/creator/unix": (3, 1_150_000),
+                                       "psycopg2/connect-per-write/unix": (3, 25_000_000)}, n=1000)
+        pin(run, "psycopg2/connect-per-write/unix", 25_000_000, 24_000_000, 26_000_000)
+        self.assertIn("connection for every decision (the post's get_connection() called per write) took 25.0",
+                      " ".join(wi.origins(run)["sentences"]))
+
     def test_without_the_post_stack_nothing_is_said(self):
         run = self.run_of()
         run["cases"] = [c for c in run["cases"] if not c["name"].startswith("sqlalchemy")]

@@ -37,7 +37,7 @@ def measured_run(p50s, status=None):
 
 class Settings(unittest.TestCase):
     def test_parsed(self):
-        self.assertEqual(wc.parse_settings(wc.DEFAULT_SETTINGS), [(250, 0), (0, 2000), (500, 1000), (1000, 3000)])
+        self.assertEqual(wc.parse_settings(wc.DEFAULT_SETTINGS), [(500, 0), (0, 2000), (500, 1000), (1000, 3000)])
         self.assertEqual(wc.parse_settings(" 500:2000 "), [(500, 2000)])
 
     def test_refused(self):

@@ -122,7 +122,12 @@ def context_section(runs):
                          f"{order}, "
                          f"{cfg['repetitions']} repetition(s) in shuffled order (order seed {cfg['order_seed']}), "
                          f"seed {cfg['seed']}, {loop_text}, synchronous_commit {cfg['sync_commit']}, "
-                         f"{cfg['clients']} client(s), raw samples kept up to {cfg['raw_samples_max']} a repetition")
+                         f"{cfg['clients']} client(s), raw samples kept up to {cfg['raw_samples_max']} a repetition"
+                         + (f"; connect-per-write cases {min(cfg['samples'], cfg['connect_per_write_samples'])} "
+                            "samples a repetition" if any((c.get("capabilities") or {}).get("connects")
+                                                          for c in run["cases"]) else "")
+                         + (f"; each insert after {cfg['idle_ms']} ms idle, with a back-to-back twin"
+                            if cfg.get("idle_ms") else ""))
         else:
             lines.append(f"  - {cfg['samples']} samples per case after {cfg['warmup']} warm-up, seed {cfg['seed']}")
         for w in ctx["warnings"]:
@@ -410,10 +415,11 @@ def connect_section(runs):
 def idle_section(cases):
     """--idle-ms: each case's inserts after the idle wait against their back-to-back twins, from
     the files' `idle` (one line per file that has it)."""
-    rows = [(c, rec["idle"]) for c in cases for rec in c.records if rec.get("idle")]
+    # One row per file that ran with --idle-ms, each with that file's own p50 (not the pooled one).
+    rows = [(c, rec["idle"], rec["latency_ns"]["p50"]) for c in cases for rec in c.records if rec.get("idle")]
     if not rows:
         return []
-    waits = sorted({idle["idle_ms"] for _, idle in rows})
+    waits = sorted({idle["idle_ms"] for _, idle, _ in rows})
     lines = ["## After an idle wait, and back to back", "",
              f"With --idle-ms ({', '.join(f'{w} ms' for w in waits)}), every measured insert came after its "
              "connection sat idle that long, as a bot writing a decision every so often; the same connection's "
@@ -422,12 +428,12 @@ def idle_section(cases):
              "(binomial order statistics). ms.", "",
              "| case | idle p50 | back-to-back p50 | idle − back to back (median of pairs) | pairs |",
              "|---|--:|--:|--:|--:|"]
-    for c, idle in rows:
+    for c, idle, rec_p50 in rows:
         d = idle["idle_minus_back_to_back"] or {}
         iv = d.get("interval_95_ns")
         diff = "-" if not d else (f"{d['median_ns'] / 1e6:+.3f}" +
                                   (f" [{iv[0] / 1e6:+.3f}, {iv[1] / 1e6:+.3f}]" if iv else ""))
-        lines.append(f"| {code(c.name)} | {ms_cell(c.percentile(50))} | {ms_cell(idle['back_to_back_ns']['p50'])} | "
+        lines.append(f"| {code(c.name)} | {ms_cell(rec_p50)} | {ms_cell(idle['back_to_back_ns']['p50'])} | "
                      f"{diff} | {d.get('pairs', '-')} |")
     return lines + [""]
 

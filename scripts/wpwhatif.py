@@ -482,13 +482,13 @@ def _span(values):
 
 
 def _together(core, direct, direct99, f0, grid_flush, grid_connect):
-    """The (flush, connect) points at which all three of the post's numbers hold at once when the
+    """The (flush, connect) points of the grids at which all three of the post's numbers hold at once when the
     SQLAlchemy code opens a connection per write (adding `connect`) and the psycopg2 code keeps
     one: Core in 3-5 ms, psycopg2's p99 under 2 ms, the overhead 50-150 %. Every figure moves by
     the flush's change; the connect adds to Core alone."""
     lo, hi = POST_BAND_NS
     a, b = POST_OVERHEAD_PCT
-    flushes, connects = [], []
+    points = []
     for f in grid_flush:
         df = f - f0
         pg50, pg99 = direct + df, direct99 + df
@@ -497,9 +497,8 @@ def _together(core, direct, direct99, f0, grid_flush, grid_connect):
         for c in grid_connect:
             sa = core + df + c
             if lo <= sa <= hi and 1 + a / 100 <= sa / pg50 <= 1 + b / 100:
-                flushes.append(f)
-                connects.append(c)
-    return _span(flushes), _span(connects)
+                points.append((f, c))
+    return points
 
 
 def origins(run):
@@ -548,8 +547,9 @@ def origins(run):
             also = ""
             if pg_tcp is not None:
                 pp = params(run, pg_tcp, recs[pg_tcp.name], None, None, True, need_rtt=True)
+                pt = params(run, tcp, recs[tcp.name], None, None, True, need_rtt=True)
                 at = [pg_tcp.percentile(50) + delta_ns(pp, r) for r in rng]
-                over = [100 * ((tcp.percentile(50) + delta_ns(pc, r)) / a - 1) for r, a in zip(rng, at)]
+                over = [100 * ((tcp.percentile(50) + delta_ns(pt, r)) / a - 1) for r, a in zip(rng, at)]
                 also = (f"; psycopg2 would then take {ms(at[0])}-{ms(at[1])} ms, an overhead of "
                         f"{over[1]:+.0f} to {over[0]:+.0f} %, not 50-150 %")
             words.append(f"Over TCP, SQLAlchemy Core's {wpclaims.rt_text(pc['k'])} would take 3-5 ms at an RTT of "
@@ -576,7 +576,9 @@ def origins(run):
         here.append(f"SQLAlchemy with NullPool measured {ms(nullpool.percentile(50))} ms, "
                     f"{ms(nullpool.percentile(50) - t_core)} ms more than with its pool")
     if connect is not None:
-        here.append(f"a psycopg2 connect takes {ms(connect)} ms on this server")
+        verdict = ("inside" if c_lo <= connect <= c_hi else "past 5 ms" if connect > c_hi else "under 3 ms")
+        here.append(f"a psycopg2 connect takes {ms(connect)} ms on this server, which would put Core at "
+                    f"{ms(t_core + connect)} ms, {verdict}")
     words.append(f"A connection per write adds its connect to every write: Core would take 3-5 ms with a connect "
                  f"of {ms(c_lo)}-{ms(c_hi)} ms" + (f" ({'; '.join(here)})" if here else "") + ".")
     per_write = _usable(runs, "psycopg2/connect-per-write/unix")
@@ -584,31 +586,43 @@ def origins(run):
         words.append(f"psycopg2 opening a connection for every decision (the post's get_connection() called per "
                      f"write) took {ms(per_write.percentile(50))} ms at p50 here: its 'under 2 ms' holds only for "
                      f"a connection kept across writes.")
-    # 5. All three numbers at once, on a grid of flushes (from none to 5 ms) and connects (to 6 ms).
+    # 5. All three numbers at once, on a grid of flushes (0 to 5 ms) and connects (0 to 6 ms).
     step = 10e3
-    flushes = [f0 + i * step for i in range(-int(f0 // step), int(5e6 // step))]
-    connects = [i * step for i in range(int(6e6 // step))]
+    flushes = [i * step for i in range(int(5e6 // step) + 1)]
+    connects = [i * step for i in range(int(6e6 // step) + 1)]
     tail = _usable(runs, DIRECT + "/unix", 99)
     out["together"] = {}
     tried = [("p99", tail.percentile(99))] if tail is not None else []
     for stat, value in tried + [("p50", t_pg)]:
-        f_span, c_span = _together(t_core, t_pg, value, f0, flushes, connects)
+        points = _together(t_core, t_pg, value, f0, flushes, connects)
         kept = _together(t_core, t_pg, value, f0, flushes, [0.0])
+        f_span = _span([f for f, _ in points])
         out["together"][stat] = {"flush_ns": list(f_span) if f_span else None,
-                                 "connect_ns": list(c_span) if c_span else None,
-                                 "with_kept_connection": bool(kept[0])}
+                                 "connect_ns": list(_span([c for _, c in points])) if points else None,
+                                 "with_kept_connection": bool(kept)}
         reading = ("with psycopg2's p99 under 2 ms, as the post's 'consistently' says" if stat == "p99" else
                    "reading the post's 2 ms as psycopg2's typical write (p50)")
-        if f_span:
+        if points:
+            # The two go together: a slower flush needs a cheaper connect. The connects that fit at
+            # each end of the flush range.
+            ends = [_span([c for f, c in points if f == end]) for end in f_span]
             words.append(f"All three of the post's numbers (psycopg2 under 2 ms, SQLAlchemy 3-5 ms, 50-150 % "
                          f"overhead) hold together, {reading}, only when the SQLAlchemy code opens a connection "
-                         f"per write and the psycopg2 code keeps one: with a connect of about {ms(c_span[0])}-"
-                         f"{ms(c_span[1])} ms and a commit flush of about {ms(f_span[0])}-{ms(f_span[1])} ms"
-                         + ("" if kept[0] else "; with the connection kept, no flush does") + ".")
+                         f"per write and the psycopg2 code keeps one, with a commit flush of {ms(f_span[0])} ms "
+                         f"and a connect of {ms(ends[0][0])}-{ms(ends[0][1])} ms, up to a flush of "
+                         f"{ms(f_span[1])} ms and a connect of {ms(ends[1][0])}-{ms(ends[1][1])} ms"
+                         + ("" if kept else "; with the connection kept, no flush does") + ".")
             break
+        # What binds: SQLAlchemy at 3 ms or more within the overhead's ceiling needs psycopg2's p50
+        # at 3 ms / 2.5 or more, and the flush that slows it so far moves its tail too.
+        need = lo / (1 + POST_OVERHEAD_PCT[1] / 100)
+        why = "."
+        if stat == "p99" and value + max(0.0, need - t_pg) >= POST_DIRECT_LIMIT_NS:
+            why = (f": SQLAlchemy at 3 ms within 150 % of psycopg2 needs psycopg2 at {ms(need)} ms or more at p50, "
+                   f"a flush {ms(max(0.0, need - t_pg))} ms slower than here, which takes its p99 to "
+                   f"{ms(value + max(0.0, need - t_pg))} ms.")
         words.append(f"{reading[0].upper() + reading[1:]} ({ms(value)} ms here), no flush up to 5 ms and connect "
-                     f"up to 6 ms makes all three of the post's numbers hold together"
-                     + (": a flush slow enough for 3-5 ms takes psycopg2 past 2 ms." if stat == "p99" else "."))
+                     f"up to 6 ms makes all three of the post's numbers hold together" + why)
     return out
 
 

@@ -35,9 +35,15 @@ void count_case_instructions(const Options& opt, const std::vector<Case>& cases,
     const Case& c = cases[i];
     const Endpoint e = endpoint_for(c.transport, t, opt);
     reset_table(c.path->backend, e);
-    InstructionCount n = count_instructions(c, e, cfg, opt.instructions, self, dir.path());
-    const auto v = verify_table(c.path->backend, e, case_seed(cfg.seed, c.name()),
-                                cfg.warmup + opt.instructions);
+    // A connect-per-write path with its own, smaller warm-up, and no more inserts than its
+    // samples: each opens a backend, and the count is the same however many are taken.
+    const RunConfig path_cfg = cfg.for_path(c.path->caps);
+    const std::uint64_t inserts = c.path->caps.connects > 0
+                                      ? std::min<std::uint64_t>(opt.instructions, path_cfg.samples)
+                                      : opt.instructions;
+    InstructionCount n = count_instructions(c, e, path_cfg, inserts, self, dir.path());
+    const auto v =
+        verify_table(c.path->backend, e, case_seed(cfg.seed, c.name()), path_cfg.warmup + inserts);
     if (e.ledger)
       e.ledger->rows = v.all_ours ? std::optional<std::uint64_t>(v.rows_found) : std::nullopt;
     if (!n.error && !v.ok) n.error = "rows not verified: " + v.message;

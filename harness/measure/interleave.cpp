@@ -130,6 +130,8 @@ std::vector<CaseResult> run_interleaved(const std::vector<CaseTarget>& cases, co
       s.connect_ns = s.writer->connect_ns();
       s.writer->warm_up(s.cfg.warmup);
       if (cfg.progress) cfg.progress->fetch_add(s.cfg.warmup, std::memory_order_relaxed);
+      // --idle-ms: the first measured insert waits out the idle time too.
+      if (cfg.idle_ms > 0) s.last_end = clock.now();
     } catch (const std::exception& ex) {
       s.error = one_line(ex.what());
       if (s.writer) s.inserted = s.writer->finish();

@@ -426,10 +426,6 @@ class Cli(Scratch):
         self.assertIn("measured no floors", err)
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 class Origins(unittest.TestCase):
     """Where the post's 3-5 ms can come from: the ranges worked out by hand from one fake run."""
 
@@ -461,6 +457,9 @@ class Origins(unittest.TestCase):
         self.assertEqual(o["connect_range_ns"], [1_850_000, 3_850_000])
         text = " ".join(o["sentences"])
         self.assertIn("0.65-1.32 ms", text)
+        # There psycopg2 over TCP takes 0.85 + 3 x (0.65 - 0.05) = 2.65 ms and 0.85 + 3 x 1.2667 =
+        # 4.65 ms: Core's 3 and 5 ms are +13.2 % and +7.5 % over it.
+        self.assertIn("psycopg2 would then take 2.65-4.65 ms, an overhead of +8 to +13 %", text)
         self.assertIn("2.10-4.10 ms", text)
         self.assertIn("1.85-3.85 ms", text)
 
@@ -476,7 +475,14 @@ class Origins(unittest.TestCase):
         self.assertEqual([round(v) for v in p50["flush_ns"]], [650_000, 1_440_000])
         self.assertEqual([round(v) for v in p50["connect_ns"]], [660_000, 2_630_000])
         self.assertFalse(p50["with_kept_connection"])
-        self.assertIn("opens a connection per write and the psycopg2 code keeps one", " ".join(o["sentences"]))
+        text = " ".join(o["sentences"])
+        self.assertIn("opens a connection per write and the psycopg2 code keeps one", text)
+        # At the largest flush, 1.44 ms: psycopg2 1.99 ms, Core 2.34 ms + connect in [3, 4.975] ms.
+        self.assertIn("up to a flush of 1.44 ms and a connect of 0.66-2.63 ms", text)
+        # The p99 reading fails on the ceiling: 3 ms / 2.5 = 1.2 ms for psycopg2, 0.40 ms more flush,
+        # its p99 1.6 + 0.4 = 2.0 ms.
+        self.assertIn("needs psycopg2 at 1.20 ms or more at p50, a flush 0.40 ms slower than here, which takes "
+                      "its p99 to 2.00 ms", text)
 
     def test_a_low_tail_lets_the_p99_reading_hold(self):
         # p99 1.0 ms: a flush change up to 0.99 ms keeps it under 2 ms, so the p99 reading holds too.
@@ -498,3 +504,7 @@ class Origins(unittest.TestCase):
         run = self.run_of()
         run["cases"] = [c for c in run["cases"] if not c["name"].startswith("sqlalchemy")]
         self.assertEqual(wi.origins(run)["sentences"], [])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -203,9 +203,9 @@ std::string console_table(const RunResult& run) {
                               ms(idle.difference->ci->second));
         }
       }
-      out += fmt::format("  {:<{}}  idle {:>7}  back to back {:>7}  idle - back to back {}\n",
-                         c.name, w, ms3(c.pooled.latency.p50_ns), ms3(idle.back_to_back.p50_ns),
-                         diff);
+      out +=
+          fmt::format("  {:<{}}  idle {:>7}  back to back {:>7}  idle - back to back {}\n", c.name,
+                      w, ms3(c.pooled.latency.p50_ns), ms3(idle.back_to_back.p50_ns), diff);
     }
   }
   if (std::any_of(run.cases.begin(), run.cases.end(),

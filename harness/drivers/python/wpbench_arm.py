@@ -261,9 +261,12 @@ def psycopg3_pipeline(target, table, _):
     sql = pg_insert_sql(table)
 
     def insert(row):
-        conn.execute("BEGIN")
+        # prepare=False: psycopg would server-prepare BEGIN and COMMIT from their sixth execution
+        # too, and a transaction command run from a prepared statement is not the plain BEGIN and
+        # COMMIT the other paths send (pg_stat_statements no longer counts them).
+        conn.execute("BEGIN", prepare=False)
         conn.execute(sql, row)
-        conn.execute("COMMIT")
+        conn.execute("COMMIT", prepare=False)
         pipeline.sync()  # returns once COMMIT is acknowledged, raises what failed
 
     def close():

@@ -311,16 +311,20 @@ def origins_of(runs):
     return {"sentences": []}
 
 
+def connect_p50(rows, driver, transport="unix"):
+    """(p50 ns, authentication) of opening a `driver` connection over `transport` by the
+    transport's own authentication (not its trust twin), from a run's `connect` rows; None when
+    not timed."""
+    row = next((r for r in rows if r["driver"] == driver and r["transport"] == transport and r["connect_ns"]
+                and r["auth"] != "trust"), None)
+    return (row["connect_ns"]["p50"], row["auth"]) if row else None
+
+
 def connect_words(runs):
     """What a connection per write would add, from the connect costs the last file measured: the
     post's driver, and SQLAlchemy's new Engine with its first connect, over the socket."""
     rows = runs.connect[-1][1] if runs.connect else []
-
-    def p50(driver):
-        row = next((r for r in rows if r["driver"] == driver and r["transport"] == "unix" and r["connect_ns"]
-                    and r["auth"] != "trust"), None)
-        return (row["connect_ns"]["p50"], row["auth"]) if row else None
-    pg2, sa = p50("psycopg2"), p50("sqlalchemy")
+    pg2, sa = connect_p50(rows, "psycopg2"), connect_p50(rows, "sqlalchemy")
     if pg2 is None:
         return []
     text = (f"Opening a connection per write (the post's get_connection() called for every decision) would add "

@@ -463,18 +463,16 @@ CORE, DIRECT, NULLPOOL = "sqlalchemy-core/creator", "psycopg2/direct", "sqlalche
 
 
 def _usable(runs, name, pct=50):
-    case = runs.cases.get(name)
-    return case if case is not None and wpclaims.unusable(case, pct) is None and case.decomposition else None
+    """wpclaims.usable, and split into its parts (a projection moves them)."""
+    case = wpclaims.usable(runs, name, pct)
+    return case if case is not None and case.decomposition else None
 
 
 def _connect_p50(run, driver, transport):
     """p50 of opening a connection with `driver` over `transport` by its own authentication (not the
-    trust twin), ns; None when not timed."""
-    for row in run.get("connect") or []:
-        if row.get("driver") == driver and row.get("transport") == transport and row.get("auth") != "trust" \
-                and row.get("connect_ns") and not row.get("error"):
-            return row["connect_ns"]["p50"]
-    return None
+    trust twin), ns, from the rows that timed every connect; None when not timed."""
+    found = wpclaims.connect_p50([r for r in run.get("connect") or [] if not r.get("error")], driver, transport)
+    return found[0] if found else None
 
 
 def _span(values):

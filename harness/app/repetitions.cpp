@@ -43,10 +43,7 @@ void interleaved_round(const Options& opt, const std::vector<Case>& cases, Targe
     index.push_back(i);
   }
   std::uint64_t inserts = 0;
-  for (const auto& ct : batch) {
-    const RunConfig cfg = run.cfg.for_path(ct.c.path->caps);
-    inserts += cfg.warmup + cfg.samples * (cfg.idle_ms > 0 ? 2 : 1);
-  }
+  for (const auto& ct : batch) inserts += run.cfg.inserts_per_repetition(ct.c.path->caps);
   progress.begin(rep, std::to_string(batch.size()) + " cases, interleaved", Phase::inserts,
                  inserts);
   // With the floors: the round trip of a connection as idle as the cases', per transport.

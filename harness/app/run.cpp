@@ -24,8 +24,7 @@ void expect_work(const Options& opt, const std::vector<Case>& cases, const Targe
                  const Run& run, Progress& progress) {
   std::uint64_t inserts = 0;  // per repetition: a connect-per-write path takes fewer
   for (const auto& c : run.result.cases) {
-    const RunConfig cfg = run.cfg.for_path(c.caps);
-    inserts += c.not_measured ? 0 : cfg.warmup + cfg.samples * (cfg.idle_ms > 0 ? 2 : 1);
+    inserts += c.not_measured ? 0 : run.cfg.inserts_per_repetition(c.caps);
   }
   const auto reps = static_cast<std::uint64_t>(opt.repetitions);
   if (opt.floor_samples > 0) progress.expect(Phase::floors, reps);

@@ -55,6 +55,12 @@ struct RunConfig {
     }
     return c;
   }
+  /// The inserts one repetition of `caps`'s path makes: its warm-up and samples, and with
+  /// --idle-ms each sample's back-to-back twin (what the progress line expects).
+  std::uint64_t inserts_per_repetition(const Capabilities& caps) const {
+    const RunConfig c = for_path(caps);
+    return c.warmup + c.samples * (c.idle_ms > 0 ? 2 : 1);
+  }
   int connections() const { return pool_size > 0 ? pool_size : clients; }
 };
 

@@ -48,10 +48,14 @@ def run(cmd, as_user=None, **kw):
 class Server:
     """A throwaway cluster as wpbench makes one: initdb as the postgres user when root, socket
     in the temp dir (peer); with `tcp`, also loopback TCP with trust for the same role, so a
-    wpbench run with --dsn measures its tcp cases too."""
+    wpbench run with --dsn measures its tcp cases too. `listen` adds addresses of this machine
+    to listen on over TCP (they must exist before the server starts) and `trust` client networks
+    (CIDR, e.g. 10.213.1.0/30) trusted over TCP: for clients elsewhere, such as other network
+    namespaces (tests/scripts/test_merge.py)."""
 
-    def __init__(self, parent, tcp=False):
-        self.tcp = tcp
+    def __init__(self, parent, tcp=False, listen=(), trust=()):
+        self.listen = list(listen)
+        self.tcp = tcp or bool(self.listen)
         self.dir = pathlib.Path(tempfile.mkdtemp(prefix="wpbench-pgbench-", dir=parent))
         self.user = "postgres" if os.geteuid() == 0 else None
         self.role = getpass.getuser()
@@ -65,15 +69,17 @@ class Server:
         data = str(self.dir / "data")
         run([str(BINDIR / "initdb"), "-D", data, "-U", self.role, "--auth-local=peer", "-N", "-E", "UTF8",
              "--locale=C"], self.user)
-        if tcp:
+        if self.tcp:
             with open(pathlib.Path(data) / "pg_hba.conf", "a", encoding="utf-8") as f:
                 f.write("host all all 127.0.0.1/32 trust\n")
+                for network in trust:
+                    f.write(f"host all all {network} trust\n")
         self.start()
         self.dsn = f"host={self.dir} port={self.port} dbname=postgres"
 
     def start(self, settings=()):
         """Starts the cluster with `settings` (postgres -c NAME=VALUE words) on top of its own."""
-        listen = "127.0.0.1" if self.tcp else "''"
+        listen = ",".join(["127.0.0.1", *self.listen]) if self.tcp else "''"
         opts = " ".join([f"-k {self.dir} -p {self.port} -c listen_addresses={listen}", *settings])
         run([str(BINDIR / "pg_ctl"), "-D", str(self.dir / "data"), "-w", "-l", str(self.dir / "log"), "-o", opts,
              "start"], self.user)

@@ -32,7 +32,7 @@ import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SCRIPTS = ["claims", "whatif", "report", "gate", "publish", "validate-result", "precision", "gate-check",
-           "pgbench-check"]
+           "pgbench-check", "merge"]
 BUILD_TOOLS = {"g++", "gcc", "cpp", "cmake", "make", "build-essential", "pkg-config", "help2man", "dpkg-dev"}
 # What must not come with the package: a compiler (also a virtual one, <c++-compiler>), a build
 # tool, a -dev package.

@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -178,6 +179,135 @@ TEST(Cli, TlsIsMeasuredOnlyWhenNamed) {
   EXPECT_EQ(lines(named.out), tls);
   EXPECT_GT(tls, 0);
   EXPECT_EQ(named.out.find("/unix"), std::string::npos);
+}
+
+// The JSON's cases by name: status and the not-measured reason.
+std::map<std::string, std::pair<std::string, std::string>> statuses(const std::string& path) {
+  std::map<std::string, std::pair<std::string, std::string>> out;
+  const json run = json::parse(read_file(path));
+  for (const auto& c : run["cases"]) {
+    const std::string error = c["error"].is_string() ? c["error"].get<std::string>() : "";
+    out[c["name"].get<std::string>()] = {c["status"].get<std::string>(), error};
+  }
+  return out;
+}
+
+// Through the throwaway PgBouncer in transaction pooling a path that keeps named prepared
+// statements is reported not measured, saying why, and the run succeeds; in session pooling it
+// is measured. The same pooler reached as an existing deployment's (--dsn, --pgbouncer) runs too.
+TEST(Cli, PgbouncerReportsWhatTransactionPoolingCannotRun) {
+  TempPath tmp;
+  const std::string args =
+      " --transports pgbouncer --drivers libpq/prepared,libpq/exec-params --no-baselines "
+      "--samples 20 --warmup 2 -r 1 --floor-samples 20 --connect-samples 2 --out ";
+  const Cli tx = run_cli(args + shq(tmp.file("tx.json")));
+  ASSERT_EQ(tx.exit_code, 0) << tx.err;
+  auto s = statuses(tmp.file("tx.json"));
+  EXPECT_EQ(s["libpq/exec-params/pgbouncer"].first, "ok");
+  EXPECT_EQ(s["libpq/prepared/pgbouncer"].first, "not_measured");
+  EXPECT_NE(s["libpq/prepared/pgbouncer"].second.find("transaction pooling"), std::string::npos)
+      << s["libpq/prepared/pgbouncer"].second;
+  EXPECT_NE(tx.out.find("incompatible with transaction pooling"), std::string::npos) << tx.out;
+  EXPECT_EQ(validate(tmp.file("tx.json")), 0);
+
+  const Cli session = run_cli(args + shq(tmp.file("session.json")) + " --pgbouncer-mode session");
+  ASSERT_EQ(session.exit_code, 0) << session.err;
+  s = statuses(tmp.file("session.json"));
+  EXPECT_EQ(s["libpq/prepared/pgbouncer"].first, "ok");
+  EXPECT_EQ(s["libpq/exec-params/pgbouncer"].first, "ok");
+
+  const auto pooler = parse_conninfo(server().conninfo(Transport::pgbouncer));
+  const Cli existing =
+      run_cli("--dsn " + shq(existing_dsn()) + " --pgbouncer 127.0.0.1:" + pooler.at("port") +
+              " --table cli_pooler" + args + shq(tmp.file("existing.json")));
+  ASSERT_EQ(existing.exit_code, 0) << existing.err;
+  s = statuses(tmp.file("existing.json"));
+  EXPECT_EQ(s["libpq/exec-params/pgbouncer"].first, "ok");
+  EXPECT_EQ(s["libpq/prepared/pgbouncer"].first, "not_measured");
+  EXPECT_EQ(read_file(tmp.file("existing.json")).find(password()), std::string::npos);
+  // --sync-commit cannot reach the server through an existing pooler: one line, before anything.
+  expect_one_line_error(
+      run_cli("--dsn " + shq(existing_dsn()) + " --pgbouncer 127.0.0.1:" + pooler.at("port") +
+              " --sync-commit off" + args + shq(tmp.file("x.json"))),
+      2, "pooler");
+}
+
+// --standby from one flag: against the throwaway server (its own streaming standby) and against
+// an existing server with --standby-dsn; either way every case's rows are checked on the standby
+// and the decomposition takes the standby's wait apart.
+TEST(Cli, StandbyRunsCheckTheRowsThereAndSplitOutTheWait) {
+  TempPath tmp;
+  const std::string args =
+      " --drivers libpq/prepared,psycopg2/direct --no-baselines --samples 40 --warmup 3 -r 2 "
+      "--floor-samples 60 --connect-samples 0 --out ";
+  const auto check = [](const std::string& file, const std::string& mode) {
+    const json j = json::parse(read_file(file));
+    EXPECT_EQ(j["context"]["server"]["standby"]["mode"], mode);
+    EXPECT_TRUE(j["context"]["server"]["standby"]["checked_on"].is_string());
+    EXPECT_FALSE(j["floors"]["standby_wait"].is_null());
+    for (const auto& c : j["cases"]) {
+      EXPECT_EQ(c["status"], "ok") << c["name"];
+      for (const auto& rep : c["repetitions"]) {
+        EXPECT_EQ(rep["verification"]["on_standby"], true) << c["name"];
+      }
+      EXPECT_EQ(c["decomposition"]["standby_ns"], j["floors"]["standby_wait"]["flush_p50_ns"]);
+    }
+    EXPECT_EQ(validate(file), 0);
+  };
+  const Cli own =
+      run_cli("--standby remote_apply --transports unix" + args + shq(tmp.file("own.json")));
+  ASSERT_EQ(own.exit_code, 0) << own.err;
+  check(tmp.file("own.json"), "remote_apply");
+  EXPECT_NE(own.out.find("standby "), std::string::npos) << own.out;
+
+  ServerOptions so;
+  so.transports = {Transport::unix_socket, Transport::tcp};
+  so.standby = true;
+  ThrowawayServer s(so);
+  const auto tcp = parse_conninfo(s.conninfo(Transport::tcp));
+  const std::string dsn = "host=127.0.0.1 port=" + tcp.at("port") +
+                          " dbname=postgres user=" + tcp.at("user") +
+                          " password=" + tcp.at("password");
+  const Cli existing =
+      run_cli("--dsn " + shq(dsn) + " --standby sync --standby-dsn " + shq(s.standby_conninfo()) +
+              " --transports tcp --table cli_standby" + args + shq(tmp.file("existing.json")));
+  ASSERT_EQ(existing.exit_code, 0) << existing.err;
+  check(tmp.file("existing.json"), "sync");
+  EXPECT_EQ(read_file(tmp.file("existing.json")).find(tcp.at("password")), std::string::npos);
+  // A server that is not a standby, or --sync-commit beside --standby: one line each.
+  expect_one_line_error(run_cli("--dsn " + shq(dsn) + " --standby sync --standby-dsn " + shq(dsn) +
+                                " --transports tcp" + args + shq(tmp.file("x.json"))),
+                        2, "not a standby");
+  expect_one_line_error(run_cli("--standby sync --sync-commit off"), 2, "--standby");
+}
+
+// --start-at: set-up first, then nothing is measured before the time; a late start is said, a
+// time that cannot be read is a usage error.
+TEST(Cli, StartAtWaitsAndSaysWhenItIsLate) {
+  TempPath tmp;
+  const auto at = std::chrono::system_clock::now() + std::chrono::seconds(4);
+  const auto secs = std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch());
+  const std::string when = std::to_string(secs.count() / 1000) + "." +
+                           std::to_string(1000 + secs.count() % 1000).substr(1);
+  const std::string args =
+      " --drivers sqlite3/prepared --samples 20 --warmup 2 -r 1 "
+      "--floor-samples 0 --connect-samples 0 --out ";
+  const Cli r = run_cli("--start-at " + when + args + shq(tmp.file("a.json")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(read_file(tmp.file("a.json")));
+  ASSERT_TRUE(j["context"]["start_at"].is_string());
+  // The first repetition's time series starts no earlier than the time asked for.
+  EXPECT_GE(std::chrono::system_clock::now(), at);
+  const Cli late = run_cli("--start-at 2020-01-01T00:00:00Z" + args + shq(tmp.file("b.json")));
+  ASSERT_EQ(late.exit_code, 0) << late.err;
+  const json k = json::parse(read_file(tmp.file("b.json")));
+  EXPECT_EQ(k["context"]["start_at"], "2020-01-01T00:00:00.000Z");
+  bool said = false;
+  for (const auto& w : k["context"]["warnings"])
+    said = said || w.get<std::string>().find("started late") != std::string::npos;
+  EXPECT_TRUE(said);
+  expect_one_line_error(run_cli("--start-at tomorrow"), 2, "--start-at");
+  expect_one_line_error(run_cli("--start-at 2026-13-01T00:00:00Z"), 2, "--start-at");
 }
 
 TEST(Cli, UnwritableOutFailsBeforeMeasuring) {
@@ -527,6 +657,13 @@ TEST(Cli, ThrowawayRunCoversEveryCaseAndValidates) {
   const json j = json::parse(read_file(out));
   ASSERT_EQ(j["cases"].size(), all_cases().size());
   for (const auto& c : j["cases"]) {
+    EXPECT_NE(r.out.find(c["name"].get<std::string>()), std::string::npos);
+    if (c["transport"] == "pgbouncer" && !c["capabilities"]["pooler_safe"].get<bool>()) {
+      // Through the transaction pooler: reported, with why, not failed.
+      EXPECT_EQ(c["status"], "not_measured") << c["name"];
+      EXPECT_NE(c["error"].get<std::string>().find("transaction pooling"), std::string::npos);
+      continue;
+    }
     EXPECT_EQ(c["status"], "ok") << c["name"];
     EXPECT_TRUE(c["durable"].get<bool>()) << c["name"];
     EXPECT_NE(r.out.find(c["name"].get<std::string>()), std::string::npos);
@@ -538,7 +675,8 @@ TEST(Cli, ThrowawayRunCoversEveryCaseAndValidates) {
     EXPECT_EQ(c["samples"].get<int>(), per_write ? 2 * 2 : 30 * 2) << c["name"];
     // The throwaway server's authentication is known, so is what a connect per write costs in
     // round trips: peer 1, scram-sha-256 3, TLS 2 more.
-    const std::map<std::string, int> connect_rt{{"unix", 1}, {"tcp", 3}, {"tls", 5}, {"file", 0}};
+    const std::map<std::string, int> connect_rt{
+        {"unix", 1}, {"tcp", 3}, {"tls", 5}, {"pgbouncer", 3}, {"file", 0}};
     EXPECT_EQ(c["connect_round_trips"].get<int>(),
               per_write ? connect_rt.at(c["transport"].get<std::string>()) : 0)
         << c["name"];

@@ -44,8 +44,15 @@ Endpoint endpoint(const Case& c, const std::string& sqlite_path) {
 
 class EveryCase : public ::testing::TestWithParam<Case> {};
 
+// Whether the case cannot run through the fixture's transaction pooler, as the run reports it
+// (not measured); Pgbouncer.PathsDeclaredUnsafeBreakInTransactionPooling shows why.
+bool breaks_in_pooler(const Case& c) {
+  return spec_of(c.transport).pooled && !c.path->caps.pooler_safe;
+}
+
 TEST_P(EveryCase, InsertsDurablyAndVerifies) {
   const Case c = GetParam();
+  if (breaks_in_pooler(c)) GTEST_SKIP() << "not pooler-safe: reported not measured by a run";
   TempPath tmp;
   const Endpoint e = endpoint(c, tmp.path() + "/t.sqlite");
   ensure_table(c.path->backend, e);
@@ -377,6 +384,123 @@ TEST(Statements, EachPathSendsWhatItDeclares) {
   }
   pg_exec(admin.get(), "ALTER SYSTEM RESET log_min_duration_statement");
   pg_exec(admin.get(), "SELECT pg_reload_conf()");
+}
+
+// --standby's fixture: a streaming standby in a network namespace of its own (as root), every
+// commit of a remote_apply session visible there once acknowledged, verification reading it, and
+// nothing left behind (namespace, veth, processes, files) once the server stops.
+TEST(Standby, ReplicatesAcrossItsOwnNamespaceAndLeavesNothing) {
+  ServerOptions so;
+  so.transports = {Transport::unix_socket};
+  so.standby = true;
+  ThrowawayServer s(so);
+  ASSERT_FALSE(s.standby_conninfo().empty());
+  const bool in_ns = geteuid() == 0;
+  EXPECT_EQ(s.standby_where().rfind(in_ns ? "network namespace wpbench-" : "loopback", 0), 0u)
+      << s.standby_where();
+  const std::string ns = "wpbench-" + std::to_string(getpid());
+  const auto namespaces = [] {
+    std::string out;
+    if (FILE* p = popen("/usr/sbin/ip netns list 2>/dev/null", "r")) {
+      char buf[256];
+      while (std::fgets(buf, sizeof buf, p)) out += buf;
+      pclose(p);
+    }
+    return out;
+  };
+  if (in_ns) EXPECT_NE(namespaces().find(ns), std::string::npos);
+  auto primary = pg_connect(s.conninfo(Transport::unix_socket));
+  // It streams from the namespace's address, and the server counts it synchronous.
+  const std::string addr = pg_query_value(
+      primary.get(), "SELECT client_addr || ' ' || sync_state FROM pg_stat_replication");
+  if (in_ns) EXPECT_EQ(addr.rfind("10.219.", 0), 0u) << addr;
+  EXPECT_NE(addr.find("sync"), std::string::npos) << addr;
+  // remote_apply: acknowledged only once the standby has applied it, so it is readable there.
+  pg_exec(primary.get(), "SET synchronous_commit = remote_apply");
+  pg_exec(primary.get(), "CREATE TABLE standby_probe (v int)");
+  pg_exec(primary.get(), "INSERT INTO standby_probe VALUES (42)");
+  auto standby = pg_connect(s.standby_conninfo());
+  EXPECT_EQ(pg_query_value(standby.get(), "SELECT pg_is_in_recovery()"), "t");
+  EXPECT_EQ(pg_query_value(standby.get(), "SELECT v FROM standby_probe"), "42");
+  // Verification reads the standby too: the rows of a case arrive there.
+  const Case c = find_case("libpq/prepared/unix");
+  Endpoint e{Transport::unix_socket, s.conninfo(Transport::unix_socket), kTable, {}};
+  e.standby = s.standby_conninfo();
+  ensure_table(Backend::postgres, e);
+  RunConfig cfg = config(50, 5, 3);
+  SteadyClock clock;
+  std::atomic<bool> stop{false};
+  const CaseResult r = run_case(c, e, cfg, clock, stop);
+  ASSERT_TRUE(r.verification);
+  EXPECT_TRUE(r.verification->ok) << r.verification->message;
+  EXPECT_EQ(r.verification->on_standby, std::optional<bool>(true));
+  standby.reset();
+  primary.reset();
+  const std::string dir = s.dir();
+  s.stop();
+  EXPECT_FALSE(fs::exists(dir));
+  EXPECT_EQ(namespaces().find(ns), std::string::npos);
+}
+
+// The pgbouncer transport goes through a pooler: in transaction mode two client sessions one
+// after the other share one server session, which a direct connection never does; the pooler
+// checks the password (scram passed through) and takes no startup options.
+TEST(Pgbouncer, PoolsServerSessionsAndChecksThePassword) {
+  const auto backend_pid = [](const std::string& conninfo) {
+    auto c = pg_connect(conninfo);
+    return pg_query_value(c.get(), "SELECT pg_backend_pid()");
+  };
+  const std::string pooled = server().conninfo(Transport::pgbouncer);
+  const std::string first = backend_pid(pooled);
+  EXPECT_EQ(backend_pid(pooled), first);
+  EXPECT_NE(backend_pid(server().conninfo(Transport::tcp)),
+            backend_pid(server().conninfo(Transport::tcp)));
+  auto kv = parse_conninfo(pooled);
+  EXPECT_NE(kv["port"], parse_conninfo(server().conninfo(Transport::tcp))["port"]);
+  kv["password"] = "wrong";
+  EXPECT_THROW(pg_connect(build_conninfo(kv)), DriverError);
+  kv.erase("password");
+  kv["options"] = "-c work_mem=64kB";
+  EXPECT_THROW(pg_connect(build_conninfo(kv)), DriverError);
+  // The trust role passes as on the server, without a password.
+  EXPECT_FALSE(backend_pid(server().conninfo(Transport::pgbouncer, ServerRole::trust)).empty());
+}
+
+// What Capabilities::pooler_safe declares, shown: every path declared unsafe fails through the
+// transaction pooler once two of its sessions share it (one prepares a name the other left in
+// the shared server session, or executes one the server session it got never prepared), and
+// every path declared safe runs there in EveryCase.
+TEST(Pgbouncer, PathsDeclaredUnsafeBreakInTransactionPooling) {
+  int unsafe = 0;
+  for (const Case& c : all_cases()) {
+    if (c.transport != Transport::pgbouncer || c.path->caps.pooler_safe) continue;
+    ++unsafe;
+    SCOPED_TRACE(c.name());
+    const Endpoint e = endpoint(c, "");
+    ensure_table(c.path->backend, e);
+    if (c.path->open != nullptr) {
+      // Two sessions open at once, inserting in turn, as interleaved cases do.
+      const auto rows = make_decisions(11, 10);
+      bool failed = false;
+      try {
+        auto a = c.path->open(e);
+        auto b = c.path->open(e);
+        for (std::size_t i = 0; i < rows.size(); ++i) (i % 2 ? b : a)->insert(rows[i]);
+      } catch (const std::exception&) {
+        failed = true;
+      }
+      EXPECT_TRUE(failed) << "two sessions ran through transaction pooling";
+    } else {
+      // The Python arm runs one session per process: one after the other.
+      RunConfig cfg = config(20, 2, 7);
+      SteadyClock clock;
+      std::atomic<bool> stop{false};
+      const CaseResult a = run_case(c, e, cfg, clock, stop);
+      const CaseResult b = run_case(c, e, cfg, clock, stop);
+      EXPECT_TRUE(a.error || b.error) << "ran twice through transaction pooling";
+    }
+  }
+  EXPECT_GE(unsafe, 3);
 }
 
 // The tls transport is what its row says: encrypted, with the certificate's chain and name

@@ -89,6 +89,8 @@ Decomposition decompose(int round_trips, const std::string& transport, bool dura
     // synchronous_commit on minus off, same statement and connection: only the wait for the WAL
     // flush differs. A transaction of several statements still flushes once, at its commit.
     if (durable_commit) d.flush_ns = need(f.pg_flush_ns, "pg_flush_ns");
+    // A synchronous standby: the wait for it on top of the local flush, once per commit.
+    if (durable_commit && f.pg_standby_ns) d.standby_ns = *f.pg_standby_ns;
     // The leanest insert there is (libpq, prepared, autocommit) with the flush switched off,
     // minus its one round trip: the server's parse/bind/execute and WAL insert for one INSERT.
     // Raw libpq's own client cost stays in it, so driver_ns is what a path costs beyond raw libpq
@@ -128,7 +130,7 @@ Decomposition decompose(int round_trips, const std::string& transport, bool dura
         "sample by sample, the commit's sync also follows the other cases' flushes on the same "
         "disk, and the client's caches are cold: not split, it is in driver_ns");
   }
-  d.driver_ns = d.total_ns - d.round_trips_ns - d.wake_ns - d.flush_ns - d.server_ns;
+  d.driver_ns = d.total_ns - d.round_trips_ns - d.wake_ns - d.flush_ns - d.standby_ns - d.server_ns;
   if (d.driver_ns < 0) {
     d.notes.push_back("driver_ns is negative (" + us(d.driver_ns) +
                       "): the floors add up to more than this p50, within noise");

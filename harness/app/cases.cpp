@@ -29,6 +29,13 @@ CaseReport describe_case(const Case& c, const Options& opt, const Targets& t,
   if (const auto u = t.unreachable.find(c.transport); u != t.unreachable.end()) {
     r.not_measured = u->second;
   }
+  if (spec_of(c.transport).pooled && opt.pgbouncer_mode == "transaction" &&
+      !c.path->caps.pooler_safe) {
+    r.not_measured =
+        "incompatible with transaction pooling: it keeps named prepared statements across "
+        "transactions, which PgBouncer 1.18 does not carry from one server connection to the next "
+        "(--pgbouncer-mode session measures it)";
+  }
   if (opt.run.clients > 1 && c.path->arm == python_arm()) {
     r.not_measured =
         "--clients runs the C++ paths only; the Python arm measures one client (its pool "

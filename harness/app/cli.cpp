@@ -128,6 +128,27 @@ std::optional<int> parse_command_line(int argc, char** argv, Options& opt) {
   app.add_option("--tcp-host", opt.tcp_host,
                  "with --dsn: host for the tcp cases (default: the DSN's host if it is a name, "
                  "else 127.0.0.1)");
+  app.add_option("--pgbouncer", opt.pgbouncer,
+                 "with --dsn: HOST[:PORT] of the PgBouncer in front of the server, for the "
+                 "pgbouncer cases (default: the tcp host, port 6432)");
+  app.add_option("--pgbouncer-mode", opt.pgbouncer_mode,
+                 "pool_mode of the pgbouncer transport: the throwaway pooler's, or what "
+                 "--pgbouncer runs; paths that keep named prepared statements are not measured "
+                 "through transaction pooling, and say why")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"transaction", "session"}));
+  app.add_option("--standby", opt.standby,
+                 "commit through a synchronous standby: sync (waits for its flush), remote_write, "
+                 "remote_apply, or async; without --dsn a throwaway streaming standby in its own "
+                 "network namespace, with --dsn the server's own (synchronous_standby_names); "
+                 "the rows are checked on it too, and the decomposition splits out its wait")
+      ->check(CLI::IsMember({"sync", "remote_write", "remote_apply", "async"}));
+  app.add_option("--standby-dsn", opt.standby_dsn,
+                 "with --dsn and --standby: a standby of that server (libpq conninfo) to check "
+                 "every case's rows arrived on");
+  app.add_option("--start-at", opt.start_at,
+                 "start measuring at this UTC time (2026-12-01T03:00:00Z, or Unix seconds), once "
+                 "set up: clients on several hosts then measure together (scripts/merge)");
   app.add_option("--table", opt.table,
                  "table to create, fill and drop (an existing one only if wpbench created it or "
                  "it is empty; wpbench never deletes rows it did not write)")

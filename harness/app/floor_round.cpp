@@ -76,9 +76,18 @@ void measure_floors(const Options& opt, const std::vector<Case>& cases, Targets&
     // server-work estimate, net of that transport's round trip).
     const Endpoint e = endpoint_for(t.conninfo.begin()->first, t, opt);
     f.pg_transport = transport_name(e.transport);
+    // With a standby the flush is the local one (local against off), and the wait for the
+    // standby its own floor (the mode against local), each pair alternated on one connection.
+    const bool standby = !opt.standby.empty() && opt.standby != "async";
     try {
       append_flush(f, "commit_flush", f.pg_on, f.pg_off,
-                   commit_flush(e, n, warmup, seed, clock, stop_flag()));
+                   commit_flush(e, n, warmup, seed, clock, stop_flag(),
+                                opt.standby.empty() ? "on" : "local"));
+      if (standby) {
+        append_flush(f, "standby_wait", f.standby_on, f.standby_off,
+                     commit_flush(e, n, warmup, seed + 1, clock, stop_flag(),
+                                  standby_sync_commit(opt.standby), "local"));
+      }
     } catch (const std::exception& ex) {
       note("commit flush", ex);
     }
@@ -157,6 +166,8 @@ FloorsResult summarize_floors(const FloorSamples& f) {
   }
   r.pg_on = summary_of(f.pg_on);
   r.pg_off = summary_of(f.pg_off);
+  r.standby_on = summary_of(f.standby_on);
+  r.standby_off = summary_of(f.standby_off);
   r.disk_sync = summary_of(f.disk);
   r.disk_sync_dir = f.disk_dir;
   r.disk_sync_filesystem = f.disk_dir.empty() ? "" : filesystem_type(f.disk_dir);
@@ -173,6 +184,8 @@ FloorsResult summarize_floors(const FloorSamples& f) {
     fl.pg_insert_off_ns = r.pg_off->p50_ns;
     fl.pg_insert_off_transport = f.pg_transport;
   }
+  if (r.standby_on && r.standby_off)
+    fl.pg_standby_ns = r.standby_on->p50_ns - r.standby_off->p50_ns;
   fl.disk_sync_ns = p50_of(r.disk_sync);
   if (r.sqlite_on && r.sqlite_off) {
     fl.sqlite_flush_ns = r.sqlite_on->p50_ns - r.sqlite_off->p50_ns;

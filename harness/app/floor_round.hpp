@@ -22,6 +22,8 @@ struct FloorSamples {
   std::map<std::string, std::vector<std::int64_t>> rt;       ///< by transport name
   std::map<std::string, std::vector<std::int64_t>> rt_idle;  ///< interleaved with the cases
   std::vector<std::int64_t> pg_on, pg_off, disk, sqlite_on, sqlite_off;
+  /// --standby (not async): commits waiting for the standby, and for the local flush only.
+  std::vector<std::int64_t> standby_on, standby_off;
   std::string pg_transport, disk_dir, disk_method;
   std::vector<std::string> errors;
   std::map<std::string, std::vector<double>> per_repetition;

@@ -1,5 +1,8 @@
 #include "app/options.hpp"
 
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <utility>
 
 #include "db/table_name.hpp"
@@ -31,6 +34,8 @@ void check_options(const Options& opt) {
     for (const auto& [flag, given] :
          {std::pair<const char*, bool>{"--socket-dir", !opt.socket_dir.empty()},
           {"--tcp-host", !opt.tcp_host.empty()},
+          {"--pgbouncer", !opt.pgbouncer.empty()},
+          {"--standby-dsn", !opt.standby_dsn.empty()},
           {"--keep-table", opt.keep_table}}) {
       if (given) {
         throw UsageError(std::string(flag) +
@@ -39,9 +44,58 @@ void check_options(const Options& opt) {
       }
     }
   }
+  if (!opt.standby.empty() && opt.sync_commit != "server") {
+    throw UsageError("--standby sets each session's synchronous_commit itself (" + opt.standby +
+                     "); run without --sync-commit");
+  }
+  parse_start_at(opt.start_at);
+  if (!opt.standby_dsn.empty() && opt.standby.empty()) {
+    throw UsageError("--standby-dsn needs --standby MODE: how commits wait for that standby");
+  }
   if (opt.sync_commit != "server" && opt.sync_commit != "on" && opt.sync_commit != "off") {
     throw UsageError("--sync-commit must be server, on or off");
   }
+}
+
+std::optional<std::chrono::system_clock::time_point> parse_start_at(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  const auto bad = [&] {
+    return UsageError("--start-at " + text +
+                      ": give a UTC time as 2026-12-01T03:00:00Z (seconds may have a fraction) "
+                      "or Unix seconds");
+  };
+  if (text.find_first_not_of("0123456789.") == std::string::npos) {
+    char* end = nullptr;
+    const double s = std::strtod(text.c_str(), &end);
+    if (end == text.c_str() || *end != '\0') throw bad();
+    return std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::duration<double>(s)));
+  }
+  std::tm tm{};
+  double frac = 0;
+  int used = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &used) != 6) {
+    throw bad();
+  }
+  std::string rest = text.substr(static_cast<std::size_t>(used));
+  if (!rest.empty() && rest[0] == '.') {
+    const auto z = rest.find('Z');
+    if (z == std::string::npos) throw bad();
+    frac = std::strtod(("0" + rest.substr(0, z)).c_str(), nullptr);
+    rest = rest.substr(z);
+  }
+  if (rest != "Z" || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+      tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60) {
+    throw bad();
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  const time_t t = timegm(&tm);
+  return std::chrono::system_clock::from_time_t(t) +
+         std::chrono::duration_cast<std::chrono::system_clock::duration>(
+             std::chrono::duration<double>(frac));
 }
 
 std::vector<std::string> size_warnings(const Options& opt) {

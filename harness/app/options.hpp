@@ -2,6 +2,7 @@
 /// What wpbench was asked to do: the options, as the command line (cli.hpp) fills them in, and
 /// the checks they must pass before anything starts.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -31,6 +32,18 @@ struct Options {
   std::string export_bmf;     ///< Bencher Metric Format; empty: none
   std::string dsn;            ///< empty: start a throwaway server
   std::string socket_dir, tcp_host;
+  /// With --dsn: the pgbouncer transport's HOST[:PORT] (default: the tcp host, port 6432).
+  std::string pgbouncer;
+  /// The pgbouncer transport's pool_mode: the throwaway pooler's, or what --pgbouncer runs.
+  std::string pgbouncer_mode = "transaction";
+  /// --standby: sync, remote_write, remote_apply or async; empty: none. With the throwaway
+  /// server, a streaming standby of it is started; with --dsn, the server's own standbys.
+  std::string standby;
+  /// With --dsn and --standby: a standby of that server to check the rows arrived on.
+  std::string standby_dsn;
+  /// --start-at: when to start measuring, after every set-up step (UTC, ISO 8601 with Z, or
+  /// Unix seconds), so clients on several hosts measure at once; empty: at once.
+  std::string start_at;
   std::string table = "wpbench_trade_decisions";
   std::string tmp_dir, sqlite_dir, server_user, pg_bindir;
   SqliteSettings sqlite;
@@ -64,6 +77,9 @@ void check_table_option(const Options& opt);
 /// Throws UsageError for a value no run can use (repetitions, rate, pool size, sync-commit) or
 /// an option that does nothing without --dsn.
 void check_options(const Options& opt);
+
+/// --start-at's time, or nullopt for an empty value; throws UsageError for one it cannot read.
+std::optional<std::chrono::system_clock::time_point> parse_start_at(const std::string& text);
 
 /// What the chosen sizes will not be able to say (a p99 from too few samples), one line each:
 /// said when the run starts, not only in the claims afterwards.

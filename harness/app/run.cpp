@@ -1,8 +1,13 @@
 #include "app/run.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <ctime>
+#include <thread>
 
 #include "app/analyze.hpp"
 #include "app/cases.hpp"
@@ -34,6 +39,37 @@ void expect_work(const Options& opt, const std::vector<Case>& cases, const Targe
 }
 }  // namespace
 
+namespace {
+// --start-at: set-up is done; wait (a stop ends the wait) until the time, or say how late it is.
+void wait_for_start(const Options& opt, bool tty, RunContext& ctx) {
+  const auto at = parse_start_at(opt.start_at);
+  if (!at) return;
+  const auto ms_since_epoch =
+      std::chrono::duration_cast<std::chrono::milliseconds>(at->time_since_epoch()).count();
+  const time_t secs = static_cast<time_t>(ms_since_epoch / 1000);
+  char buf[32];
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  ctx.start_at = std::string(buf) + "." + fmt::format("{:03d}", ms_since_epoch % 1000) + "Z";
+  const auto now = std::chrono::system_clock::now();
+  if (now > *at) {
+    const double late = std::chrono::duration<double>(now - *at).count();
+    ctx.warnings.push_back(
+        fmt::format("--start-at {}: set-up ended {:.1f} s after it, so this host started late",
+                    ctx.start_at, late));
+    return;
+  }
+  if (tty) std::fprintf(stderr, "waiting for --start-at %s\n", ctx.start_at.c_str());
+  while (std::chrono::system_clock::now() < *at) {
+    if (stop_flag()) throw Interrupted("interrupted while waiting for --start-at");
+    const auto left = *at - std::chrono::system_clock::now();
+    std::this_thread::sleep_for(
+        std::min<std::chrono::system_clock::duration>(left, std::chrono::milliseconds(50)));
+  }
+}
+}  // namespace
+
 int run_wpbench(const Options& opt) {
   check_table_option(opt);
   if (!opt.callgrind_case.empty()) return callgrind_child_main(opt);
@@ -53,6 +89,7 @@ int run_wpbench(const Options& opt) {
   Targets targets = setup_targets(opt, cases, tty, run.cfg, run.result);
   describe_cases(opt, cases, targets, run);
 
+  wait_for_start(opt, tty, run.result.context);
   Progress progress(tty, opt.repetitions);
   expect_work(opt, cases, targets, run, progress);
   run.cfg.progress = &progress.samples;

@@ -63,6 +63,65 @@ void check_connection_room(const std::string& conninfo, int needed) {
   }
 }
 
+// What every PostgreSQL session of the run is set to, as name=value: over a direct transport in
+// the conninfo's options=, through a pooler in its connect_query.
+std::vector<std::string> session_settings(const Options& opt) {
+  std::vector<std::string> out = {"client_min_messages=error"};
+  if (opt.sync_commit != "server") out.push_back("synchronous_commit=" + opt.sync_commit);
+  if (!opt.standby.empty()) {
+    out.push_back("synchronous_commit=" + standby_sync_commit(opt.standby));
+  }
+  return out;
+}
+
+// --dsn pointed at the pooler: --pgbouncer's HOST[:PORT], by default the tcp host on 6432.
+std::string pooler_dsn(const std::string& dsn, const TransportSpec& spec, const std::string& given,
+                       const std::string& tcp_host) {
+  std::string host = given.empty() ? tcp_host : given, port = "6432";
+  if (const auto colon = host.rfind(':'); colon != std::string::npos && host.find(':') == colon) {
+    port = host.substr(colon + 1);
+    host = host.substr(0, colon);
+    if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos) {
+      throw UsageError("--pgbouncer: " + given + " is not HOST[:PORT]");
+    }
+  }
+  auto kv = parse_conninfo(dsn_for_transport(dsn, spec, host));
+  kv["port"] = port;
+  return build_conninfo(kv);
+}
+
+// --standby: what every commit waits for, said in the context; a standby given to check the rows
+// on is reached now (one line if not), and a server without a synchronous standby is said to
+// wait for none.
+void setup_standby(const Options& opt, const std::string& primary, Targets& t, RunContext& ctx) {
+  auto& info = ctx.server;
+  info.standby = opt.standby;
+  if (!t.standby.empty()) {
+    try {
+      auto c = pg_connect(t.standby);
+      if (pg_query_value(c.get(), "SELECT pg_is_in_recovery()") != "t") {
+        throw UsageError("--standby-dsn reaches a server that is not a standby (not in recovery)");
+      }
+    } catch (const DriverError& e) {
+      throw std::runtime_error("the standby (" + redact_conninfo(t.standby) +
+                               "): " + one_line(e.what()));
+    }
+  } else {
+    ctx.warnings.push_back(
+        "--standby without --standby-dsn: the rows are checked on the server only, not on its "
+        "standby");
+  }
+  if (opt.standby == "async") return;
+  auto c = pg_connect(primary);
+  const std::string names = pg_query_value(c.get(), "SHOW synchronous_standby_names");
+  info.settings["synchronous_standby_names"] = names;
+  if (names.empty()) {
+    ctx.warnings.push_back("--standby " + opt.standby +
+                           ": the server's synchronous_standby_names is empty, so its commits "
+                           "wait for no standby (measured as async)");
+  }
+}
+
 void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets& t,
                     RunContext& ctx) {
   auto& info = ctx.server;
@@ -82,7 +141,13 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
         std::max<int>(opt.run.connections(), static_cast<int>(cases.size())) + kSpareConnections;
     if (connections > 100) so.settings.push_back("max_connections=" + std::to_string(connections));
     so.transports = used;
+    so.pool_mode = opt.pgbouncer_mode;
+    so.session_settings = session_settings(opt);
+    so.max_clients = connections;
+    so.standby = !opt.standby.empty();
     t.server = std::make_unique<ThrowawayServer>(so);
+    t.standby = t.server->standby_conninfo();
+    info.standby_where = t.server->standby_where();
     for (const auto tr : used) {
       t.conninfo[tr] = t.server->conninfo(tr);
       ctx.transports[transport_name(tr)].auth = spec_of(tr).fixture_auth;
@@ -109,10 +174,22 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
     for (const auto tr : used) {
       const TransportSpec& spec = spec_of(tr);
       t.conninfo[tr] =
-          dsn_for_transport(opt.dsn, spec, spec.host == HostKind::socket_dir ? sock : tcp);
+          spec.pooled
+              ? pooler_dsn(opt.dsn, spec, opt.pgbouncer, tcp)
+              : dsn_for_transport(opt.dsn, spec, spec.host == HostKind::socket_dir ? sock : tcp);
       ctx.transports[transport_name(tr)].auth = "as configured by the server";
     }
     info.mode = "existing";
+    t.standby = opt.standby_dsn;
+    if (!t.standby.empty()) info.standby_where = redact_conninfo(t.standby);
+  }
+  if (!opt.dsn.empty() &&
+      std::any_of(used.begin(), used.end(), [&](Transport tr) { return spec_of(tr).pooled; }) &&
+      session_settings(opt).size() > 1) {
+    // A pooler refuses options= and shares server sessions: a SET would leak to other clients.
+    throw UsageError(
+        "--sync-commit through --pgbouncer: a pooler passes no session options; set "
+        "synchronous_commit on the server or in the pooler's connect_query, and run without it");
   }
   if (opt.sync_commit != "server" && !opt.dsn.empty() && parse_conninfo(opt.dsn).count("options")) {
     // A second options= would silently replace the user's; say so instead.
@@ -126,9 +203,10 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
     // sessions errors only: a warning it sends on its own (a shutdown's "terminating connection")
     // could otherwise reach a connection before its library has a notice processor, and land raw
     // on wpbench's stderr. Nothing measured sends notices.
-    std::string o = " options='-c client_min_messages=error";
-    if (opt.sync_commit != "server") o += " -c synchronous_commit=" + opt.sync_commit;
-    for (auto& [tr, ci] : t.conninfo) ci += o + "'";
+    std::string o = " options='";
+    for (const auto& s : session_settings(opt)) o += (o.back() == '\'' ? "-c " : " -c ") + s;
+    // A pooled transport's sessions get them from the pooler (the fixture's connect_query).
+    for (auto& [tr, ci] : t.conninfo) ci += spec_of(tr).pooled ? "" : o + "'";
   }
   // Connect over every transport the run uses before measuring anything, so a wrong password
   // or a down server is one line now, not a failed case later.
@@ -169,6 +247,7 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
     ++it;
   }
   read_server_info(first, info);
+  if (!opt.standby.empty()) setup_standby(opt, first, t, ctx);
   // Interleaved, every case holds its session at once; else the clients of one case do.
   const int pg_cases =
       static_cast<int>(std::count_if(cases.begin(), cases.end(), [](const Case& c) {
@@ -258,7 +337,7 @@ Endpoint endpoint_for(Transport tr, Targets& t, const Options& opt) {
   if (spec_of(tr).backend == Backend::sqlite) {
     return Endpoint{tr, t.sqlite_path, opt.table, opt.sqlite, &t.sqlite_table};
   }
-  return Endpoint{tr, t.conninfo.at(tr), opt.table, opt.sqlite, &t.pg_table};
+  return Endpoint{tr, t.conninfo.at(tr), opt.table, opt.sqlite, &t.pg_table, t.standby};
 }
 
 bool server_lost(const Case& c, const Targets& t) {

@@ -24,6 +24,8 @@ struct Targets {
   std::unique_ptr<TempDir> sqlite_tmp;
   std::unique_ptr<TempDir> python_tmp;        ///< the Python arm's script, logs and result files
   std::map<Transport, std::string> conninfo;  ///< of each PostgreSQL transport the cases use
+  /// --standby: the standby the rows must reach (conninfo), when wpbench can read it.
+  std::string standby;
   /// Transports of --dsn that could not connect (chosen by default, not named), with why: their
   /// cases are reported not measured.
   std::map<Transport, std::string> unreachable;

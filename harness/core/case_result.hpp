@@ -25,6 +25,9 @@ struct Verification {
   /// Every row read is one of the seed's decisions (those the case inserted, or ones whose
   /// insert reported failure yet committed): the table holds nothing but wpbench's rows.
   bool all_ours = false;
+  /// --standby: whether the standby holds the same rows (checked once it replayed the server's
+  /// WAL up to the check); empty when there was no standby to read.
+  std::optional<bool> on_standby;
 };
 
 /// Everything measured for one repetition of one case. Samples stay in the result so nothing

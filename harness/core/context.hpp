@@ -18,6 +18,11 @@ struct ServerInfo {
   std::string version;  ///< server_version, e.g. "15.20 (Debian 15.20-0+deb12u1)"
   std::map<std::string, std::string> settings;  ///< synchronous_commit, fsync, ...
   std::string data_filesystem;  ///< filesystem of the data dir when known (throwaway)
+  /// --standby's mode (sync, remote_write, remote_apply, async); empty: none.
+  std::string standby;
+  /// Where the standby the rows are checked on runs: the throwaway's namespace or loopback, or
+  /// --standby-dsn redacted; empty: not checked.
+  std::string standby_where;
 };
 
 /// How the run reached its database over one transport.
@@ -52,6 +57,8 @@ struct RunContext {
   /// By transport name (harness/core/transport.hpp): the transports the run's cases use.
   std::map<std::string, TransportUse> transports;
   std::vector<std::string> warnings;  ///< conditions that make results less trustworthy
+  /// --start-at as given, in UTC (ISO 8601, milliseconds); empty: not given.
+  std::string start_at;
 };
 
 /// Google Benchmark's cpu_scaling_enabled from a list of cpufreq governors (sys/machine.hpp's

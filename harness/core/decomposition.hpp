@@ -22,6 +22,9 @@ struct Floors {
   /// within noise (fsync=off, a write-back cache); the sign is kept.
   std::optional<std::int64_t> pg_flush_ns;
   std::optional<std::int64_t> pg_insert_off_ns;  ///< p50(off) of commit_flush
+  /// --standby: p50(mode) - p50(local) of commit_flush: the commit's wait for the standby (the
+  /// network to it, its write, flush or replay). Empty: no standby waited for.
+  std::optional<std::int64_t> pg_standby_ns;
   /// The transport commit_flush ran over (e.g. "unix"): that round-trip floor is what
   /// pg_insert_off_ns holds besides the server's work.
   std::string pg_insert_off_transport = "unix";
@@ -40,6 +43,7 @@ struct Decomposition {
   /// one, paid once per insert, by its first round trip; 0 back to back.
   std::int64_t wake_ns = 0;
   std::int64_t flush_ns = 0;       ///< the commit's flush wait (0 when not durable)
+  std::int64_t standby_ns = 0;     ///< the commit's wait for a synchronous standby (--standby)
   std::int64_t server_ns = 0;      ///< the database's work for one INSERT, without flush
   std::int64_t driver_ns = 0;      ///< the rest: the driver's own cost and extra statements
   std::vector<std::string> notes;  ///< caveats, one line each

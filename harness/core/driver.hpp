@@ -48,6 +48,9 @@ struct Endpoint {
   /// What wpbench knows of the table's rows, kept up to date by whatever inserts or empties;
   /// null only where the caller owns the whole database (the tests' own servers and files).
   TableLedger* ledger = nullptr;
+  /// PostgreSQL: a standby of the server (conninfo, read-only) the rows must also reach;
+  /// verification checks it once it has replayed what the server wrote. Empty: none.
+  std::string standby = {};
 };
 
 /// One PostgreSQL server to connect to, and how it authenticates the connection.

@@ -101,6 +101,8 @@ struct FloorsResult {
   /// the cases'); empty back to back.
   std::map<std::string, LatencySummary> rt_idle;
   std::optional<LatencySummary> pg_on, pg_off;  ///< the insert, synchronous_commit on / off
+  /// --standby: the insert waiting for the standby (its mode) / for the local flush (local).
+  std::optional<LatencySummary> standby_on, standby_off;
   std::optional<LatencySummary> disk_sync;
   std::string disk_sync_dir, disk_sync_filesystem, disk_sync_method;
   std::optional<LatencySummary> sqlite_on, sqlite_off;  ///< synchronous FULL / OFF

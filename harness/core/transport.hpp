@@ -12,7 +12,7 @@ namespace wpbench {
 
 enum class Backend { postgres, sqlite };
 /// In the table's order (transport_specs()): maps keyed by Transport list them so.
-enum class Transport { unix_socket, tcp, tls, file };
+enum class Transport { unix_socket, tcp, tls, pgbouncer, file };
 
 /// How a PostgreSQL transport names its server in a conninfo's host=.
 enum class HostKind {
@@ -44,6 +44,12 @@ struct TransportSpec {
   const char* reach;
   /// Measured when --transports is not given; the others only when named.
   bool by_default;
+  /// A connection pooler sits between client and server (PgBouncer): a client's session is not
+  /// a server session, so the conninfo carries no startup options (PgBouncer refuses them) and
+  /// settings reach the server through the pooler's connect_query; a path that keeps named
+  /// prepared statements across transactions (Capabilities::pooler_safe false) breaks in
+  /// transaction pooling. The fixture's pooler reaches the server over `upstream`.
+  bool pooled = false;
 };
 
 /// Protocol round trips a new PostgreSQL connection costs before it takes statements, given how

@@ -1,8 +1,10 @@
 #include "db/verify.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <functional>
+#include <thread>
 
 #include "db/pg.hpp"
 #include "db/sqlite.hpp"
@@ -257,6 +259,60 @@ std::optional<std::string> read_rows(Backend b, const Endpoint& e, RowSink& chec
   return std::nullopt;
 }
 
+// The standby's copy of the table, once it has replayed everything the server wrote so far
+// (the server's current WAL position): a commit may be acknowledged before it is replayed
+// (sync, remote_write, async), never after. nullopt once it has; else why not.
+std::optional<std::string> wait_for_replay(const Endpoint& e) {
+  try {
+    auto primary = pg_connect(e.target);
+    const std::string lsn = pg_query_value(primary.get(), "SELECT pg_current_wal_lsn()");
+    auto standby = pg_connect(e.standby);
+    const std::string caught_up =
+        "SELECT pg_last_wal_replay_lsn() >= '" + lsn + "'::pg_lsn";  // lsn: the server's own text
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (pg_query_value(standby.get(), caught_up) != "t") {
+      if (std::chrono::steady_clock::now() > deadline) {
+        return "the standby had not replayed the server's WAL up to " + lsn + " after 30 s";
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  } catch (const DriverError& ex) {
+    return std::string("cannot read the standby: ") + ex.what();
+  }
+  return std::nullopt;
+}
+
+// The table on the standby: the same name, read over the standby's conninfo.
+Endpoint on_standby(const Endpoint& e) {
+  Endpoint s = e;
+  s.target = e.standby;
+  s.standby.clear();
+  s.ledger = nullptr;
+  return s;
+}
+
+// Folds the standby's verdict (`there`, or the error that stopped its read) into `v`: the rows
+// must be there too, value for value.
+void fold_standby(Verification& v, const std::optional<std::string>& error,
+                  const Verification& there) {
+  v.on_standby = !error && there.ok && there.checksum_found == v.checksum_found;
+  if (*v.on_standby || !v.ok) return;
+  v.ok = false;
+  v.message = "on the standby: " + (error                   ? *error
+                                    : there.message.empty() ? "its rows differ from the server's"
+                                                            : there.message);
+}
+
+// The same check again on the standby, with a fresh checker from `make`.
+template <typename Make>
+void check_standby(Backend b, const Endpoint& e, Verification& v, Make make) {
+  if (b != Backend::postgres || e.standby.empty()) return;
+  auto check = make();
+  std::optional<std::string> error = wait_for_replay(e);
+  if (!error) error = read_rows(b, on_standby(e), check);
+  fold_standby(v, error, check.result());
+}
+
 template <typename Check>
 Verification read_and_check(Backend b, const Endpoint& e, Check& check) {
   const auto error = read_rows(b, e, check);
@@ -282,20 +338,31 @@ std::vector<Verification> verify_table_streams(Backend b, const Endpoint& e,
       v.message = *error;
     }
   }
+  if (b == Backend::postgres && !e.standby.empty()) {
+    StreamsChecker again(streams);
+    std::optional<std::string> err = wait_for_replay(e);
+    if (!err) err = read_rows(b, on_standby(e), again);
+    const auto there = again.result();
+    for (std::size_t i = 0; i < out.size(); ++i) fold_standby(out[i], err, there[i]);
+  }
   return out;
 }
 
 Verification verify_table(Backend b, const Endpoint& e, std::uint64_t seed,
                           std::uint64_t expected_rows) {
   Checker check(seed, expected_rows);
-  return read_and_check(b, e, check);
+  Verification v = read_and_check(b, e, check);
+  check_standby(b, e, v, [&] { return Checker(seed, expected_rows); });
+  return v;
 }
 
 Verification verify_table_unordered(Backend b, const Endpoint& e, std::uint64_t seed,
                                     std::uint64_t generated,
                                     const std::vector<std::uint64_t>& failed) {
   UnorderedChecker check(seed, generated, failed);
-  return read_and_check(b, e, check);
+  Verification v = read_and_check(b, e, check);
+  check_standby(b, e, v, [&] { return UnorderedChecker(seed, generated, failed); });
+  return v;
 }
 
 }  // namespace wpbench

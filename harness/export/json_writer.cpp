@@ -43,6 +43,7 @@ json verification_json(const std::optional<Verification>& ver) {
           {"rows_found", v.rows_found},
           {"checksum_expected", hex64(v.checksum_expected)},
           {"checksum_found", hex64(v.checksum_found)},
+          {"on_standby", v.on_standby ? json(*v.on_standby) : json(nullptr)},
           {"message", v.message}};
 }
 
@@ -75,9 +76,10 @@ json repetition_json(const CaseResult& r) {
 
 json decomposition_json(const Decomposition& d) {
   return {
-      {"basis", d.basis},         {"total_ns", d.total_ns}, {"round_trips_ns", d.round_trips_ns},
-      {"wake_ns", d.wake_ns},     {"flush_ns", d.flush_ns}, {"server_ns", d.server_ns},
-      {"driver_ns", d.driver_ns}, {"complete", d.complete}, {"notes", d.notes}};
+      {"basis", d.basis},         {"total_ns", d.total_ns},   {"round_trips_ns", d.round_trips_ns},
+      {"wake_ns", d.wake_ns},     {"flush_ns", d.flush_ns},   {"standby_ns", d.standby_ns},
+      {"server_ns", d.server_ns}, {"driver_ns", d.driver_ns}, {"complete", d.complete},
+      {"notes", d.notes}};
 }
 
 // --idle-ms: the back-to-back twins and the idle-minus-back-to-back difference.
@@ -210,6 +212,8 @@ json floors_json(const std::optional<FloorsResult>& floors) {
   j["round_trip_ns"] = per_transport(f.rt);
   j["round_trip_idle_ns"] = per_transport(f.rt_idle);
   j["commit_flush"] = flush_json(f.pg_on, f.pg_off);
+  // on_ns: commits waiting for the standby; off_ns: for the local flush; flush_p50_ns: the wait.
+  j["standby_wait"] = flush_json(f.standby_on, f.standby_off);
   if (f.disk_sync) {
     j["disk_sync"] = {{"dir", f.disk_sync_dir},
                       {"filesystem", f.disk_sync_filesystem},
@@ -271,7 +275,13 @@ json to_json(const RunResult& run) {
                    {{"mode", ctx.server.mode},
                     {"version", ctx.server.version},
                     {"settings", ctx.server.settings},
-                    {"data_filesystem", ctx.server.data_filesystem}}},
+                    {"data_filesystem", ctx.server.data_filesystem},
+                    {"standby", ctx.server.standby.empty()
+                                    ? json(nullptr)
+                                    : json{{"mode", ctx.server.standby},
+                                           {"checked_on", ctx.server.standby_where.empty()
+                                                              ? json(nullptr)
+                                                              : json(ctx.server.standby_where)}}}}},
                   {"sqlite",
                    {{"version", ctx.sqlite.version},
                     {"dir", ctx.sqlite.dir},
@@ -279,6 +289,7 @@ json to_json(const RunResult& run) {
                     {"journal_mode", ctx.sqlite.journal_mode},
                     {"synchronous", ctx.sqlite.synchronous}}},
                   {"transports", transports_json(ctx.transports)},
+                  {"start_at", ctx.start_at.empty() ? json(nullptr) : json(ctx.start_at)},
                   {"warnings", ctx.warnings}};
   const auto& st = run.settings;
   json loop = {{"mode", st.run.open_loop() ? "open" : "closed"}};

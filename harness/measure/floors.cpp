@@ -134,7 +134,8 @@ std::vector<std::int64_t> round_trip_floor(const std::string& conninfo, std::uin
 }
 
 FlushSamples commit_flush(const Endpoint& e, std::uint64_t n, std::uint64_t warmup,
-                          std::uint64_t seed, Clock& clock, const std::atomic<bool>& stop) {
+                          std::uint64_t seed, Clock& clock, const std::atomic<bool>& stop,
+                          const std::string& on, const std::string& off) {
   if (stopped(stop)) return {};
   auto conn = pg_connect(e.target);
   PGconn* c = conn.get();
@@ -146,8 +147,7 @@ FlushSamples commit_flush(const Endpoint& e, std::uint64_t n, std::uint64_t warm
       n, warmup, seed, clock, stop,
       [&](Durability d) {
         // Per session, so the server's own setting and other sessions are untouched.
-        pg_exec(c, d == Durability::on ? "SET synchronous_commit = on"
-                                       : "SET synchronous_commit = off");
+        pg_exec(c, "SET synchronous_commit = " + (d == Durability::on ? on : off));
       },
       [&](const Decision& row) {
         const PgTextParams p(row);

@@ -56,9 +56,11 @@ std::vector<std::int64_t> round_trip_floor(const std::string& conninfo, std::uin
 /// p50(off) is the flush. synchronous_commit is per session, so this works against an existing
 /// server without changing its configuration. The table must exist (ensure_table); the probe
 /// inserts flush_probe_rows(n, warmup) rows of `seed`'s stream into it, so the caller resets it
-/// afterwards.
+/// afterwards. `on` and `off` are the two synchronous_commit values compared: with a standby,
+/// (local, off) gives the local flush and (the standby's mode, local) the wait for the standby.
 FlushSamples commit_flush(const Endpoint& e, std::uint64_t n, std::uint64_t warmup,
-                          std::uint64_t seed, Clock& clock, const std::atomic<bool>& stop);
+                          std::uint64_t seed, Clock& clock, const std::atomic<bool>& stop,
+                          const std::string& on = "on", const std::string& off = "off");
 
 /// The disk floor under the files in `dir`, pg_test_fsync-style: a 16 MB file (a WAL segment's
 /// size) is written and synced in `dir` under a unique name, then each sample overwrites one

@@ -53,8 +53,10 @@ std::string decomposition_text(const std::optional<Decomposition>& d, int round_
   std::string s;
   if (round_trips > 0) s += fmt::format("{}xrt {:.3f} + ", round_trips, ms(d->round_trips_ns));
   if (d->wake_ns > 0) s += fmt::format("wake {:.3f} + ", ms(d->wake_ns));
-  s += fmt::format("flush {:.3f} + {} {:.3f} + driver {:.3f}", ms(d->flush_ns),
-                   round_trips > 0 ? "server" : "engine", ms(d->server_ns), ms(d->driver_ns));
+  s += fmt::format("flush {:.3f} + ", ms(d->flush_ns));
+  if (d->standby_ns != 0) s += fmt::format("standby {:.3f} + ", ms(d->standby_ns));
+  s += fmt::format("{} {:.3f} + driver {:.3f}", round_trips > 0 ? "server" : "engine",
+                   ms(d->server_ns), ms(d->driver_ns));
   return s;
 }
 
@@ -222,8 +224,10 @@ std::string console_table(const RunResult& run) {
   }
   if (!run.connect.empty()) {
     out += "\nconnect cost (p50 open / close, ms):";
+    std::size_t tw = 5;  // the widest transport name among the rows ("pgbouncer")
+    for (const auto& k : run.connect) tw = std::max(tw, k.transport.size());
     for (const auto& k : run.connect) {
-      out += fmt::format("\n  {:<16} {:<5} {:<14} ", k.driver, k.transport, k.auth);
+      out += fmt::format("\n  {:<16} {:<{}} {:<14} ", k.driver, k.transport, tw, k.auth);
       if (k.connect_ns.empty()) {
         out += "-";
       } else {

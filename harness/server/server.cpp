@@ -164,10 +164,13 @@ ThrowawayServer::ThrowawayServer(const ServerOptions& opt) : dir_("wpbench-pg-",
     tls_ = std::any_of(transports_.begin(), transports_.end(),
                        [](Transport t) { return verifies_server(spec_of(t)); });
     if (tls_) make_tls_files();
+    if (opt.standby) ns_ = std::make_unique<NetNamespace>();
     add_hba_lines();
     if (opt.stop && opt.stop->load()) throw Interrupted("interrupted while creating the server");
     start_postgres(bindir, opt);
     create_trust_role();
+    if (serves(Transport::pgbouncer)) start_pgbouncer(opt);
+    if (opt.standby) start_standby(bindir, opt);
   } catch (...) {
     stop();
     throw;
@@ -187,17 +190,18 @@ void ThrowawayServer::start_postgres(const std::string& bindir, const ServerOpti
     so.own_session = true;
     // The postmaster takes SIGQUIT as "immediate shutdown": it ends its backends and exits.
     so.death_signal = SIGQUIT;
-    std::vector<std::string> argv = {bindir + "/postgres",
-                                     "-D",
-                                     data_dir(),
-                                     "-k",
-                                     sock,
-                                     "-p",
-                                     std::to_string(port_),
-                                     "-c",
-                                     "listen_addresses=127.0.0.1",
-                                     "-c",
-                                     "logging_collector=off"};
+    std::vector<std::string> argv = {
+        bindir + "/postgres",
+        "-D",
+        data_dir(),
+        "-k",
+        sock,
+        "-p",
+        std::to_string(port_),
+        "-c",
+        "listen_addresses=127.0.0.1" + (ns_ && ns_->ok() ? "," + ns_->host_address() : ""),
+        "-c",
+        "logging_collector=off"};
     if (tls_) {
       argv.insert(argv.end(), {"-c", "ssl=on", "-c", "ssl_cert_file=" + dir_.file("tls/server.crt"),
                                "-c", "ssl_key_file=" + dir_.file("tls/server.key")});
@@ -287,6 +291,13 @@ void ThrowawayServer::add_hba_lines() {
     if (!serves(spec.id) || type == "local" || type == "host") continue;
     out << type << " all all " << spec.fixture_host << "/32 " << spec.fixture_auth << "\n";
   }
+  if (ns_ && ns_->ok()) {
+    // The standby's host: it replicates from there, and wpbench reads it back from this side.
+    for (const auto& addr : {ns_->inside_address(), ns_->host_address()}) {
+      out << "host all all " << addr << "/32 scram-sha-256\n";
+      out << "host replication all " << addr << "/32 scram-sha-256\n";
+    }
+  }
   out << rest;
   if (!out.flush()) throw std::runtime_error("cannot write " + path);
 }
@@ -299,6 +310,67 @@ void ThrowawayServer::create_trust_role() {
   pg_exec(c.get(), std::string("GRANT CONNECT ON DATABASE postgres TO ") + kTrustRole);
 }
 
+void ThrowawayServer::start_pgbouncer(const ServerOptions& opt) {
+  // The role's SCRAM secret, as the server stores it: PgBouncer checks the client against it and
+  // logs in to the server with the client's proof (pass-through), holding no password itself.
+  auto c = pg_connect(conninfo(Transport::unix_socket));
+  const std::string secret =
+      pg_query_value(c.get(), "SELECT rolpassword FROM pg_authid WHERE rolname = current_user");
+  c.reset();
+  PgBouncerOptions po;
+  po.dir = dir_.file("pgbouncer");
+  fs::create_directory(po.dir);
+  chown_to(po.dir, server_user_);
+  po.user = server_user_;
+  // Over TCP, as a pooler on its own host would; the server's "host" lines admit it.
+  po.upstream = build_conninfo({{"host", spec_of(Transport::tcp).fixture_host},
+                                {"port", std::to_string(port_)},
+                                {"dbname", "postgres"}});
+  po.pool_mode = opt.pool_mode;
+  po.roles = {{role_, secret}, {kTrustRole, ""}};
+  po.session_settings = opt.session_settings;
+  po.max_clients = opt.max_clients;
+  pgbouncer_ = std::make_unique<PgBouncer>(po);
+}
+
+void ThrowawayServer::start_standby(const std::string& bindir, const ServerOptions& opt) {
+  StandbyOptions so;
+  so.bindir = bindir;
+  so.dir = dir_.path();
+  so.user = server_user_;
+  so.role = role_;
+  so.password = password_;
+  so.primary_port = port_;
+  so.ns = ns_.get();
+  so.primary_address = ns_ && ns_->ok() ? ns_->host_address() : "127.0.0.1";
+  so.settings = opt.settings;
+  standby_ = std::make_unique<Standby>(so);
+  // Any standby may acknowledge; each session's synchronous_commit says what it waits for.
+  auto c = pg_connect(conninfo(Transport::unix_socket));
+  pg_exec(c.get(), "ALTER SYSTEM SET synchronous_standby_names = '*'");
+  pg_exec(c.get(), "SELECT pg_reload_conf()");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (pg_query_value(c.get(),
+                        "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming' AND "
+                        "sync_state = 'sync'") != "1") {
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw std::runtime_error("the standby did not become synchronous in 60 s");
+    }
+    if (opt.stop != nullptr && opt.stop->load()) {
+      throw Interrupted("interrupted while starting the standby");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+std::string ThrowawayServer::standby_where() const {
+  if (!standby_) return "";
+  if (ns_ && ns_->ok()) {
+    return "network namespace " + ns_->name() + " (veth, " + standby_->address() + ")";
+  }
+  return "loopback (" + (ns_ ? ns_->why_not() : std::string("no namespace")) + ")";
+}
+
 std::string ThrowawayServer::conninfo(Transport t, ServerRole role) const {
   const TransportSpec& spec = spec_of(t);
   if (spec.backend != Backend::postgres) {
@@ -306,7 +378,8 @@ std::string ThrowawayServer::conninfo(Transport t, ServerRole role) const {
   }
   std::map<std::string, std::string> kv{
       {"host", spec.host == HostKind::socket_dir ? dir_.file("sock") : spec.fixture_host},
-      {"port", std::to_string(port_)},
+      {"port",
+       std::to_string(t == Transport::pgbouncer && pgbouncer_ ? pgbouncer_->port() : port_)},
       {"dbname", "postgres"},
       {"user", role == ServerRole::trust ? kTrustRole : role_}};
   if (role == ServerRole::main && auth_uses_password(spec.fixture_auth)) kv["password"] = password_;
@@ -321,6 +394,9 @@ std::string ThrowawayServer::conninfo(Transport t, ServerRole role) const {
 }
 
 void ThrowawayServer::stop() {
+  if (pgbouncer_) pgbouncer_->stop();  // first: it holds connections to the server
+  if (standby_) standby_->stop();
+  if (ns_) ns_->remove();
   if (pid_ > 0) {
     kill(pid_, SIGINT);  // fast shutdown: abort sessions, checkpoint, exit
     if (!wait_for(pid_, std::chrono::seconds(30))) {

@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "core/driver.hpp"
+#include "server/pgbouncer.hpp"
+#include "server/standby.hpp"
 #include "sys/process.hpp"
 #include "sys/temp_dir.hpp"
 
@@ -34,6 +36,17 @@ struct ServerOptions {
   /// The transports to serve; what one needs beyond a socket and loopback TCP (a certificate
   /// for TLS) is made only when it is asked for. Default: every PostgreSQL transport.
   std::vector<Transport> transports = transports_for(Backend::postgres);
+  /// The pgbouncer transport's pool_mode: transaction (the common one) or session.
+  std::string pool_mode = "transaction";
+  /// name=value settings every session gets where a conninfo's options= cannot carry them (a
+  /// pooled transport: the pooler's connect_query).
+  std::vector<std::string> session_settings;
+  /// Client connections the run opens at once, at most: the pooler admits and pools as many.
+  int max_clients = 100;
+  /// Start a streaming standby (standby.hpp) in its own network namespace (loopback where none
+  /// can be made) and make every commit able to wait for it (synchronous_standby_names '*';
+  /// each session's synchronous_commit says whether and how it waits).
+  bool standby = false;
 };
 
 /// A stop (signal) was asked for while wpbench was waiting on something.
@@ -62,6 +75,11 @@ class ThrowawayServer {
   std::string dir() const { return dir_.path(); }
   std::string role() const { return role_; }
   int port() const { return port_; }
+  /// The standby (ServerOptions::standby): how to reach it, read-only; empty without one.
+  std::string standby_conninfo() const { return standby_ ? standby_->conninfo() : ""; }
+  /// Where the standby runs, in words: "network namespace wpbench-123 (veth, 10.219.1.2)" or
+  /// "loopback (<why no namespace>)"; empty without one.
+  std::string standby_where() const;
 
   /// Stops the server (fast shutdown) and removes the temp dir; safe to call twice.
   void stop();
@@ -71,6 +89,8 @@ class ThrowawayServer {
   void add_hba_lines();
   void make_tls_files();
   void create_trust_role();
+  void start_pgbouncer(const ServerOptions& opt);
+  void start_standby(const std::string& bindir, const ServerOptions& opt);
   TempDir dir_;
   std::string role_, password_;
   bool tls_ = false;  ///< TLS is on: the server has a certificate signed by tls/ca.crt
@@ -78,6 +98,9 @@ class ThrowawayServer {
   OsUser server_user_;
   int port_ = 0;
   pid_t pid_ = -1;
+  std::unique_ptr<PgBouncer> pgbouncer_;  ///< in front of it, when it serves Transport::pgbouncer
+  std::unique_ptr<NetNamespace> ns_;      ///< the standby's host, when it has one
+  std::unique_ptr<Standby> standby_;
 };
 
 /// The throwaway server's ways in, for connect cost (connect_cost.hpp): on each PostgreSQL

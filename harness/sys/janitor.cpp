@@ -5,6 +5,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,6 +17,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -142,6 +144,7 @@ bool wait_for_end(const std::vector<Child>& children, std::chrono::milliseconds 
   quiet_and_alone(fd);
   std::map<std::string, Dir> dirs;
   std::vector<Child> children;
+  std::set<std::string> namespaces;
   std::vector<char> buf(PATH_MAX + 128);
   for (;;) {
     const ssize_t n = recv(fd, buf.data(), buf.size(), 0);
@@ -162,6 +165,11 @@ bool wait_for_end(const std::vector<Child>& children, std::chrono::milliseconds 
       std::string path;
       std::getline(m, path, '\0');
       dirs.erase(path);
+    } else if (kind == "netns" || kind == "forget-netns") {
+      std::string name;
+      m >> name;
+      if (kind == "netns" && name.rfind(kPrefix, 0) == 0) namespaces.insert(name);
+      if (kind == "forget-netns") namespaces.erase(name);
     } else if (kind == "child") {
       Child c;
       m >> c.pid >> c.start;
@@ -175,6 +183,15 @@ bool wait_for_end(const std::vector<Child>& children, std::chrono::milliseconds 
     wait_for_end(children, std::chrono::seconds(2));
   }
   for (const auto& [path, d] : dirs) remove_registered(path, d);
+  for (const auto& name : namespaces) {
+    // Its end of the veth pair goes with it, and with that end ours.
+    const pid_t pid = fork();
+    if (pid == 0) {
+      execl("/usr/sbin/ip", "ip", "netns", "del", name.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    if (pid > 0) waitpid(pid, nullptr, 0);
+  }
   _exit(0);
 }
 }  // namespace
@@ -217,6 +234,10 @@ void janitor_forget_dir(const std::string& path) {
   std::error_code ec;
   send_message("forget " + fs::absolute(path, ec).string());
 }
+
+void janitor_add_netns(const std::string& name) { send_message("netns " + name); }
+
+void janitor_forget_netns(const std::string& name) { send_message("forget-netns " + name); }
 
 void janitor_add_child(pid_t pid) {
   if (g_janitor < 0) return;

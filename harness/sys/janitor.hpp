@@ -28,4 +28,11 @@ void janitor_forget_dir(const std::string& path);
 /// before it removes the dirs the child may still be writing to.
 void janitor_add_child(pid_t pid);
 
+/// Registers a network namespace this process made (`ip netns add`, name starting "wpbench-"):
+/// deleted, with the veth pair into it, if wpbench dies without deleting it.
+void janitor_add_netns(const std::string& name);
+
+/// wpbench deleted it itself: the janitor forgets it.
+void janitor_forget_netns(const std::string& name);
+
 }  // namespace wpbench

@@ -117,6 +117,12 @@ class BadInputs(fixtures.Scratch):
             ("gate-check", ["--instructions", "-1"], {}, 2, "--instructions must be 0 or more"),
             ("gate-check", ["--wpbench", t / "no-such-binary"], {}, 2, "not found (build wpbench"),
             ("precision", [t / "fifo.json"], {}, 2, "a FIFO, not a regular file"),
+            ("merge", [good, "-o", t / "merged.json"], {}, 2, "needs two or more runs to merge, got 1"),
+            ("merge", [good, t / "fifo.json", "-o", t / "merged.json"], {}, 2, "a FIFO, not a regular file"),
+            ("merge", ["/dev/zero", good, "-o", t / "merged.json"], {}, 2, "a character device, not a regular file"),
+            ("merge", [good, good2], {}, 2, "the following arguments are required: -o/--out"),
+            ("merge", [good, good2, "-o", t / "merged.json"], {}, 2, "its own throwaway server"),
+            ("merge", [good, good2, "-o", t / "not.json"], {}, 2, "exists and is not a file wpbench wrote"),
         ]
 
     def test_each_bad_input_is_one_line_with_its_exit_code(self):

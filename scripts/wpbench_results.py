@@ -1076,6 +1076,12 @@ class RunSet:
         return [(r["run_id"], r["connect"]) for r in self.runs if r.get("connect")]
 
     @property
+    def transport_costs(self):
+        """(run id, transport costs) of each file that has them: what a transport adds per insert
+        over its plainer twin (tls and pgbouncer over tcp, tcp over unix), paired by repetition."""
+        return [(r["run_id"], r["transport_costs"]) for r in self.runs if r.get("transport_costs")]
+
+    @property
     def ratios(self):
         """The writer's ratios, when the set is one v2 file (pooled files get theirs computed
         here, over all their repetitions); else None."""

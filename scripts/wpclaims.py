@@ -44,7 +44,10 @@ def breakdown(case):
     parts = [head]
     if d.get("wake_ns"):  # sample by sample: waking the connection that sat idle
         parts.append(f"wake {short_ms(d['wake_ns'])} ms")
-    parts += [f"flush {short_ms(d['flush_ns'])} ms", f"server {short_ms(d['server_ns'])} ms"]
+    parts.append(f"flush {short_ms(d['flush_ns'])} ms")
+    if d.get("standby_ns"):  # --standby: the commit also waited for the standby
+        parts.append(f"standby {short_ms(d['standby_ns'])} ms")
+    parts.append(f"server {short_ms(d['server_ns'])} ms")
     driver = f"driver {short_ms(d['driver_ns'])} ms"
     parts.append(driver + (" (below 0: within noise)" if d["driver_ns"] < 0 else ""))
     text = " + ".join(parts)

@@ -48,7 +48,7 @@ import wpstats as st  # noqa: E402
 
 # The parts of a decomposition, in the order they stack (total_ns is their sum, not a part).
 PARTS = [("round_trips_ns", "round trips"), ("wake_ns", "waking an idle connection"), ("flush_ns", "commit flush"),
-         ("server_ns", "server work"), ("driver_ns", "driver (the rest)")]
+         ("standby_ns", "waiting for the standby"), ("server_ns", "server work"), ("driver_ns", "driver (the rest)")]
 
 
 def by_transport(runs):
@@ -337,19 +337,30 @@ def instructions_section(cases):
     return lines + [""]
 
 
+def shown_parts(cases):
+    """PARTS, without the standby's wait unless a case waited for one (--standby)."""
+    standby = any((c.decomposition or {}).get("standby_ns") for c in cases)
+    return [(k, label) for k, label in PARTS if k != "standby_ns" or standby]
+
+
 def decomposition_section(cases, notes, plotted=True):
+    parts_shown = shown_parts(cases)
+    standby = any(k == "standby_ns" for k, _ in parts_shown)
+    heads = {"round_trips_ns": "round trips", "wake_ns": "wake", "flush_ns": "flush", "standby_ns": "standby",
+             "server_ns": "server", "driver_ns": "driver"}
     lines = ["## Where the time goes", "",
              "The p50 of each case split by the floors measured on the same server and disk (below): round "
              "trips × the transport's round-trip floor, waking a connection that sat idle (sample by sample: "
-             "the idle round trip over the busy one, once per insert), the commit's flush, the server's own "
-             "work for one INSERT, and what is left for the driver. ms.", "",
-             "| case | p50 | round trips | wake | flush | server | driver | complete | notes |",
-             "|---|--:|--:|--:|--:|--:|--:|---|---|"]
+             "the idle round trip over the busy one, once per insert), the commit's flush, "
+             + ("the commit's wait for the synchronous standby, " if standby else "")
+             + "the server's own work for one INSERT, and what is left for the driver. ms.", "",
+             "| case | p50 | " + " | ".join(heads[k] for k, _ in parts_shown) + " | complete | notes |",
+             "|---|--:|" + "--:|" * len(parts_shown) + "---|---|"]
     for c in cases:
         d = c.decomposition
         if not d:
             continue
-        parts = [ms_cell(d.get(k)) if k in d else "-" for k, _ in PARTS]
+        parts = [ms_cell(d.get(k)) if k in d else "-" for k, _ in parts_shown]
         lines.append(f"| {code(c.name)} | {ms_cell(d.get('total_ns', c.percentile(50)))} | " + " | ".join(parts) +
                      f" | {'yes' if d.get('complete', True) else 'no'} | {cell('; '.join(d.get('notes') or []))} |")
     lines += ["", "![where the time goes](decomposition.png)", ""] if plotted else [""]
@@ -366,14 +377,19 @@ def floors_section(runs):
         if len(runs.floors) > 1:
             lines += [f"Run {run_id}:", ""]
         lines += ["| floor | p50 | p99 | what it is |", "|---|--:|--:|---|"]
-        for t, title in (("unix", "round trip, Unix socket"), ("tcp", "round trip, TCP")):
-            s = (f.get("round_trip_ns") or {}).get(t)
+        titles = {"unix": "Unix socket", "tcp": "TCP", "tls": "TLS", "pgbouncer": "PgBouncer"}
+        for t, s in (f.get("round_trip_ns") or {}).items():
             if s:
-                lines.append(f"| {title} | {ms_cell(s['p50'])} | {ms_cell(s['p99'])} | an empty query via libpq: "
-                             "one round trip, no parse or plan |")
-        # Each flush probe: the insert waiting for the disk, without, and the difference.
-        flush_rows = (("commit_flush", "PostgreSQL insert, synchronous_commit=", "on", "off", "commit flush",
-                       "autocommit INSERT that waits for the WAL flush"),
+                lines.append(f"| round trip, {titles.get(t, t)} | {ms_cell(s['p50'])} | {ms_cell(s['p99'])} | an "
+                             "empty query via libpq: one round trip, no parse or plan |")
+        # Each flush probe: the insert waiting for the disk, without, and the difference. With
+        # --standby the commit flush is the local one, and the wait for the standby its own probe.
+        standby = (runs.context["server"].get("standby") or {}).get("mode")
+        flush_rows = (("commit_flush", "PostgreSQL insert, synchronous_commit=", "local" if standby else "on", "off",
+                       "commit flush", "autocommit INSERT that waits for the WAL flush"),
+                      ("standby_wait", "PostgreSQL insert, synchronous_commit=",
+                       {"sync": "on", "async": "local"}.get(standby, standby), "local", "waiting for the standby",
+                       f"the same, waiting for the standby (--standby {standby})"),
                       ("sqlite_flush", "SQLite insert, synchronous=", "FULL", "OFF", "SQLite flush",
                        "insert + commit that syncs"))
         for key, title, on, off, total, what in flush_rows:
@@ -381,7 +397,7 @@ def floors_section(runs):
             if fl:
                 lines += [f"| {title}{on} | {ms_cell(fl['on_ns']['p50'])} | {ms_cell(fl['on_ns']['p99'])} | {what} |",
                           f"| {title}{off} | {ms_cell(fl['off_ns']['p50'])} | {ms_cell(fl['off_ns']['p99'])} | "
-                          "the same without waiting for the disk |",
+                          f"the same without waiting for {'the standby' if key == 'standby_wait' else 'the disk'} |",
                           f"| **{total}** | **{ms_cell(fl['flush_p50_ns'])}** | | p50 {on} - p50 {off} |"]
             if key == "commit_flush":
                 ds = f.get("disk_sync")
@@ -436,6 +452,29 @@ def idle_section(cases):
         lines.append(f"| {code(c.name)} | {ms_cell(rec_p50)} | {ms_cell(idle['back_to_back_ns']['p50'])} | "
                      f"{diff} | {d.get('pairs', '-')} |")
     return lines + [""]
+
+
+def transport_costs_section(runs):
+    """What each transport adds per insert over its plainer twin, as the files computed it: the same
+    driver path over both in one run, paired by repetition."""
+    if not runs.transport_costs:
+        return []
+    lines = ["## What each transport adds", "",
+             "Each driver path's p50 over a transport minus its p50 over the plainer one (TLS and PgBouncer "
+             "over TCP, TCP over the Unix socket), both measured in the same run and paired by repetition, "
+             "with a 95 % t interval over the repetitions' differences. ms.", ""]
+    for run_id, costs in runs.transport_costs:
+        if len(runs.transport_costs) > 1:
+            lines += [f"Run {run_id}:", ""]
+        lines += ["| case | over | adds (p50) | 95 % interval | ratio |", "|---|---|--:|---|--:|"]
+        for r in costs:
+            iv = r.get("difference_interval") or [None, None]
+            ci = "-" if None in iv else f"[{iv[0] / 1e6:+.3f}, {iv[1] / 1e6:+.3f}]"
+            diff = "-" if r.get("difference_ns") is None else f"{r['difference_ns'] / 1e6:+.3f}"
+            ratio = "-" if r.get("ratio") is None else f"{r['ratio']:.2f}"
+            lines.append(f"| {code(r['numerator'])} | {r['denominator'].rsplit('/', 1)[-1]} | {diff} | {ci} | {ratio} |")
+        lines.append("")
+    return lines
 
 
 def schedule_lag_section(runs, cases):
@@ -610,8 +649,10 @@ def plot_decomposition(cases, subtitle, path):
     y = np.arange(len(cases))
     fig, ax = plt.subplots(figsize=(10, 0.38 * len(cases) + 1.8))
     left = np.zeros(len(cases))
-    palette = ["#4C72B0", "#937860", "#DD8452", "#55A868", "#8172B3"]
+    palette = ["#4C72B0", "#937860", "#DD8452", "#C44E52", "#55A868", "#8172B3"]
     for (key, label), col in zip(PARTS, palette):
+        if (key, label) not in shown_parts(cases):
+            continue
         if not any(key in c.decomposition for c in cases):
             continue
         raw = np.array([c.decomposition.get(key, 0) / 1e6 for c in cases])
@@ -821,6 +862,7 @@ def write_report(runs, out):
     if any(c.loop == "open" for c in all_cases):
         lines += schedule_lag_section(runs, all_cases)
     lines += idle_section(all_cases)
+    lines += transport_costs_section(runs)
     kind, words = over_time(runs, all_cases)
     lines += ["## Latency over time", "", words, ""]
     if kind is not None and plots:

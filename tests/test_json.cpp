@@ -115,7 +115,7 @@ TEST(Json, TopLevelFieldsInFixedOrder) {
   for (const auto& [k, v] : j.items()) keys.push_back(k);
   EXPECT_EQ(keys, (std::vector<std::string>{"schema_version", "tool", "run_id", "status", "context",
                                             "config", "cases", "floors", "connect", "ratios",
-                                            "machine_changes"}));
+                                            "transport_costs", "machine_changes"}));
   for (const char* k :
        {"timestamp_utc", "host", "build", "libraries", "server", "sqlite", "warnings"}) {
     EXPECT_TRUE(j.at("context").contains(k)) << k;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <random>
 
 #include "analysis/pooling.hpp"
@@ -237,4 +238,42 @@ TEST(Pooling, StatusCountsMissingRepetitions) {
 }
 
 }  // namespace
+// The same path over a transport and over its plainer twin (transport table's compared_with):
+// what the transport adds per insert, paired by repetition so drift cancels; a path without its
+// twin in the run, and the socket (compared with nothing), get no row.
+TEST(Pooling, TransportCostsPairEachPathWithItsTwinTransport) {
+  const auto on = [](const char* transport, std::int64_t median, std::uint64_t seed,
+                     const char* variant = "prepared") {
+    const std::vector<double> drift = {1.0, 1.3, 0.9, 1.2};
+    CaseReport c = report(std::string("libpq/") + variant + "/" + transport, median, drift, seed);
+    c.driver = "libpq";
+    c.variant = variant;
+    c.transport = transport;
+    return c;
+  };
+  const std::vector<CaseReport> cases = {on("unix", 100000, 10), on("tcp", 110000, 20),
+                                         on("tls", 150000, 30), on("pgbouncer", 180000, 40),
+                                         on("tls", 150000, 50, "tx")};
+  const auto costs = transport_costs(cases);
+  ASSERT_EQ(costs.size(), 3u);
+  const std::map<std::string, std::string> want = {
+      {"libpq/prepared/tcp", "libpq/prepared/unix"},
+      {"libpq/prepared/tls", "libpq/prepared/tcp"},
+      {"libpq/prepared/pgbouncer", "libpq/prepared/tcp"}};
+  for (const auto& r : costs) {
+    ASSERT_TRUE(want.count(r.numerator)) << r.numerator;
+    EXPECT_EQ(r.denominator, want.at(r.numerator));
+    EXPECT_EQ(r.stat, "p50");
+    const auto num = std::find_if(cases.begin(), cases.end(),
+                                  [&](const CaseReport& c) { return c.name == r.numerator; });
+    const auto den = std::find_if(cases.begin(), cases.end(),
+                                  [&](const CaseReport& c) { return c.name == r.denominator; });
+    EXPECT_DOUBLE_EQ(r.diff_ns,
+                     static_cast<double>(num->pooled.latency.p50_ns - den->pooled.latency.p50_ns));
+    ASSERT_TRUE(r.diff_ci);
+    EXPECT_LT(r.diff_ci->lo, r.diff_ns);
+    EXPECT_GT(r.diff_ci->hi, r.diff_ns);
+  }
+}
+
 }  // namespace wpbench

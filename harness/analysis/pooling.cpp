@@ -6,6 +6,8 @@
 #include <cmath>
 #include <map>
 
+#include "core/transport.hpp"
+
 namespace wpbench {
 
 namespace {
@@ -169,10 +171,44 @@ std::vector<std::string> machine_changes(const std::vector<CaseReport>& cases,
   return out;
 }
 
+namespace {
+// `stat` of `num` over the same of `den`, paired by repetition when both have two or more: each
+// repetition of the two ran in the same round, so drift that hit both cancels in their ratio.
+RatioResult compare(const CaseReport& num, const CaseReport& den, const char* stat,
+                    std::int64_t LatencySummary::*value) {
+  RatioResult r;
+  r.numerator = num.name;
+  r.denominator = den.name;
+  r.stat = stat;
+  const auto num_v = num.pooled.latency.*value, den_v = den.pooled.latency.*value;
+  r.ratio = static_cast<double>(num_v) / static_cast<double>(den_v);
+  r.diff_ns = static_cast<double>(num_v - den_v);
+  const auto a = measured(num), b = measured(den);
+  if (a.size() >= 2 && a.size() == b.size()) {
+    // t interval on the log of the per-repetition ratios.
+    std::vector<double> per_rep, diffs;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      const auto x = a[i]->latency.*value, y = b[i]->latency.*value;
+      per_rep.push_back(static_cast<double>(x) / static_cast<double>(y));
+      // The same pairs as a difference: what the numerator adds per insert, in ns.
+      diffs.push_back(static_cast<double>(x - y));
+    }
+    r.ci = t_interval(per_rep, r.ratio, true);
+    r.method = "paired t interval over repetitions";
+    r.diff_ci = t_interval(diffs, r.diff_ns);
+  } else {
+    r.method = "none: needs --repetitions 2 or more";
+  }
+  return r;
+}
+
+bool comparable(const CaseReport& c) { return c.ok() && c.pooled.samples > 0; }
+}  // namespace
+
 std::vector<RatioResult> case_ratios(const std::vector<CaseReport>& cases) {
   std::map<std::string, const CaseReport*> fastest;
   for (const auto& c : cases) {
-    if (!c.ok() || c.pooled.samples == 0) continue;
+    if (!comparable(c)) continue;
     auto& f = fastest[c.transport];
     if (!f || c.pooled.latency.p50_ns < f->pooled.latency.p50_ns) f = &c;
   }
@@ -183,34 +219,22 @@ std::vector<RatioResult> case_ratios(const std::vector<CaseReport>& cases) {
   std::vector<RatioResult> out;
   for (const auto& c : cases) {
     const auto it = fastest.find(c.transport);
-    if (!c.ok() || c.pooled.samples == 0 || it == fastest.end() || it->second == &c) continue;
-    const CaseReport& den = *it->second;
-    const auto a = measured(c), b = measured(den);
-    for (const auto& [stat, value] : kStats) {
-      RatioResult r;
-      r.numerator = c.name;
-      r.denominator = den.name;
-      r.stat = stat;
-      const auto num_v = c.pooled.latency.*value, den_v = den.pooled.latency.*value;
-      r.ratio = static_cast<double>(num_v) / static_cast<double>(den_v);
-      r.diff_ns = static_cast<double>(num_v - den_v);
-      if (a.size() >= 2 && a.size() == b.size()) {
-        // Paired: repetition r of both ran in the same round, so drift that hit both cancels in
-        // their ratio; t interval on the log of the per-repetition ratios.
-        std::vector<double> per_rep, diffs;
-        for (std::size_t i = 0; i < a.size(); ++i) {
-          const auto x = a[i]->latency.*value, y = b[i]->latency.*value;
-          per_rep.push_back(static_cast<double>(x) / static_cast<double>(y));
-          // The same pairs as a difference: what the case adds per insert, in ns.
-          diffs.push_back(static_cast<double>(x - y));
-        }
-        r.ci = t_interval(per_rep, r.ratio, true);
-        r.method = "paired t interval over repetitions";
-        r.diff_ci = t_interval(diffs, r.diff_ns);
-      } else {
-        r.method = "none: needs --repetitions 2 or more";
+    if (!comparable(c) || it == fastest.end() || it->second == &c) continue;
+    for (const auto& [stat, value] : kStats) out.push_back(compare(c, *it->second, stat, value));
+  }
+  return out;
+}
+
+std::vector<RatioResult> transport_costs(const std::vector<CaseReport>& cases) {
+  std::vector<RatioResult> out;
+  for (const auto& c : cases) {
+    const TransportSpec* spec = find_transport(c.transport);
+    if (!comparable(c) || spec == nullptr || *spec->compared_with == '\0') continue;
+    const std::string twin = c.driver + "/" + c.variant + "/" + spec->compared_with;
+    for (const auto& d : cases) {
+      if (d.name == twin && comparable(d)) {
+        out.push_back(compare(c, d, "p50", &LatencySummary::p50_ns));
       }
-      out.push_back(std::move(r));
     }
   }
   return out;

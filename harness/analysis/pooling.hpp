@@ -22,6 +22,11 @@ void pool_case(CaseReport& c, std::uint64_t seed);
 /// the same interleaved round, so drift that hit both cancels out of their ratio.
 std::vector<RatioResult> case_ratios(const std::vector<CaseReport>& cases);
 
+/// What each transport adds per insert over the one its row compares it with
+/// (TransportSpec::compared_with: tcp over unix, tls and pgbouncer over tcp): every ok case's p50
+/// over the same driver path's on that transport, paired by repetition like case_ratios.
+std::vector<RatioResult> transport_costs(const std::vector<CaseReport>& cases);
+
 /// One line each for a lasting change of the machine during the run (level_shift over
 /// repetitions): a floor that moved, or every case slower (or faster) from one repetition on,
 /// saying which results it touches. Needs at least 4 repetitions; none otherwise.

@@ -36,6 +36,7 @@ void analyze_run(const Options& opt, Run& run) {
     }
   }
   result.ratios = case_ratios(result.cases);
+  result.transport_costs = transport_costs(result.cases);
   result.machine_changes = machine_changes(result.cases, result.floors, opt.repetitions);
   result.status = stop_flag()           ? RunStatus::interrupted
                   : run.stopped_because ? RunStatus::partial

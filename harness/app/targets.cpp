@@ -220,6 +220,7 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
     const auto& [tr, ci] = *it;
     const std::string name = transport_name(tr);
     ctx.transports[name].target = redact_conninfo(ci);
+    if (spec_of(tr).pooled) ctx.transports[name].pool_mode = opt.pgbouncer_mode;
     try {
       pg_connect(ci);
     } catch (const DriverError& e) {

@@ -145,6 +145,8 @@ struct RunResult {
   std::optional<FloorsResult> floors;
   std::vector<ConnectCost> connect;
   std::vector<RatioResult> ratios;
+  /// What a transport adds over its plain twin, per driver path (transport_costs()).
+  std::vector<RatioResult> transport_costs;
   /// partial while cases remain to run (the file is rewritten after each case), interrupted
   /// when a signal ended the run early.
   RunStatus status = RunStatus::partial;

@@ -6,23 +6,23 @@ const std::vector<TransportSpec>& transport_specs() {
   using B = Backend;
   using H = HostKind;
   // Fields in TransportSpec's order: id, name, title, backend, host, fixture_host, hba_type,
-  // fixture_auth, sslmode, round_trips, reach, by_default, pooled.
+  // fixture_auth, sslmode, round_trips, reach, by_default, pooled, compared_with.
   static const std::vector<TransportSpec> specs = {
       {Transport::unix_socket, "unix", "Unix socket", B::postgres, H::socket_dir, "",  //
        "local", "peer", "", true, "the server's Unix socket: local IPC, no network stack", true},
       {Transport::tcp, "tcp", "TCP", B::postgres, H::address, "127.0.0.1",  //
        "host", "scram-sha-256", "disable", true,
-       "TCP without TLS (loopback 127.0.0.1 for the throwaway server)", true},
+       "TCP without TLS (loopback 127.0.0.1 for the throwaway server)", true, false, "unix"},
       {Transport::tls, "tls", "TLS over TCP (verify-full)", B::postgres, H::address, "127.0.0.1",
        "hostssl", "scram-sha-256", "verify-full", true,
        "TCP with TLS, the server's certificate and name verified (sslmode=verify-full), as a "
        "managed server requires",
-       false},
+       false, false, "tcp"},
       {Transport::pgbouncer, "pgbouncer", "PgBouncer (TCP)", B::postgres, H::address, "127.0.0.1",
        "host", "scram-sha-256", "disable", true,
        "TCP to PgBouncer 1.18, which passes scram-sha-256 through and forwards each transaction "
        "(pool_mode transaction, or session with --pgbouncer-mode) to the server over TCP",
-       false, true},
+       false, true, "tcp"},
       {Transport::file, "file", "SQLite file (in-process)", B::sqlite, H::file, "",  //
        "", "none", "", false, "a database file opened in-process: no server, no round trip", true},
   };

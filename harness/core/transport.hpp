@@ -50,6 +50,9 @@ struct TransportSpec {
   /// prepared statements across transactions (Capabilities::pooler_safe false) breaks in
   /// transaction pooling. The fixture's pooler reaches the server over `upstream`.
   bool pooled = false;
+  /// The transport this one is measured against in "what each transport adds" (the same driver
+  /// path's p50 over both, paired by repetition): its plainer twin. Empty: none.
+  const char* compared_with = "";
 };
 
 /// Protocol round trips a new PostgreSQL connection costs before it takes statements, given how

@@ -194,6 +194,7 @@ json transports_json(const std::map<std::string, TransportUse>& used) {
                     {"round_trips", spec.round_trips},
                     {"target", it->second.target},
                     {"auth", it->second.auth}};
+    if (spec.pooled) j[spec.name]["pool_mode"] = it->second.pool_mode;
   }
   return j;
 }
@@ -324,6 +325,7 @@ json to_json(const RunResult& run) {
   j["floors"] = floors_json(run.floors);
   j["connect"] = connect_json(run.connect);
   j["ratios"] = ratios_json(run.ratios);
+  j["transport_costs"] = ratios_json(run.transport_costs);
   j["machine_changes"] = run.machine_changes;
   return j;
 }

@@ -167,9 +167,15 @@ std::string console_table(const RunResult& run) {
     out += "\nfloors (p50): round trip" + per_transport(f.rt, run.context);
     if (!f.rt_idle.empty())
       out += "; on a connection idle between rounds" + per_transport(f.rt_idle, run.context);
-    out += "; PostgreSQL insert synchronous_commit on " + summary_cell(f.pg_on) + " vs off " +
-           summary_cell(f.pg_off) + "; disk " +
-           (f.disk_sync_method.empty() ? "sync" : f.disk_sync_method) + " " +
+    // With a standby the flush probe's durable side is the local flush alone.
+    out += std::string("; PostgreSQL insert synchronous_commit ") +
+           (f.standby_on ? "local " : "on ") + summary_cell(f.pg_on) + " vs off " +
+           summary_cell(f.pg_off);
+    if (f.standby_on) {
+      out += "; waiting for the standby " + summary_cell(f.standby_on) + " vs local " +
+             summary_cell(f.standby_off);
+    }
+    out += "; disk " + (f.disk_sync_method.empty() ? "sync" : f.disk_sync_method) + " " +
            summary_cell(f.disk_sync);
     if (f.sqlite_on) {
       out += "; SQLite insert FULL " + summary_cell(f.sqlite_on) + " vs OFF " +
@@ -220,6 +226,21 @@ std::string console_table(const RunResult& run) {
       const auto& n = *c.instructions;
       out += n.error ? fmt::format("  {:<{}}  error: {}\n", c.name, w, *n.error)
                      : fmt::format("  {:<{}}  {:>10.0f}\n", c.name, w, n.per_insert);
+    }
+  }
+  if (!run.transport_costs.empty()) {
+    // Per driver path, one transport against its plainer twin, both measured in this run.
+    out += "\nwhat each transport adds per insert (p50, paired over repetitions; ms):\n";
+    std::size_t pw = 4;
+    for (const auto& r : run.transport_costs) pw = std::max(pw, r.numerator.size());
+    for (const auto& r : run.transport_costs) {
+      const std::string twin = r.denominator.substr(r.denominator.rfind('/') + 1);
+      std::string ci;
+      if (r.diff_ci)
+        ci = fmt::format("  [{:+.3f}, {:+.3f}]", r.diff_ci->lo / 1e6, r.diff_ci->hi / 1e6);
+      out += fmt::format("  {:<{}}  over {:<5} {:+.3f}{}  ({})\n", r.numerator, pw, twin,
+                         r.diff_ns / 1e6, ci,
+                         r.ci ? format_ratio(r.ratio, *r.ci) : fmt::format("{:.2f} ×", r.ratio));
     }
   }
   if (!run.connect.empty()) {

@@ -29,7 +29,7 @@ struct ServerInfo {
 struct TransportUse {
   std::string target;     ///< redacted conninfo, or the SQLite file
   std::string auth;       ///< e.g. "peer", "scram-sha-256", "as configured by the server", "none"
-  std::string pool_mode;  ///< a pooled transport's (--pgbouncer-mode); empty for the others
+  std::string pool_mode = {};  ///< a pooled transport's (--pgbouncer-mode); empty for the others
 };
 
 struct SqliteInfo {

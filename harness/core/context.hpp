@@ -27,8 +27,8 @@ struct ServerInfo {
 
 /// How the run reached its database over one transport.
 struct TransportUse {
-  std::string target;     ///< redacted conninfo, or the SQLite file
-  std::string auth;       ///< e.g. "peer", "scram-sha-256", "as configured by the server", "none"
+  std::string target;  ///< redacted conninfo, or the SQLite file
+  std::string auth;    ///< e.g. "peer", "scram-sha-256", "as configured by the server", "none"
   std::string pool_mode = {};  ///< a pooled transport's (--pgbouncer-mode); empty for the others
 };
 

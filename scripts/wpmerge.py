@@ -14,8 +14,9 @@ read by every other script (report, claims, validate-result, ...):
     to end when every host kept them, and its latency summary recomputed from those (exactly, as
     wpbench computes it from raw samples; else from the summed histogram, nearest rank, as
     wpbench reads a histogram). A case's pooled summary, its intervals, the CV of its
-    repetitions' p50 and the ratios between cases are recomputed the way wpbench computes them,
-    from the merged repetitions;
+    repetitions' p50, the ratios between cases and the transport costs (each case over the same
+    driver path on its plainer twin transport) are recomputed the way wpbench computes them, from
+    the merged repetitions;
   - what belongs to one client and cannot be merged honestly (the floors, the decomposition of
     a p50 into them, connection costs, schedule lag, pool waits, the verification of each host's
     table) is null or empty at the merged level and kept per host in `hosts`, with each input's
@@ -23,7 +24,8 @@ read by every other script (report, claims, validate-result, ...):
 
 Refused (one line, exit 2): fewer than two runs; a file that is not a valid result; a run with
 its own throwaway server, or against another server version or settings; different settings
-(--samples, --warmup, -r, the loop, --clients, ...) or case sets; a case whose repetitions or
+(--samples, --warmup, -r, the loop, --clients, ...) or case sets; another PgBouncer pool_mode or
+--standby mode (another topology is another load); a case whose repetitions or
 histogram layout differ; runs whose measuring windows do not overlap (not at the same time),
 unless --allow-apart. SQLite cases (each host's own file, not the shared server) are left out,
 with a warning. -o replaces only a file wpbench wrote (an empty one too), never an input; the
@@ -83,6 +85,9 @@ HOW = {
     "cv_p50": "recomputed over the merged repetitions' p50",
     "ratios": "recomputed as wpbench computes them: each ok case's pooled p50 and p99 over the fastest ok "
               "case of its transport, paired t interval over the merged repetitions",
+    "transport_costs": "recomputed as wpbench computes them: each ok case's pooled p50 over the same driver "
+                       "path's on its plainer twin transport (tcp over unix, tls and pgbouncer over tcp), paired "
+                       "t interval over the merged repetitions (each host's in hosts[].transport_costs)",
     "throughput_per_s": "summed over the hosts: their clients inserted at the same time",
     "elapsed_ns": "the longest host's",
     "connect_ns": "the longest host's",
@@ -107,7 +112,10 @@ HOW = {
               "an open loop's rate_per_s summed over the hosts, and table every host's (each host's config in "
               "hosts[].config)",
     "context": "the first host's, with the fields whose values differ between hosts joined with ' | ' and a "
-               "warning saying it is a merge (each host's context in hosts[].context)",
+               "warning saying it is a merge; every host has the same transports' pool_mode and "
+               "server.standby.mode (checked), server.standby.checked_on is every host's joined with ' | ' "
+               "when every host checked its rows on the standby, else null; start_at is the earliest host's "
+               "when every host was given one, else null (each host's context in hosts[].context)",
     "run_id": "the earliest host's",
 }
 
@@ -143,6 +151,11 @@ def merged_case_names(doc):
 def _differs(a, b):
     """The first key whose value differs between two string maps, or None."""
     return next((k for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)), None)
+
+
+def _standby_mode(doc):
+    """The run's --standby mode (None without one)."""
+    return (doc["context"]["server"].get("standby") or {}).get("mode")
 
 
 def _range_text(indexes):
@@ -184,6 +197,20 @@ def check_runs(inputs):
         if key is not None:
             raise MergeError(f"{path}: server setting {key} is {srv['settings'].get(key)!r}, in {p0} "
                              f"{s0['settings'].get(key)!r}: not the same server, or it changed between the runs")
+        # Another topology is another load: the same pooling and the same standby on every host
+        # (where each host checked its rows, standby.checked_on, is its own).
+        a, b = _standby_mode(doc), _standby_mode(d0)
+        if a != b:
+            raise MergeError(f"{path}: server.standby.mode is {json.dumps(a)}, in {p0} {json.dumps(b)}: the hosts' "
+                             "commits waited for different standbys, a different load (give every host the same "
+                             "--standby)")
+        rows, rows0 = doc["context"]["transports"], d0["context"]["transports"]
+        for name in (n for n in rows0 if n in rows):
+            a, b = rows[name].get("pool_mode"), rows0[name].get("pool_mode")
+            if a != b:
+                raise MergeError(f"{path}: transport {name} has pool_mode {json.dumps(a)}, in {p0} {json.dumps(b)}: "
+                                 "the hosts' pooler pooled differently, a different load (give every host the same "
+                                 "--pgbouncer-mode)")
         for field, flag in SAME_CONFIG:
             a, b = cfg.get(field, CONFIG_DEFAULTS.get(field)), c0.get(field, CONFIG_DEFAULTS.get(field))
             if a != b:
@@ -287,11 +314,11 @@ def utc_text(seconds):
 
 def window(doc):
     """(start, end) in Unix seconds of when the run measured, and what its start is taken from:
-    context.start_at (wpbench --start-at: measuring begins then) when the file has it, else the
-    run's start (run_id; its set-up follows, so measuring began a little later). The end is the
-    start plus measured_seconds."""
+    context.start_at (wpbench --start-at: measuring begins then) when it is given (wpbench writes
+    it null without --start-at; older files lack it), else the run's start (run_id; its set-up
+    follows, so measuring began a little later). The end is the start plus measured_seconds."""
     start, basis = _run_start(doc), "run start (run_id)"
-    if "start_at" in doc["context"]:
+    if doc["context"].get("start_at") is not None:
         at = parse_time(doc["context"]["start_at"])
         if at is not None:
             start, basis = at, "context.start_at"
@@ -557,34 +584,63 @@ def merge_case(cases, tags, order, cfg):
     return out
 
 
+def _comparable(case):
+    """An ok case with samples: one a ratio may have as numerator or denominator."""
+    return case["status"] == "ok" and bool(case["samples"])
+
+
+def compare(num, den, stat):
+    """wpbench's compare (harness/analysis/pooling.cpp): the pooled `stat` of case `num` over the
+    same of case `den`, and their difference, with paired t intervals over the per-repetition
+    ratios (log scale) and differences when both have the same two or more measured repetitions:
+    merged repetition i of each holds round i of every host, so drift that hit both cancels."""
+    num_v, den_v = num["latency_ns"][stat], den["latency_ns"][stat]
+    out = {"numerator": num["name"], "denominator": den["name"], "stat": stat, "ratio": num_v / den_v,
+           "interval": None, "method": "none: needs --repetitions 2 or more",
+           "difference_ns": float(num_v - den_v), "difference_interval": None}
+    a = [r["latency_ns"][stat] for r in num["repetitions"] if r["samples"]]
+    b = [r["latency_ns"][stat] for r in den["repetitions"] if r["samples"]]
+    if len(a) >= 2 and len(a) == len(b):
+        with np.errstate(divide="ignore", invalid="ignore"):  # a 0 ns statistic: ValueError, not a warning
+            out["interval"] = list(st.t_ratio_interval(a, b, out["ratio"], paired=True))
+        out["method"] = "paired t interval over repetitions"
+        out["difference_interval"] = list(st.t_interval([x - y for x, y in zip(a, b)], out["difference_ns"]))
+    return out
+
+
 def case_ratios(cases):
     """wpbench's case_ratios (harness/analysis/pooling.cpp) over the merged cases: each ok case's
     pooled p50 and p99 over the fastest ok case (by p50) of its transport, paired by repetition."""
     fastest = {}
     for c in cases:
-        if c["status"] == "ok" and c["samples"]:
+        if _comparable(c):
             f = fastest.get(c["transport"])
             if f is None or c["latency_ns"]["p50"] < f["latency_ns"]["p50"]:
                 fastest[c["transport"]] = c
     out = []
     for c in cases:
         den = fastest.get(c["transport"])
-        if c["status"] != "ok" or not c["samples"] or den is None or den is c:
-            continue
-        a = [r for r in c["repetitions"] if r["samples"]]
-        b = [r for r in den["repetitions"] if r["samples"]]
-        for stat in ("p50", "p99"):
-            num_v, den_v = c["latency_ns"][stat], den["latency_ns"][stat]
-            r = {"numerator": c["name"], "denominator": den["name"], "stat": stat, "ratio": num_v / den_v,
-                 "interval": None, "method": "none: needs --repetitions 2 or more",
-                 "difference_ns": float(num_v - den_v), "difference_interval": None}
-            if len(a) >= 2 and len(a) == len(b):
-                x = [ra["latency_ns"][stat] for ra in a]
-                y = [rb["latency_ns"][stat] for rb in b]
-                r["interval"] = list(st.t_interval([p / q for p, q in zip(x, y)], r["ratio"], log=True))
-                r["method"] = "paired t interval over repetitions"
-                r["difference_interval"] = list(st.t_interval([p - q for p, q in zip(x, y)], r["difference_ns"]))
-            out.append(r)
+        if _comparable(c) and den is not None and den is not c:
+            out += [compare(c, den, stat) for stat in ("p50", "p99")]
+    return out
+
+
+# Each transport's plainer twin, what transport_costs measures it against (the compared_with
+# column of harness/core/transport.cpp's transport table).
+PLAINER_TWIN = {"tcp": "unix", "tls": "tcp", "pgbouncer": "tcp"}
+
+
+def transport_costs(cases):
+    """wpbench's transport_costs (harness/analysis/pooling.cpp) over the merged cases: each ok
+    case's pooled p50 over the same driver path's on its transport's plainer twin, paired by
+    repetition."""
+    by_name = {c["name"]: c for c in cases}
+    out = []
+    for c in cases:
+        twin = PLAINER_TWIN.get(c["transport"])
+        den = by_name.get(f"{c['driver']}/{c['variant']}/{twin}") if twin else None
+        if _comparable(c) and den is not None and _comparable(den):
+            out.append(compare(c, den, "p50"))
     return out
 
 
@@ -613,6 +669,10 @@ def merge_context(docs, tags, transports):
     for key in ("host", "build", "libraries"):
         out[key] = _joined_map([c[key] for c in ctxs])
     out["server"] = dict(first["server"], data_filesystem=_joined([c["server"]["data_filesystem"] for c in ctxs]))
+    if first["server"].get("standby") is not None:  # one mode on every host (check_runs)
+        checked = [c["server"]["standby"]["checked_on"] for c in ctxs]
+        out["server"]["standby"] = {"mode": first["server"]["standby"]["mode"],
+                                    "checked_on": None if None in checked else _joined(checked)}
     out["sqlite"] = {k: "" for k in first["sqlite"]}  # its cases are left out
     out["transports"] = {name: _joined_map([c["transports"][name] for c in ctxs if name in c["transports"]])
                          for name in first["transports"] if name in transports}
@@ -634,6 +694,8 @@ def merge_context(docs, tags, transports):
     if all(s is not None for s in starts):  # the earliest a host was told, as that host wrote it
         known = [i for i, s in enumerate(starts) if parse_time(s) is not None]
         out["start_at"] = starts[min(known, key=lambda i: parse_time(starts[i])) if known else 0]
+    elif any("start_at" in c for c in ctxs):  # as wpbench writes it without --start-at
+        out["start_at"] = None
     return {k: out[k] for k in [*first, *(k for k in out if k not in first)] if k in out}
 
 
@@ -662,7 +724,10 @@ def host_entry(path, doc, name, win, names):
     out = {"file": str(path), "label": name, "run_id": doc["run_id"], "status": doc["status"],
            "window": {"start_utc": utc_text(win[0]), "end_utc": utc_text(win[1]), "start_from": win[2]},
            "context": doc["context"], "config": doc["config"], "floors": doc["floors"], "connect": doc["connect"],
-           "ratios": doc["ratios"], "machine_changes": doc.get("machine_changes", []), "cases": cases}
+           "ratios": doc["ratios"]}
+    if "transport_costs" in doc:  # absent in files of a wpbench from before them
+        out["transport_costs"] = doc["transport_costs"]
+    out.update(machine_changes=doc.get("machine_changes", []), cases=cases)
     return out
 
 
@@ -694,7 +759,8 @@ def merge(inputs, allow_apart=False):
            "run_id": min((d["run_id"] for d in docs), key=lambda r: _run_start({"run_id": r})),
            "status": _worst([d["status"] for d in docs], RUN_STATUS),
            "context": merge_context(docs, tags, transports), "config": cfg, "cases": cases,
-           "floors": None, "connect": [], "ratios": case_ratios(cases)}
+           "floors": None, "connect": [], "ratios": case_ratios(cases),
+           "transport_costs": transport_costs(cases)}
     if any("machine_changes" in d for d in docs):
         doc["machine_changes"] = changes
     doc["hosts"] = [host_entry(p, d, name, w, set(names)) for (p, d), name, w in zip(inputs, tags, wins)]
@@ -824,7 +890,7 @@ def main(argv):
     except wr.InputError as e:
         print(f"{PROG}: {e}", file=sys.stderr)
         return 2
-    except (ValueError, OverflowError) as e:  # a statistic no finite JSON holds
+    except (ValueError, ArithmeticError) as e:  # a statistic no finite JSON holds (or a 0 ns denominator)
         print(f"{PROG}: cannot merge: {e}", file=sys.stderr)
         return 2
     for w in warnings:

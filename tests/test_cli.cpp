@@ -216,6 +216,26 @@ TEST(Cli, PgbouncerReportsWhatTransactionPoolingCannotRun) {
   EXPECT_EQ(s["libpq/prepared/pgbouncer"].first, "ok");
   EXPECT_EQ(s["libpq/exec-params/pgbouncer"].first, "ok");
 
+  // Only through the pooler, with a standby: wpbench's own probes go to the server directly (a
+  // named statement and session settings through a transaction pooler would fail or leak), so
+  // every floor is measured in every repetition, and the rows reach the standby.
+  const Cli only = run_cli(
+      " --transports pgbouncer --drivers libpq/exec-params,psycopg2/direct --no-baselines "
+      "--standby sync --samples 20 --warmup 2 -r 2 --floor-samples 40 --connect-samples 0 "
+      "--out " +
+      shq(tmp.file("only.json")));
+  ASSERT_EQ(only.exit_code, 0) << only.err;
+  const json o = json::parse(read_file(tmp.file("only.json")));
+  EXPECT_TRUE(o["floors"]["errors"].empty()) << o["floors"]["errors"];
+  EXPECT_FALSE(o["floors"]["commit_flush"].is_null());
+  EXPECT_FALSE(o["floors"]["standby_wait"].is_null());
+  EXPECT_EQ(o["context"]["transports"]["pgbouncer"]["pool_mode"], "transaction");
+  for (const auto& c : o["cases"]) {
+    EXPECT_EQ(c["status"], "ok") << c["name"];
+    for (const auto& rep : c["repetitions"]) EXPECT_EQ(rep["verification"]["on_standby"], true);
+  }
+  EXPECT_EQ(validate(tmp.file("only.json")), 0);
+
   const auto pooler = parse_conninfo(server().conninfo(Transport::pgbouncer));
   const Cli existing =
       run_cli("--dsn " + shq(existing_dsn()) + " --pgbouncer 127.0.0.1:" + pooler.at("port") +

@@ -33,8 +33,8 @@ CaseReport describe_case(const Case& c, const Options& opt, const Targets& t,
       !c.path->caps.pooler_safe) {
     r.not_measured =
         "incompatible with transaction pooling: it keeps named prepared statements across "
-        "transactions, which PgBouncer 1.18 does not carry from one server connection to the next "
-        "(--pgbouncer-mode session measures it)";
+        "transactions, which a transaction pooler (PgBouncer 1.18) does not carry from one server "
+        "connection to the next (--pgbouncer-mode session measures it)";
   }
   if (opt.run.clients > 1 && c.path->arm == python_arm()) {
     r.not_measured =

@@ -59,43 +59,57 @@ void check_options(const Options& opt) {
 
 std::optional<std::chrono::system_clock::time_point> parse_start_at(const std::string& text) {
   if (text.empty()) return std::nullopt;
+  using Clock = std::chrono::system_clock;
   const auto bad = [&] {
     return UsageError("--start-at " + text +
                       ": give a UTC time as 2026-12-01T03:00:00Z (seconds may have a fraction) "
                       "or Unix seconds");
   };
-  if (text.find_first_not_of("0123456789.") == std::string::npos) {
-    char* end = nullptr;
-    const double s = std::strtod(text.c_str(), &end);
-    if (end == text.c_str() || *end != '\0') throw bad();
-    return std::chrono::system_clock::time_point(
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(
-            std::chrono::duration<double>(s)));
+  const auto digits = [](const std::string& s) {
+    return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+  };
+  // The fraction of a second after a '.', digits only, as nanoseconds.
+  const auto fraction = [&](const std::string& f) {
+    if (!digits(f) || f.size() > 9) throw bad();
+    return std::chrono::nanoseconds(std::stoll((f + "00000000").substr(0, 9)));
+  };
+  const auto dot = text.find('.');
+  const std::string whole = text.substr(0, dot);
+  if (digits(whole)) {
+    // Unix seconds, up to the year 5138 (11 digits): beyond, the clock's range ends.
+    if (whole.size() > 11) throw bad();
+    const auto frac =
+        dot == std::string::npos ? std::chrono::nanoseconds(0) : fraction(text.substr(dot + 1));
+    return Clock::time_point(std::chrono::duration_cast<Clock::duration>(
+        std::chrono::seconds(std::stoll(whole)) + frac));
   }
+  // YYYY-MM-DDTHH:MM:SS[.fff]Z, every field its fixed width in digits, the date a real one.
+  if (text.size() < 20 || text.back() != 'Z') throw bad();
+  const std::string head = text.substr(0, 19);
+  static const char kShape[] = "dddd-dd-ddTdd:dd:dd";
+  for (std::size_t k = 0; k < head.size(); ++k) {
+    const bool digit = head[k] >= '0' && head[k] <= '9';
+    if (kShape[k] == 'd' ? !digit : head[k] != kShape[k]) throw bad();
+  }
+  const std::string tail = text.substr(19, text.size() - 20);  // between the seconds and the Z
+  if (!tail.empty() && tail[0] != '.') throw bad();
+  const auto frac = tail.empty() ? std::chrono::nanoseconds(0) : fraction(tail.substr(1));
+  const auto field = [&](std::size_t at, std::size_t n) { return std::stoi(head.substr(at, n)); };
   std::tm tm{};
-  double frac = 0;
-  int used = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &used) != 6) {
-    throw bad();
+  tm.tm_year = field(0, 4) - 1900;
+  tm.tm_mon = field(5, 2) - 1;
+  tm.tm_mday = field(8, 2);
+  tm.tm_hour = field(11, 2);
+  tm.tm_min = field(14, 2);
+  tm.tm_sec = field(17, 2);
+  const std::tm asked = tm;
+  const time_t t = timegm(&tm);  // normalizes: 31 February comes back as a day of March
+  if (t == static_cast<time_t>(-1) || tm.tm_year != asked.tm_year || tm.tm_mon != asked.tm_mon ||
+      tm.tm_mday != asked.tm_mday || tm.tm_hour != asked.tm_hour || tm.tm_min != asked.tm_min ||
+      tm.tm_sec != asked.tm_sec) {
+    throw bad();  // no such date or time (a leap second included: the clock has none)
   }
-  std::string rest = text.substr(static_cast<std::size_t>(used));
-  if (!rest.empty() && rest[0] == '.') {
-    const auto z = rest.find('Z');
-    if (z == std::string::npos) throw bad();
-    frac = std::strtod(("0" + rest.substr(0, z)).c_str(), nullptr);
-    rest = rest.substr(z);
-  }
-  if (rest != "Z" || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-      tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60) {
-    throw bad();
-  }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  const time_t t = timegm(&tm);
-  return std::chrono::system_clock::from_time_t(t) +
-         std::chrono::duration_cast<std::chrono::system_clock::duration>(
-             std::chrono::duration<double>(frac));
+  return Clock::from_time_t(t) + std::chrono::duration_cast<Clock::duration>(frac);
 }
 
 std::vector<std::string> size_warnings(const Options& opt) {

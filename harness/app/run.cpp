@@ -40,7 +40,7 @@ void expect_work(const Options& opt, const std::vector<Case>& cases, const Targe
 }  // namespace
 
 namespace {
-// --start-at: set-up is done; wait (a stop ends the wait) until the time, or say how late it is.
+// --start-at: set-up is done; wait until the time (a stop ends the wait), or say how late it is.
 void wait_for_start(const Options& opt, bool tty, RunContext& ctx) {
   const auto at = parse_start_at(opt.start_at);
   if (!at) return;
@@ -62,7 +62,9 @@ void wait_for_start(const Options& opt, bool tty, RunContext& ctx) {
   }
   if (tty) std::fprintf(stderr, "waiting for --start-at %s\n", ctx.start_at.c_str());
   while (std::chrono::system_clock::now() < *at) {
-    if (stop_flag()) throw Interrupted("interrupted while waiting for --start-at");
+    // Stopped while waiting: the run goes on to its end at once, so the table is released and
+    // the result is written, marked interrupted, as after any stop.
+    if (stop_flag()) return;
     const auto left = *at - std::chrono::system_clock::now();
     std::this_thread::sleep_for(
         std::min<std::chrono::system_clock::duration>(left, std::chrono::milliseconds(50)));

@@ -64,7 +64,7 @@ void check_connection_room(const std::string& conninfo, int needed) {
 }
 
 // What every PostgreSQL session of the run is set to, as name=value: over a direct transport in
-// the conninfo's options=, through a pooler in its connect_query.
+// the conninfo's options=, through a pooler as the role's defaults (the throwaway server's).
 std::vector<std::string> session_settings(const Options& opt) {
   std::vector<std::string> out = {"client_min_messages=error"};
   if (opt.sync_commit != "server") out.push_back("synchronous_commit=" + opt.sync_commit);
@@ -74,11 +74,37 @@ std::vector<std::string> session_settings(const Options& opt) {
   return out;
 }
 
+// The flag that sets the sessions' synchronous_commit, for messages.
+std::string setting_flag(const Options& opt) {
+  return opt.standby.empty() ? "--sync-commit" : "--standby";
+}
+
+// The first transport the cases use that reaches the server without a pooler, else the plainer
+// twin of the first (a pooler's: the server over TCP).
+Transport first_direct(const std::vector<Transport>& used) {
+  for (const auto tr : used) {
+    if (!spec_of(tr).pooled) return tr;
+  }
+  const TransportSpec* twin = find_transport(spec_of(used.front()).compared_with);
+  return twin != nullptr ? twin->id : used.front();
+}
+
 // --dsn pointed at the pooler: --pgbouncer's HOST[:PORT], by default the tcp host on 6432.
 std::string pooler_dsn(const std::string& dsn, const TransportSpec& spec, const std::string& given,
                        const std::string& tcp_host) {
   std::string host = given.empty() ? tcp_host : given, port = "6432";
-  if (const auto colon = host.rfind(':'); colon != std::string::npos && host.find(':') == colon) {
+  if (host.size() > 1 && host.front() == '[') {
+    // [IPv6]:PORT or [IPv6]
+    const auto close = host.find(']');
+    const std::string rest = close == std::string::npos ? "x" : host.substr(close + 1);
+    if (!rest.empty() && (rest[0] != ':' || rest.size() == 1 ||
+                          rest.find_first_not_of("0123456789", 1) != std::string::npos)) {
+      throw UsageError("--pgbouncer: " + given + " is not HOST[:PORT]");
+    }
+    if (!rest.empty()) port = rest.substr(1);
+    host = host.substr(1, close - 1);
+  } else if (const auto colon = host.rfind(':');
+             colon != std::string::npos && host.find(':') == colon) {
     port = host.substr(colon + 1);
     host = host.substr(0, colon);
     if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos) {
@@ -148,6 +174,7 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
     t.server = std::make_unique<ThrowawayServer>(so);
     t.standby = t.server->standby_conninfo();
     info.standby_where = t.server->standby_where();
+    t.direct_conninfo = t.server->conninfo(t.direct = first_direct(used));
     for (const auto tr : used) {
       t.conninfo[tr] = t.server->conninfo(tr);
       ctx.transports[transport_name(tr)].auth = spec_of(tr).fixture_auth;
@@ -180,6 +207,10 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
       ctx.transports[transport_name(tr)].auth = "as configured by the server";
     }
     info.mode = "existing";
+    t.direct = first_direct(used);
+    const TransportSpec& direct = spec_of(t.direct);
+    t.direct_conninfo =
+        dsn_for_transport(opt.dsn, direct, direct.host == HostKind::socket_dir ? sock : tcp);
     t.standby = opt.standby_dsn;
     if (!t.standby.empty()) info.standby_where = redact_conninfo(t.standby);
   }
@@ -188,13 +219,18 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
       session_settings(opt).size() > 1) {
     // A pooler refuses options= and shares server sessions: a SET would leak to other clients.
     throw UsageError(
-        "--sync-commit through --pgbouncer: a pooler passes no session options; set "
-        "synchronous_commit on the server or in the pooler's connect_query, and run without it");
+        setting_flag(opt) +
+        " through --pgbouncer: a pooler passes no session options, so the pgbouncer cases "
+        "would commit as the server says; set synchronous_commit on the server (or the role), "
+        "and run without it");
   }
-  if (opt.sync_commit != "server" && !opt.dsn.empty() && parse_conninfo(opt.dsn).count("options")) {
+  if (session_settings(opt).size() > 1 && !opt.dsn.empty() &&
+      parse_conninfo(opt.dsn).count("options")) {
     // A second options= would silently replace the user's; say so instead.
-    throw UsageError("--sync-commit with a --dsn that sets options: add -c synchronous_commit=" +
-                     opt.sync_commit + " to its options instead");
+    throw UsageError(
+        setting_flag(opt) + " with a --dsn that sets options: add -c synchronous_commit=" +
+        session_settings(opt).back().substr(std::string("synchronous_commit=").size()) +
+        " to its options instead");
   }
   const bool user_options = !opt.dsn.empty() && parse_conninfo(opt.dsn).count("options") > 0;
   if (!user_options) {
@@ -205,8 +241,9 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
     // on wpbench's stderr. Nothing measured sends notices.
     std::string o = " options='";
     for (const auto& s : session_settings(opt)) o += (o.back() == '\'' ? "-c " : " -c ") + s;
-    // A pooled transport's sessions get them from the pooler (the fixture's connect_query).
+    // A pooled transport's sessions get them from the role (the throwaway server's ALTER ROLE).
     for (auto& [tr, ci] : t.conninfo) ci += spec_of(tr).pooled ? "" : o + "'";
+    if (!t.direct_conninfo.empty()) t.direct_conninfo += o + "'";
   }
   // Connect over every transport the run uses before measuring anything, so a wrong password
   // or a down server is one line now, not a failed case later.
@@ -343,7 +380,10 @@ Endpoint endpoint_for(Transport tr, Targets& t, const Options& opt) {
 
 bool server_lost(const Case& c, const Targets& t) {
   if (c.path->backend != Backend::postgres) return false;
-  return PQping(t.conninfo.at(c.transport).c_str()) != PQPING_OK;
+  // The server itself (a pooler answers while the server behind it is down), and the standby
+  // every commit may wait for.
+  const auto down = [](const std::string& ci) { return PQping(ci.c_str()) != PQPING_OK; };
+  return down(t.direct_conninfo) || (!t.standby.empty() && down(t.standby));
 }
 
 std::vector<ConnectTarget> connect_targets(const std::vector<Case>& cases, const Targets& t) {

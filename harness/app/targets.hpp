@@ -26,6 +26,12 @@ struct Targets {
   std::map<Transport, std::string> conninfo;  ///< of each PostgreSQL transport the cases use
   /// --standby: the standby the rows must reach (conninfo), when wpbench can read it.
   std::string standby;
+  /// The server without a pooler between: the first direct transport the cases use, else the
+  /// pooled one's plainer twin (TransportSpec::compared_with: TCP).
+  /// The flush floors (a named statement, session settings) and the liveness check use it, so a
+  /// transaction pooler never carries wpbench's own session state to other clients.
+  Transport direct{};
+  std::string direct_conninfo;
   /// Transports of --dsn that could not connect (chosen by default, not named), with why: their
   /// cases are reported not measured.
   std::map<Transport, std::string> unreachable;

@@ -46,7 +46,7 @@ struct TransportSpec {
   bool by_default;
   /// A connection pooler sits between client and server (PgBouncer): a client's session is not
   /// a server session, so the conninfo carries no startup options (PgBouncer refuses them) and
-  /// settings reach the server through the pooler's connect_query; a path that keeps named
+  /// settings are the role's defaults on the throwaway server; a path that keeps named
   /// prepared statements across transactions (Capabilities::pooler_safe false) breaks in
   /// transaction pooling. The fixture's pooler reaches the server over `upstream`.
   bool pooled = false;

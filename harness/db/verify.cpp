@@ -138,9 +138,10 @@ class UnorderedChecker final : public RowSink {
 void read_pg(const Endpoint& e, RowSink& check) {
   auto conn = pg_connect(e.target);
   PGconn* c = conn.get();
-  // Shortest-exact float output on every server version, so strtod gets the very bits back.
-  pg_exec(c, "SET extra_float_digits = 3");
   pg_begin(c, "READ ONLY");
+  // Shortest-exact float output on every server version, so strtod gets the very bits back.
+  // LOCAL: through a transaction pooler a session setting would stay on the server session.
+  pg_exec(c, "SET LOCAL extra_float_digits = 3");
   pg_exec(c, "DECLARE wpbench_verify NO SCROLL CURSOR FOR " + std::string(kSelect) + e.table +
                  " ORDER BY id");
   for (;;) {
@@ -295,7 +296,9 @@ Endpoint on_standby(const Endpoint& e) {
 // must be there too, value for value.
 void fold_standby(Verification& v, const std::optional<std::string>& error,
                   const Verification& there) {
-  v.on_standby = !error && there.ok && there.checksum_found == v.checksum_found;
+  // The standby holds what the server holds, row for row, whatever the server's own verdict.
+  v.on_standby = !error && there.rows_found == v.rows_found &&
+                 there.checksum_found == v.checksum_found && there.all_ours == v.all_ours;
   if (*v.on_standby || !v.ok) return;
   v.ok = false;
   v.message = "on the standby: " + (error                   ? *error

@@ -169,8 +169,8 @@ std::string console_table(const RunResult& run) {
       out += "; on a connection idle between rounds" + per_transport(f.rt_idle, run.context);
     // With a standby the flush probe's durable side is the local flush alone.
     out += std::string("; PostgreSQL insert synchronous_commit ") +
-           (f.standby_on ? "local " : "on ") + summary_cell(f.pg_on) + " vs off " +
-           summary_cell(f.pg_off);
+           (run.context.server.standby.empty() ? "on " : "local ") + summary_cell(f.pg_on) +
+           " vs off " + summary_cell(f.pg_off);
     if (f.standby_on) {
       out += "; waiting for the standby " + summary_cell(f.standby_on) + " vs local " +
              summary_cell(f.standby_off);

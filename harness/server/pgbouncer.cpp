@@ -26,12 +26,6 @@ void write_private(const std::string& path, const std::string& text, const OsUse
   }
 }
 
-// PgBouncer's quoting: a value in '...' with ' doubled.
-std::string quoted(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
-}
 }  // namespace
 
 std::string find_pgbouncer() {
@@ -52,13 +46,7 @@ void PgBouncer::write_files(const PgBouncerOptions& opt) {
   write_private(dir_ + "/userlist.txt", users, opt.user);
   write_private(dir_ + "/hba.conf", hba, opt.user);
 
-  std::string connect_query;
-  for (const auto& s : opt.session_settings) {
-    const auto eq = s.find('=');
-    connect_query += "SET " + s.substr(0, eq) + " = " + quoted(s.substr(eq + 1)) + "; ";
-  }
-  std::string db = "postgres = " + opt.upstream;
-  if (!connect_query.empty()) db += " connect_query=" + quoted(connect_query);
+  const std::string db = "postgres = " + opt.upstream;
   const std::string n = std::to_string(opt.max_clients);
   write_private(dir_ + "/pgbouncer.ini",
                 "[databases]\n" + db +

@@ -2,7 +2,10 @@
 /// A throwaway PgBouncer in front of the throwaway cluster (the `pgbouncer` transport): Debian's
 /// pgbouncer, run as the server's OS user, listening on loopback TCP. Clients authenticate to it
 /// with scram-sha-256 against the role's own SCRAM secret (read from pg_authid), which PgBouncer
-/// then passes through to the server; the trust role gets trust, as on the server.
+/// then passes through to the server; the trust role gets trust, as on the server. PgBouncer
+/// refuses a client's startup options, so the settings a direct connection carries in options=
+/// are the role's own on the throwaway server (ALTER ROLE ... SET), which also survive the
+/// RESET ALL of session pooling's DISCARD ALL.
 
 #include <sys/types.h>
 
@@ -20,9 +23,6 @@ struct PgBouncerOptions {
   std::string pool_mode;  ///< transaction or session
   /// The roles it admits: name and SCRAM secret (empty: trust).
   std::vector<std::pair<std::string, std::string>> roles;
-  /// name=value settings every server connection it opens gets (its connect_query): what a
-  /// direct connection would carry in its options=, which PgBouncer refuses.
-  std::vector<std::string> session_settings;
   int max_clients = 100;  ///< client connections at once, and the pool's size
 };
 

@@ -164,7 +164,7 @@ ThrowawayServer::ThrowawayServer(const ServerOptions& opt) : dir_("wpbench-pg-",
     tls_ = std::any_of(transports_.begin(), transports_.end(),
                        [](Transport t) { return verifies_server(spec_of(t)); });
     if (tls_) make_tls_files();
-    if (opt.standby) ns_ = std::make_unique<NetNamespace>();
+    if (opt.standby) ns_ = std::make_unique<NetNamespace>(dir_.file("netns.log"));
     add_hba_lines();
     if (opt.stop && opt.stop->load()) throw Interrupted("interrupted while creating the server");
     start_postgres(bindir, opt);
@@ -316,6 +316,16 @@ void ThrowawayServer::start_pgbouncer(const ServerOptions& opt) {
   auto c = pg_connect(conninfo(Transport::unix_socket));
   const std::string secret =
       pg_query_value(c.get(), "SELECT rolpassword FROM pg_authid WHERE rolname = current_user");
+  // What a direct connection carries in options=, which PgBouncer refuses: the role's own
+  // defaults, so every server session it opens starts with them and RESET ALL returns to them.
+  for (const auto& s : opt.session_settings) {
+    const auto eq = s.find('=');
+    char* value = PQescapeLiteral(c.get(), s.c_str() + eq + 1, s.size() - eq - 1);
+    if (value == nullptr) throw std::runtime_error("cannot quote the setting " + s);
+    const std::string sql = "ALTER ROLE CURRENT_USER SET " + s.substr(0, eq) + " = " + value;
+    PQfreemem(value);
+    pg_exec(c.get(), sql);
+  }
   c.reset();
   PgBouncerOptions po;
   po.dir = dir_.file("pgbouncer");
@@ -328,7 +338,6 @@ void ThrowawayServer::start_pgbouncer(const ServerOptions& opt) {
                                 {"dbname", "postgres"}});
   po.pool_mode = opt.pool_mode;
   po.roles = {{role_, secret}, {kTrustRole, ""}};
-  po.session_settings = opt.session_settings;
   po.max_clients = opt.max_clients;
   pgbouncer_ = std::make_unique<PgBouncer>(po);
 }
@@ -376,10 +385,12 @@ std::string ThrowawayServer::conninfo(Transport t, ServerRole role) const {
   if (spec.backend != Backend::postgres) {
     throw std::invalid_argument(std::string("no server behind transport ") + spec.name);
   }
+  if (t == Transport::pgbouncer && !pgbouncer_) {
+    throw std::invalid_argument("the server was started without its PgBouncer");
+  }
   std::map<std::string, std::string> kv{
       {"host", spec.host == HostKind::socket_dir ? dir_.file("sock") : spec.fixture_host},
-      {"port",
-       std::to_string(t == Transport::pgbouncer && pgbouncer_ ? pgbouncer_->port() : port_)},
+      {"port", std::to_string(t == Transport::pgbouncer ? pgbouncer_->port() : port_)},
       {"dbname", "postgres"},
       {"user", role == ServerRole::trust ? kTrustRole : role_}};
   if (role == ServerRole::main && auth_uses_password(spec.fixture_auth)) kv["password"] = password_;

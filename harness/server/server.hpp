@@ -39,7 +39,7 @@ struct ServerOptions {
   /// The pgbouncer transport's pool_mode: transaction (the common one) or session.
   std::string pool_mode = "transaction";
   /// name=value settings every session gets where a conninfo's options= cannot carry them (a
-  /// pooled transport: the pooler's connect_query).
+  /// pooled transport): the main role's defaults (ALTER ROLE ... SET).
   std::vector<std::string> session_settings;
   /// Client connections the run opens at once, at most: the pooler admits and pools as many.
   int max_clients = 100;

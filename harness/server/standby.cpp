@@ -38,7 +38,7 @@ std::string ip(const std::vector<std::string>& args, const std::string& log) {
 }
 }  // namespace
 
-NetNamespace::NetNamespace() {
+NetNamespace::NetNamespace(const std::string& log) {
   if (std::getenv("WPBENCH_NO_NETNS") != nullptr) {
     // As where namespaces are not allowed (a container without CAP_SYS_ADMIN): the tests use it
     // to run the loopback fallback as root too.
@@ -63,22 +63,31 @@ NetNamespace::NetNamespace() {
   const int base = (n % 64) * 4;
   host_addr_ = net + std::to_string(base + 1);
   inside_addr_ = net + std::to_string(base + 2);
-  const std::string log = "/dev/null";
+  // Each step only once the one before it worked; only what was made here is ever deleted (a
+  // namespace or interface of that name made by someone else is left alone).
+  why_not_ = ip({"netns", "add", name_}, log);
+  if (!why_not_.empty()) {
+    name_.clear();
+    return;
+  }
+  made_ns_ = true;
+  janitor_add_netns(name_);
+  why_not_ =
+      ip({"link", "add", host_if_, "type", "veth", "peer", "name", peer, "netns", name_}, log);
+  if (why_not_.empty()) made_link_ = true;
   const std::vector<std::vector<std::string>> steps = {
-      {"netns", "add", name_},
-      {"link", "add", host_if_, "type", "veth", "peer", "name", peer, "netns", name_},
       {"addr", "add", host_addr_ + "/30", "dev", host_if_},
       {"link", "set", host_if_, "up"},
       {"-n", name_, "addr", "add", inside_addr_ + "/30", "dev", peer},
       {"-n", name_, "link", "set", peer, "up"},
       {"-n", name_, "link", "set", "lo", "up"}};
-  janitor_add_netns(name_);
   for (const auto& s : steps) {
+    if (!why_not_.empty()) break;
     why_not_ = ip(s, log);
-    if (!why_not_.empty()) {
-      remove();
-      return;
-    }
+  }
+  if (!why_not_.empty()) {
+    remove();
+    return;
   }
   ok_ = true;
 }
@@ -89,13 +98,13 @@ std::vector<std::string> NetNamespace::enter(const OsUser& user) const {
 }
 
 void NetNamespace::remove() {
-  if (name_.empty()) return;
   // Deleting the namespace deletes its end of the pair, and with it ours.
-  ip({"netns", "del", name_}, "/dev/null");
-  ip({"link", "del", host_if_}, "/dev/null");  // if the pair was made but not moved
-  janitor_forget_netns(name_);
-  name_.clear();
-  ok_ = false;
+  if (made_ns_) {
+    ip({"netns", "del", name_}, "/dev/null");
+    janitor_forget_netns(name_);
+  }
+  if (made_link_) ip({"link", "del", host_if_}, "/dev/null");  // gone with it, normally
+  made_ns_ = made_link_ = ok_ = false;
 }
 
 NetNamespace::~NetNamespace() { remove(); }

@@ -18,8 +18,9 @@ namespace wpbench {
 /// A network namespace with a veth pair to it, removed (with the pair) when the object dies.
 class NetNamespace {
  public:
-  /// Tries to make one; `ok()` says whether it could, `why_not()` why not.
-  NetNamespace();
+  /// Tries to make one; `ok()` says whether it could, `why_not()` why not (`ip`'s own words
+  /// go to `log`).
+  explicit NetNamespace(const std::string& log);
   ~NetNamespace();
   NetNamespace(const NetNamespace&) = delete;
   NetNamespace& operator=(const NetNamespace&) = delete;
@@ -34,6 +35,7 @@ class NetNamespace {
 
  private:
   bool ok_ = false;
+  bool made_ns_ = false, made_link_ = false;  ///< what remove() may delete: only its own
   std::string name_, host_if_, why_not_, host_addr_, inside_addr_;
 };
 

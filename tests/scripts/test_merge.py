@@ -13,6 +13,7 @@ import math
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import unittest
 
@@ -237,6 +238,14 @@ class Merged(MergeCase):
         self.assertIn("merged anyway", warnings[0])
         b["context"]["start_at"] = "whenever"
         self.assertIn("not read", wpmerge.window(b)[2])
+        # Without --start-at wpbench writes it null: the run's start, as without the field.
+        b["context"]["start_at"] = None
+        self.assertEqual(wpmerge.window(b), wpmerge.window(host_run(2, "b", run_id="20261201T030000.400Z")))
+        self.assertEqual(wpmerge.window(b)[2], "run start (run_id)")
+        a["context"]["start_at"] = "2026-12-01T03:00:00.000Z"
+        merged, _ = wpmerge.merge([("a", a), ("b", b)])
+        self.assertIsNone(merged["context"]["start_at"])  # not every host was given one
+        self.assertIsNone(wr.document_problem(merged))
 
     def test_idle_twins_are_pooled_as_wpbench_pools_them(self):
         docs = []
@@ -260,6 +269,132 @@ class Merged(MergeCase):
         self.assertLessEqual(lo, nearest_rank(diffs, 50))
         self.assertGreaterEqual(hi, nearest_rank(diffs, 50))
         self.assertIsNone(wr.document_problem(merged))
+
+
+# One driver path over unix, tcp and pgbouncer: pgbouncer's plainer twin is tcp, tcp's unix.
+TWIN_CASES = {"libpq/tx/unix": (3, 440_000), "libpq/tx/tcp": (3, 470_000), "libpq/tx/pgbouncer": (3, 530_000),
+              "libpq/prepared/unix": (1, 200_000)}
+PGBOUNCER = {"title": "PgBouncer (TCP)", "backend": "postgres", "reach": "fixture", "round_trips": True,
+             "target": "host=127.0.0.1 port=6432 password=***", "auth": "scram-sha-256", "pool_mode": "transaction"}
+
+
+def topology_run(seed, hostname, reps=3, pool_mode="transaction", standby=None):
+    """A host run with a pgbouncer transport (its pool_mode) and, with `standby`, context.server.standby."""
+    run = host_run(seed, hostname, n=300, reps=reps, cases=TWIN_CASES, measured_floors=False)
+    rows = run["context"]["transports"]
+    rows["pgbouncer"] = dict(PGBOUNCER, pool_mode=pool_mode)
+    run["context"]["transports"] = {k: rows[k] for k in ("unix", "tcp", "pgbouncer", "file")}
+    run["context"]["server"]["standby"] = standby
+    run["context"]["start_at"] = None
+    return run
+
+
+def t_975(df):
+    """The 97.5 % quantile of Student's t with 2 degrees of freedom, in closed form (F(t) = 1/2 +
+    t / (2 sqrt(2 + t^2)), so t / sqrt(2 + t^2) = 0.95), to the 4 decimals of wpbench's table."""
+    assert df == 2
+    return round(0.95 * math.sqrt(2 / (1 - 0.95 ** 2)), 4)
+
+
+class TransportCostsAndTopologies(MergeCase):
+    def write_runs(self, runs):
+        return [fixtures.write(self.tmp / f"{'abc'[i]}.json", run) for i, run in enumerate(runs)]
+
+    def test_transport_costs_are_recomputed_over_the_merged_repetitions(self):
+        runs = [topology_run(40 + i, f"t{i}") for i in range(2)]
+        own = {"numerator": "libpq/tx/tcp", "denominator": "libpq/tx/unix", "stat": "p50", "ratio": 1.5,
+               "interval": None, "method": "none: needs --repetitions 2 or more", "difference_ns": 9.0,
+               "difference_interval": None}
+        runs[0]["transport_costs"] = [own]  # each host's own, kept beside the merged ones
+        runs[1]["transport_costs"] = []
+        doc, _ = self.merged(self.write_runs(runs))
+
+        def per_rep(name):
+            """Each merged repetition's raw samples: repetition i of every host, laid together."""
+            hosts = [next(c for c in run["cases"] if c["name"] == name) for run in runs]
+            return [[v for h in hosts for v in h["repetitions"][i]["samples_ns"]] for i in range(3)]
+
+        pairs = [(c["numerator"], c["denominator"], c["stat"]) for c in doc["transport_costs"]]
+        self.assertEqual(pairs, [("libpq/tx/tcp", "libpq/tx/unix", "p50"),
+                                 ("libpq/tx/pgbouncer", "libpq/tx/tcp", "p50")])
+        for cost in doc["transport_costs"]:
+            num, den = per_rep(cost["numerator"]), per_rep(cost["denominator"])
+            with self.subTest(numerator=cost["numerator"]):
+                pooled_num = nearest_rank([v for r in num for v in r], 50)
+                pooled_den = nearest_rank([v for r in den for v in r], 50)
+                self.assertAlmostEqual(cost["ratio"], pooled_num / pooled_den, places=12)
+                self.assertEqual(cost["difference_ns"], pooled_num - pooled_den)
+                self.assertEqual(cost["method"], "paired t interval over repetitions")
+                # Paired: repetition i of the one over repetition i of the other, a t interval
+                # on their logs around the pooled ratio; the differences around the pooled one.
+                logs = [math.log(nearest_rank(x, 50) / nearest_rank(y, 50)) for x, y in zip(num, den)]
+                half = t_975(2) * statistics.stdev(logs) / math.sqrt(3)
+                lo, hi = cost["interval"]
+                self.assertAlmostEqual(lo, cost["ratio"] * math.exp(-half), places=9)
+                self.assertAlmostEqual(hi, cost["ratio"] * math.exp(half), places=9)
+                diffs = [nearest_rank(x, 50) - nearest_rank(y, 50) for x, y in zip(num, den)]
+                half = t_975(2) * statistics.stdev(diffs) / math.sqrt(3)
+                lo, hi = cost["difference_interval"]
+                self.assertAlmostEqual(lo, pooled_num - pooled_den - half, places=6)
+                self.assertAlmostEqual(hi, pooled_num - pooled_den + half, places=6)
+        self.assertEqual([h["transport_costs"] for h in doc["hosts"]], [[own], []])
+        self.assertIn("transport_costs", doc["merge"]["how"])
+        self.assertEqual(list(doc)[9:11], ["ratios", "transport_costs"])
+        self.assertEqual(doc["context"]["transports"]["pgbouncer"]["pool_mode"], "transaction")
+        self.assertIsNone(doc["context"]["start_at"])  # neither host was given --start-at
+
+    def test_one_repetition_gives_transport_costs_without_interval(self):
+        runs = [topology_run(50 + i, f"t{i}", reps=1) for i in range(2)]
+        doc, _ = self.merged(self.write_runs(runs))
+        self.assertEqual(len(doc["transport_costs"]), 2)
+        for cost in doc["transport_costs"]:
+            with self.subTest(numerator=cost["numerator"]):
+                num = [v for run in runs for c in run["cases"] if c["name"] == cost["numerator"]
+                       for v in c["repetitions"][0]["samples_ns"]]
+                den = [v for run in runs for c in run["cases"] if c["name"] == cost["denominator"]
+                       for v in c["repetitions"][0]["samples_ns"]]
+                self.assertAlmostEqual(cost["ratio"], nearest_rank(num, 50) / nearest_rank(den, 50), places=12)
+                self.assertEqual(cost["method"], "none: needs --repetitions 2 or more")
+                self.assertIsNone(cost["interval"])
+                self.assertIsNone(cost["difference_interval"])
+
+    def test_a_twin_that_failed_gives_no_transport_cost(self):
+        runs = [topology_run(60, "t0"), host_run(61, "t1", n=300, reps=3, cases=TWIN_CASES, measured_floors=False,
+                                                 fail=("libpq/tx/tcp",))]
+        rows = runs[1]["context"]["transports"]
+        rows["pgbouncer"] = dict(PGBOUNCER)
+        runs[1]["context"]["transports"] = {k: rows[k] for k in ("unix", "tcp", "pgbouncer", "file")}
+        doc, _ = self.merged(self.write_runs(runs))
+        # The merged tcp case failed (one host's did): neither tcp over unix nor pgbouncer over tcp.
+        self.assertEqual(doc["transport_costs"], [])
+
+    def test_the_same_topology_on_every_host(self):
+        def standby(checked_on, mode="sync"):
+            return {"mode": mode, "checked_on": checked_on}
+
+        def refused(b, needle):
+            paths = self.write_runs([topology_run(70, "t0", standby=standby("10.0.0.9")), b])
+            with self.subTest(needle=needle):
+                self.assert_one_line_error(run_script("merge", *paths, "-o", self.tmp / "m.json"), 2, needle)
+
+        refused(topology_run(71, "t1", pool_mode="session", standby=standby("10.0.0.9")),
+                'transport pgbouncer has pool_mode "session", in ')
+        refused(topology_run(71, "t1", pool_mode="session", standby=standby("10.0.0.9")), "--pgbouncer-mode")
+        refused(topology_run(71, "t1", standby=standby("10.0.0.9", "async")), 'server.standby.mode is "async"')
+        refused(topology_run(71, "t1", standby=None), "server.standby.mode is null, in ")
+        refused(topology_run(71, "t1", standby=None), "(give every host the same --standby)")
+        self.assertFalse((self.tmp / "m.json").exists())
+        # Where each host checked the standby's rows may differ: kept per host, joined in the merge.
+        runs = [topology_run(70, "t0", standby=standby("10.0.0.9")),
+                topology_run(71, "t1", standby=standby("10.0.0.10"))]
+        doc, _ = self.merged(self.write_runs(runs))
+        self.assertEqual(doc["context"]["server"]["standby"], {"mode": "sync", "checked_on": "10.0.0.9 | 10.0.0.10"})
+        self.assertEqual([h["context"]["server"]["standby"]["checked_on"] for h in doc["hosts"]],
+                         ["10.0.0.9", "10.0.0.10"])
+        runs[1]["context"]["server"]["standby"]["checked_on"] = None  # one host did not check
+        doc, _ = self.merged(self.write_runs(runs))
+        self.assertEqual(doc["context"]["server"]["standby"], {"mode": "sync", "checked_on": None})
+        self.assertIn("checked_on", doc["merge"]["how"]["context"])
 
 
 class Output(MergeCase):
@@ -429,11 +564,9 @@ class RealClients(Scratch):
 
     def test_two_clients_at_once_merge_into_their_samples(self):
         binary = os.environ["WPBENCH_BINARY"]
-        help_text = subprocess.run([binary, "--help"], capture_output=True, text=True).stdout
-        start_at = []
-        if "--start-at" in help_text:  # wpbench sets up, then waits for this time to measure
-            when = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) + datetime.timedelta(seconds=5)
-            start_at = ["--start-at", when.strftime("%Y-%m-%dT%H:%M:%SZ")]
+        # wpbench sets up, then waits for this time to measure.
+        when = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) + datetime.timedelta(seconds=5)
+        start_at = ["--start-at", when.strftime("%Y-%m-%dT%H:%M:%SZ")]
         procs, outs = [], []
         for k, c in enumerate(self.clients):
             out = self.tmp / f"client-{k}.json"
@@ -464,8 +597,12 @@ class RealClients(Scratch):
         target = doc["context"]["transports"]["tcp"]["target"]
         for c in self.clients:
             self.assertIn(f"host={c['server']}", target)
-        if start_at:
-            self.assertTrue(all("start_at" in run["context"] for run in runs))
+        # Each host's context says when it was told to start (UTC, to the millisecond), and so does
+        # the merge's.
+        told = when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        self.assertEqual([run["context"]["start_at"] for run in runs], [told, told])
+        self.assertEqual(doc["context"]["start_at"], told)
+        self.assertTrue(all(h["window"]["start_from"] == "context.start_at" for h in doc["hosts"]))
         case = doc["cases"][0]
         self.assertEqual(case["name"], "libpq/prepared/tcp")
         hosts = [run["cases"][0] for run in runs]

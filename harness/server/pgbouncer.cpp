@@ -114,17 +114,9 @@ PgBouncer::PgBouncer(const PgBouncerOptions& opt) : dir_(opt.dir) {
 }
 
 void PgBouncer::stop() {
-  if (pid_ > 0) {
-    kill(pid_, SIGINT);  // "safe shutdown" in 1.18 waits for clients; they are gone by now
-    if (!wait_for(pid_, std::chrono::seconds(5))) {
-      kill(pid_, SIGTERM);  // immediate shutdown
-      if (!wait_for(pid_, std::chrono::seconds(5))) {
-        kill(pid_, SIGKILL);
-        wait_for(pid_, std::chrono::seconds(5));
-      }
-    }
-    pid_ = -1;
-  }
+  // SIGINT: 1.18's safe shutdown, which waits for clients (gone by now); SIGTERM: at once.
+  stop_child(pid_, {SIGINT, SIGTERM}, std::chrono::seconds(5));
+  pid_ = -1;
 }
 
 PgBouncer::~PgBouncer() { stop(); }

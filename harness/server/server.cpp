@@ -409,14 +409,9 @@ void ThrowawayServer::stop() {
   if (standby_) standby_->stop();
   if (ns_) ns_->remove();
   if (pid_ > 0) {
-    kill(pid_, SIGINT);  // fast shutdown: abort sessions, checkpoint, exit
-    if (!wait_for(pid_, std::chrono::seconds(30))) {
-      kill(pid_, SIGQUIT);
-      if (!wait_for(pid_, std::chrono::seconds(5))) {
-        kill(pid_, SIGKILL);
-        wait_for(pid_, std::chrono::seconds(5));
-      }
-    }
+    // Fast shutdown (abort sessions, checkpoint, exit), then immediate; a checkpoint after a big
+    // run may take a while.
+    stop_child(pid_, {SIGINT, SIGQUIT}, std::chrono::seconds(30));
     pid_ = -1;
   }
   dir_.remove();

@@ -194,14 +194,8 @@ Standby::Standby(const StandbyOptions& opt) : data_(opt.dir + "/standby") {
 }
 
 void Standby::stop() {
-  if (pid_ > 0) {
-    kill(pid_, SIGINT);
-    if (!wait_for(pid_, std::chrono::seconds(30))) {
-      kill(pid_, SIGKILL);
-      wait_for(pid_, std::chrono::seconds(5));
-    }
-    pid_ = -1;
-  }
+  stop_child(pid_, {SIGINT, SIGQUIT}, std::chrono::seconds(15));  // fast, then immediate
+  pid_ = -1;
 }
 
 Standby::~Standby() { stop(); }

@@ -130,6 +130,16 @@ pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& opt) {
   return pid;
 }
 
+void stop_child(pid_t pid, std::initializer_list<int> signals, std::chrono::milliseconds grace) {
+  if (pid <= 0) return;
+  for (const int sig : signals) {
+    kill(pid, sig);
+    if (wait_for(pid, grace)) return;
+  }
+  kill(pid, SIGKILL);
+  wait_for(pid, std::chrono::seconds(5));
+}
+
 std::optional<int> wait_for(pid_t pid, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {

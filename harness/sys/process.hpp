@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +49,10 @@ pid_t spawn(const std::vector<std::string>& argv, const SpawnOptions& opt);
 /// Waits up to `timeout` for the child; its exit status (as from waitpid), or nullopt if it is
 /// still running.
 std::optional<int> wait_for(pid_t pid, std::chrono::milliseconds timeout);
+
+/// Ends a child: sends each of `signals` in turn (a server's shutdown modes, gentlest first),
+/// giving it `grace` after each to exit, then SIGKILL; reaps it.
+void stop_child(pid_t pid, std::initializer_list<int> signals, std::chrono::milliseconds grace);
 
 /// Runs a command to completion; returns its exit code (128+signal if killed).
 int run_command(const std::vector<std::string>& argv, const SpawnOptions& opt);

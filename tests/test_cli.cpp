@@ -299,6 +299,7 @@ TEST(Cli, StandbyRunsCheckTheRowsThereAndSplitOutTheWait) {
                                 " --transports tcp" + args + shq(tmp.file("x.json"))),
                         2, "not a standby");
   expect_one_line_error(run_cli("--standby sync --sync-commit off"), 2, "--standby");
+  expect_one_line_error(run_cli("--standby sync --drivers sqlite3"), 2, "--standby");
 }
 
 // --start-at: set-up first, then nothing is measured before the time; a late start is said, a

@@ -356,6 +356,10 @@ void add_warnings(RunContext& ctx) {
 
 Targets setup_targets(const Options& opt, const std::vector<Case>& cases, bool tty, RunConfig& cfg,
                       RunResult& run) {
+  if (!opt.standby.empty() && !any_backend(cases, Backend::postgres)) {
+    // Said rather than ignored: no case would commit through a standby.
+    throw UsageError("--standby applies to the PostgreSQL cases, and none is selected");
+  }
   if (tty && any_backend(cases, Backend::postgres) && opt.dsn.empty()) {
     std::fprintf(stderr, "starting a throwaway PostgreSQL server...\n");
   }

@@ -75,9 +75,7 @@ void measure_floors(const Options& opt, const std::vector<Case>& cases, Targets&
     // difference on/off does not depend on the transport, the insert's own time does (it is the
     // server-work estimate, net of that transport's round trip).
     // Never through a pooler: the probe keeps a named statement and switches session settings.
-    Endpoint e = endpoint_for(t.conninfo.begin()->first, t, opt);
-    e.transport = t.direct;
-    e.target = t.direct_conninfo;
+    const Endpoint e{t.direct, t.direct_conninfo, opt.table, opt.sqlite, &t.pg_table};
     f.pg_transport = transport_name(e.transport);
     // With a standby the flush is the local one (local against off), and the wait for the
     // standby its own floor (the mode against local), each pair alternated on one connection.

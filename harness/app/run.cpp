@@ -19,6 +19,7 @@
 #include "app/targets.hpp"
 #include "measure/clock.hpp"
 #include "output/progress.hpp"
+#include "sys/text.hpp"
 
 namespace wpbench {
 
@@ -46,12 +47,8 @@ void wait_for_start(const Options& opt, bool tty, RunContext& ctx) {
   if (!at) return;
   const auto ms_since_epoch =
       std::chrono::duration_cast<std::chrono::milliseconds>(at->time_since_epoch()).count();
-  const time_t secs = static_cast<time_t>(ms_since_epoch / 1000);
-  char buf[32];
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  ctx.start_at = std::string(buf) + "." + fmt::format("{:03d}", ms_since_epoch % 1000) + "Z";
+  ctx.start_at = utc_format(static_cast<std::time_t>(ms_since_epoch / 1000), "%Y-%m-%dT%H:%M:%S") +
+                 fmt::format(".{:03d}Z", ms_since_epoch % 1000);
   const auto now = std::chrono::system_clock::now();
   if (now > *at) {
     const double late = std::chrono::duration<double>(now - *at).count();

@@ -65,12 +65,17 @@ void check_connection_room(const std::string& conninfo, int needed) {
 
 // What every PostgreSQL session of the run is set to, as name=value: over a direct transport in
 // the conninfo's options=, through a pooler as the role's defaults (the throwaway server's).
+// The synchronous_commit wpbench sets on every session, if it sets one: --standby's, or
+// --sync-commit's (check_options refuses the two together).
+std::optional<std::string> session_sync_commit(const Options& opt) {
+  if (!opt.standby.empty()) return standby_sync_commit(opt.standby);
+  if (opt.sync_commit != "server") return opt.sync_commit;
+  return std::nullopt;
+}
+
 std::vector<std::string> session_settings(const Options& opt) {
   std::vector<std::string> out = {"client_min_messages=error"};
-  if (opt.sync_commit != "server") out.push_back("synchronous_commit=" + opt.sync_commit);
-  if (!opt.standby.empty()) {
-    out.push_back("synchronous_commit=" + standby_sync_commit(opt.standby));
-  }
+  if (const auto sc = session_sync_commit(opt)) out.push_back("synchronous_commit=" + *sc);
   return out;
 }
 
@@ -198,41 +203,39 @@ void setup_postgres(const Options& opt, const std::vector<Case>& cases, Targets&
     const std::string tcp = !opt.tcp_host.empty()                ? opt.tcp_host
                             : (!host.empty() && !host_is_socket) ? host
                                                                  : "127.0.0.1";
-    for (const auto tr : used) {
+    // The DSN pointed at a transport's way in: the pooler, or the server itself.
+    const auto dsn_for = [&](Transport tr) {
       const TransportSpec& spec = spec_of(tr);
-      t.conninfo[tr] =
-          spec.pooled
-              ? pooler_dsn(opt.dsn, spec, opt.pgbouncer, tcp)
-              : dsn_for_transport(opt.dsn, spec, spec.host == HostKind::socket_dir ? sock : tcp);
+      return spec.pooled
+                 ? pooler_dsn(opt.dsn, spec, opt.pgbouncer, tcp)
+                 : dsn_for_transport(opt.dsn, spec, spec.host == HostKind::socket_dir ? sock : tcp);
+    };
+    for (const auto tr : used) {
+      t.conninfo[tr] = dsn_for(tr);
       ctx.transports[transport_name(tr)].auth = "as configured by the server";
     }
     info.mode = "existing";
-    t.direct = first_direct(used);
-    const TransportSpec& direct = spec_of(t.direct);
-    t.direct_conninfo =
-        dsn_for_transport(opt.dsn, direct, direct.host == HostKind::socket_dir ? sock : tcp);
+    t.direct_conninfo = dsn_for(t.direct = first_direct(used));
     t.standby = opt.standby_dsn;
     if (!t.standby.empty()) info.standby_where = redact_conninfo(t.standby);
   }
-  if (!opt.dsn.empty() &&
-      std::any_of(used.begin(), used.end(), [&](Transport tr) { return spec_of(tr).pooled; }) &&
-      session_settings(opt).size() > 1) {
-    // A pooler refuses options= and shares server sessions: a SET would leak to other clients.
-    throw UsageError(
-        setting_flag(opt) +
-        " through --pgbouncer: a pooler passes no session options, so the pgbouncer cases "
-        "would commit as the server says; set synchronous_commit on the server (or the role), "
-        "and run without it");
-  }
-  if (session_settings(opt).size() > 1 && !opt.dsn.empty() &&
-      parse_conninfo(opt.dsn).count("options")) {
-    // A second options= would silently replace the user's; say so instead.
-    throw UsageError(
-        setting_flag(opt) + " with a --dsn that sets options: add -c synchronous_commit=" +
-        session_settings(opt).back().substr(std::string("synchronous_commit=").size()) +
-        " to its options instead");
-  }
   const bool user_options = !opt.dsn.empty() && parse_conninfo(opt.dsn).count("options") > 0;
+  if (const auto sc = session_sync_commit(opt); sc && !opt.dsn.empty()) {
+    if (std::any_of(used.begin(), used.end(), [](Transport tr) { return spec_of(tr).pooled; })) {
+      // A pooler refuses options= and shares server sessions: a SET would leak to other clients.
+      throw UsageError(
+          setting_flag(opt) +
+          " through --pgbouncer: a pooler passes no session options, so the pgbouncer cases "
+          "would commit as the server says; set synchronous_commit on the server (or the role), "
+          "and run without it");
+    }
+    if (user_options) {
+      // A second options= would silently replace the user's; say so instead.
+      throw UsageError(setting_flag(opt) +
+                       " with a --dsn that sets options: add -c synchronous_commit=" + *sc +
+                       " to its options instead");
+    }
+  }
   if (!user_options) {
     // Session settings, so they work against any server and every driver (they all take the
     // conninfo); the context below reads them back from such a session. The server sends these

@@ -11,18 +11,11 @@
 #include <string>
 
 #include "sys/machine.hpp"
+#include "sys/text.hpp"
 
 namespace wpbench {
 
 namespace {
-std::string utc_format(std::time_t t, const char* fmt) {
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, fmt, &tm);
-  return buf;
-}
-
 std::string version_of_libpq() {
   const int v = PQlibVersion();  // e.g. 150020 for 15.20
   return std::to_string(v / 10000) + "." + std::to_string(v % 10000);

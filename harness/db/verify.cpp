@@ -306,13 +306,19 @@ void fold_standby(Verification& v, const std::optional<std::string>& error,
                                                             : there.message);
 }
 
+// The table read again into `check` on the standby, once it has caught up; the error that
+// stopped the wait or the read, if one did.
+std::optional<std::string> read_standby(const Endpoint& e, RowSink& check) {
+  if (auto error = wait_for_replay(e)) return error;
+  return read_rows(Backend::postgres, on_standby(e), check);
+}
+
 // The same check again on the standby, with a fresh checker from `make`.
 template <typename Make>
 void check_standby(Backend b, const Endpoint& e, Verification& v, Make make) {
   if (b != Backend::postgres || e.standby.empty()) return;
   auto check = make();
-  std::optional<std::string> error = wait_for_replay(e);
-  if (!error) error = read_rows(b, on_standby(e), check);
+  const auto error = read_standby(e, check);
   fold_standby(v, error, check.result());
 }
 
@@ -343,8 +349,7 @@ std::vector<Verification> verify_table_streams(Backend b, const Endpoint& e,
   }
   if (b == Backend::postgres && !e.standby.empty()) {
     StreamsChecker again(streams);
-    std::optional<std::string> err = wait_for_replay(e);
-    if (!err) err = read_rows(b, on_standby(e), again);
+    const auto err = read_standby(e, again);
     const auto there = again.result();
     for (std::size_t i = 0; i < out.size(); ++i) fold_standby(out[i], err, there[i]);
   }

@@ -98,15 +98,10 @@ PgBouncer::PgBouncer(const PgBouncerOptions& opt) : dir_(opt.dir) {
                                              {"dbname", "postgres"},
                                              {"user", opt.roles.front().first},
                                              {"connect_timeout", "2"}});
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (PQping(ping.c_str()) == PQPING_OK) return;
-      if (wait_for(pid_, std::chrono::milliseconds(50))) {
-        pid_ = -1;
-        break;  // exited: maybe the port was taken; try another
-      }
-    }
-    if (pid_ > 0) break;
+    const Startup up = wait_until_answers(pid_, ping, std::chrono::seconds(20));
+    if (up == Startup::answers) return;
+    if (up == Startup::timed_out) break;
+    pid_ = -1;  // exited: maybe the port was taken; try another
   }
   const std::string log = tail_lines(dir_ + "/pgbouncer.log", 3);
   stop();

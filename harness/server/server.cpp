@@ -100,6 +100,17 @@ int free_loopback_port() {
   return ntohs(a.sin_port);
 }
 
+Startup wait_until_answers(pid_t pid, const std::string& conninfo, std::chrono::seconds limit,
+                           const std::atomic<bool>* stop) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (PQping(conninfo.c_str()) == PQPING_OK) return Startup::answers;
+    if (stop != nullptr && stop->load()) throw Interrupted("interrupted while starting the server");
+    if (wait_for(pid, std::chrono::milliseconds(50))) return Startup::exited;
+  }
+  return Startup::timed_out;
+}
+
 ThrowawayServer::ThrowawayServer(const ServerOptions& opt) : dir_("wpbench-pg-", opt.parent_dir) {
   const std::string bindir = find_pg_bindir(opt.bindir);
   const OsUser me = current_os_user();
@@ -208,17 +219,12 @@ void ThrowawayServer::start_postgres(const std::string& bindir, const ServerOpti
     }
     for (const auto& s : opt.settings) argv.insert(argv.end(), {"-c", s});
     pid_ = spawn(argv, so);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (PQping(conninfo(Transport::unix_socket).c_str()) == PQPING_OK) return;
-      if (opt.stop != nullptr && opt.stop->load())
-        throw Interrupted("interrupted while starting the server");
-      if (wait_for(pid_, std::chrono::milliseconds(50))) {
-        pid_ = -1;
-        break;  // exited: maybe the port was taken; try another
-      }
-    }
-    if (pid_ > 0) {
+    const Startup up = wait_until_answers(pid_, conninfo(Transport::unix_socket),
+                                          std::chrono::seconds(60), opt.stop);
+    if (up == Startup::answers) return;
+    if (up == Startup::exited) {
+      pid_ = -1;  // maybe the port was taken; try another
+    } else {
       // Read the log before stop() removes it.
       const std::string log = tail_lines(dir_.file("postgres.log"), 3);
       stop();

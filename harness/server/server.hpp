@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -112,5 +113,14 @@ std::string find_pg_bindir(const std::string& preferred);
 
 /// A TCP port on 127.0.0.1 that nothing listens on right now.
 int free_loopback_port();
+
+/// How a server child just spawned came up (wait_until_answers).
+enum class Startup { answers, exited, timed_out };
+
+/// Waits until `conninfo` answers a ping (PQping: up and taking connections), the child `pid`
+/// exits (then reaped), or `limit` passes; a stop asked for meanwhile (`stop`, when set) throws
+/// Interrupted. The cluster, its PgBouncer and its standby all start so.
+Startup wait_until_answers(pid_t pid, const std::string& conninfo, std::chrono::seconds limit,
+                           const std::atomic<bool>* stop = nullptr);
 
 }  // namespace wpbench

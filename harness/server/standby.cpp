@@ -180,14 +180,9 @@ Standby::Standby(const StandbyOptions& opt) : data_(opt.dir + "/standby") {
                               {"user", opt.role},
                               {"password", opt.password},
                               {"sslmode", "disable"}});
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (PQping(conninfo_.c_str()) == PQPING_OK) return;
-    if (wait_for(pid_, std::chrono::milliseconds(50))) {
-      pid_ = -1;
-      break;
-    }
-  }
+  const Startup up = wait_until_answers(pid_, conninfo_, std::chrono::seconds(60));
+  if (up == Startup::answers) return;
+  if (up == Startup::exited) pid_ = -1;  // reaped: nothing to stop
   const std::string tail = tail_lines(log, 2);
   stop();
   throw std::runtime_error("the standby did not start: " + tail);

@@ -56,4 +56,12 @@ std::string closest_name(const std::string& word, const std::vector<std::string>
                                                                                               : "";
 }
 
+std::string utc_format(std::time_t t, const char* fmt) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, fmt, &tm);
+  return buf;
+}
+
 }  // namespace wpbench

@@ -1,6 +1,7 @@
 #pragma once
 /// Text helpers shared by error paths, and the one way a double becomes text.
 
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,9 @@ std::string format_double(double v);
 /// meant (a typo, a missing or extra letter or part: at most a third of the word's length, or a
 /// name that starts with the word); "" otherwise. For "did you mean" in usage errors.
 std::string closest_name(const std::string& word, const std::vector<std::string>& names);
+
+/// `t` as UTC text in strftime's `fmt`, e.g. "%Y-%m-%dT%H:%M:%SZ".
+std::string utc_format(std::time_t t, const char* fmt);
 
 /// The whole file as a string; "" when it cannot be read (callers report what was missing).
 std::string read_file(const std::string& path);
